@@ -1,0 +1,173 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseExecutorNames } from "../config/executor-names.js";
+import { listDagFiles } from "./dag-files.js";
+import { DagBagCollector, type DagFileResult } from "./dagbag.js";
+import { isParseReport, type ParseRequest } from "./dagbag-protocol.js";
+import type { DagBagResult } from "./types.js";
+
+export interface ParseDagBagIsolatedOptions {
+  readonly folder: string;
+  readonly extraFolders?: readonly string[];
+  /** `[core] executor` entries, as configured. */
+  readonly executorEntries: readonly string[];
+  /** $SWITCHYARD_HOME: custom executor paths resolve against it. */
+  readonly home: string;
+  /** Seconds one DAG file may take to import (`[core] dagbag_import_timeout`). */
+  readonly timeoutSeconds: number;
+  /** `[core] default_queue`. @defaultValue "default" */
+  readonly defaultQueue?: string;
+}
+
+type ChildOutcome = { kind: "done" } | { kind: "failed"; file: string | null; message: string };
+
+const OWN_EXTENSION = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+const WORKER_PATH = fileURLToPath(new URL(`./dagbag-worker${OWN_EXTENSION}`, import.meta.url));
+/** Starting node (and tsx) is not the DAG files' fault: give it its own, generous limit. */
+const STARTUP_TIMEOUT_MS = 30_000;
+const OUTPUT_TAIL_CHARS = 2_000;
+const EXIT_GRACE_MS = 1_000;
+
+/**
+ * Parses the DAG folder(s) in a child process, so that a DAG file that hangs, calls process.exit() or crashes
+ * costs an import error of that file and nothing else. The child reports each file before importing it; when
+ * it dies or overruns `timeoutSeconds` on a file, that file gets the error and a new child parses the rest.
+ * Throws only for an invalid `executorEntries` (a configuration error, not a DAG file's).
+ */
+export async function parseDagBagIsolated(opts: ParseDagBagIsolatedOptions): Promise<DagBagResult> {
+  parseExecutorNames(opts.executorEntries, opts.home);
+  const { files, missingFolders } = await listDagFiles([opts.folder, ...(opts.extraFolders ?? [])]);
+  const bag = new DagBagCollector(files, missingFolders);
+  let remaining = files;
+  while (remaining.length > 0) {
+    const done = new Set<string>();
+    const outcome = await parseInChild(remaining, opts, (result) => {
+      done.add(result.file);
+      bag.add(result);
+    });
+    if (outcome.kind === "done") break;
+    bag.addError({ filename: outcome.file ?? opts.folder, message: outcome.message });
+    // Without a culprit a new child would fail the same way: stop rather than loop.
+    if (outcome.file === null) break;
+    remaining = remaining.filter((file) => file !== outcome.file && !done.has(file));
+  }
+  return bag.result();
+}
+
+function parseInChild(files: readonly string[], opts: ParseDagBagIsolatedOptions, onFile: (result: DagFileResult) => void): Promise<ChildOutcome> {
+  return new Promise((resolve) => {
+    const child = fork(WORKER_PATH, [], {
+      execArgv: workerExecArgv(),
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      env: { ...process.env, SWITCHYARD_HOME: opts.home },
+      serialization: "json",
+    });
+    let output = "";
+    const keepTail = (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
+    };
+    child.stdout?.on("data", keepTail);
+    child.stderr?.on("data", keepTail);
+
+    let current: string | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (outcome: ChildOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.removeAllListeners("message");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      resolve(outcome);
+    };
+    const arm = (ms: number, onTimeout: () => ChildOutcome) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(onTimeout()), ms);
+    };
+    const fileTimeout = () => {
+      const seconds = opts.timeoutSeconds;
+      return current === null
+        ? { kind: "failed" as const, file: null, message: `DAG parsing timed out after ${seconds}s between files${withOutput(output)}` }
+        : {
+            kind: "failed" as const,
+            file: current,
+            message:
+              `DAG parsing timed out after ${seconds}s while importing ${current}; the file was skipped. ` +
+              `Does it loop forever or wait for something that never finishes? (limit: [core] dagbag_import_timeout)${withOutput(output)}`,
+          };
+    };
+
+    arm(STARTUP_TIMEOUT_MS, () => ({ kind: "failed", file: null, message: `The DAG parsing process did not start within ${STARTUP_TIMEOUT_MS / 1000}s${withOutput(output)}` }));
+    child.on("message", (message: unknown) => {
+      if (!isParseReport(message)) return;
+      switch (message.type) {
+        case "ready": {
+          const request: ParseRequest = {
+            type: "parse",
+            files,
+            executorEntries: opts.executorEntries,
+            home: opts.home,
+            ...(opts.defaultQueue !== undefined ? { defaultQueue: opts.defaultQueue } : {}),
+          };
+          child.send(request);
+          arm(opts.timeoutSeconds * 1000, fileTimeout);
+          break;
+        }
+        case "importing":
+          current = message.file;
+          output = ""; // so a crash report shows this file's output, not an earlier one's
+          arm(opts.timeoutSeconds * 1000, fileTimeout);
+          break;
+        case "file":
+          onFile(message.result);
+          current = null;
+          arm(opts.timeoutSeconds * 1000, fileTimeout);
+          break;
+        case "fatal":
+          finish({ kind: "failed", file: null, message: `DAG parsing failed: ${message.message}` });
+          break;
+        case "done":
+          finish({ kind: "done" });
+          break;
+      }
+    });
+    child.on("error", (error) => finish({ kind: "failed", file: null, message: `Could not start the DAG parsing process: ${error.message}` }));
+    // 'close' comes after the last IPC message has been read; 'exit' may come before it. A grandchild that
+    // holds the output pipes open can delay 'close', hence the fallback.
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+      const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+      finish(
+        current === null
+          ? { kind: "failed", file: null, message: `The DAG parsing process ${how} before it finished${withOutput(output)}` }
+          : {
+              kind: "failed",
+              file: current,
+              message:
+                `The DAG parsing process ${how} while importing ${current}; the file was skipped. ` +
+                `A DAG file must not call process.exit() or crash the process.${withOutput(output)}`,
+            },
+      );
+    };
+    child.on("close", ended);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => ended(code, signal), EXIT_GRACE_MS);
+    });
+  });
+}
+
+/**
+ * From source (tests, `node --import tsx`) the worker is a `.ts` file, so the child needs tsx from the start;
+ * from dist it is plain JS and registers tsx itself. Never the parent's own execArgv (`--test`, `--inspect`).
+ */
+function workerExecArgv(): string[] {
+  if (OWN_EXTENSION !== ".ts") return [];
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  return ["--import", pathToFileURL(tsx).href];
+}
+
+function withOutput(output: string): string {
+  const trimmed = output.trim();
+  return trimmed === "" ? "" : `\nOutput of the parsing process (last lines):\n${trimmed}`;
+}
