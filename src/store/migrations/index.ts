@@ -1,0 +1,22 @@
+import type { Kysely } from "kysely";
+import type { Migration } from "kysely/migration";
+import type { DialectKind } from "../dialect.js";
+import * as m0001 from "./0001_initial.js";
+
+interface DialectMigration {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations predate the current schema types
+  up(db: Kysely<any>, kind: DialectKind): Promise<void>;
+}
+
+/** Every migration this code knows, in order. Names never change once released. */
+const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [["0001_initial", m0001]];
+
+export const MIGRATION_TABLE = "switchyard_migration";
+export const MIGRATION_LOCK_TABLE = "switchyard_migration_lock";
+export const KNOWN_MIGRATIONS: readonly string[] = MIGRATIONS.map(([name]) => name);
+
+export function migrationsFor(kind: DialectKind): Record<string, Migration> {
+  return Object.fromEntries(
+    MIGRATIONS.map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, kind) }]),
+  );
+}

@@ -1,0 +1,51 @@
+import type { Kysely } from "kysely";
+import type { Database, JobRow } from "../schema.js";
+
+export const JobState = { RUNNING: "running", SUCCESS: "success", FAILED: "failed" } as const;
+export type JobState = (typeof JobState)[keyof typeof JobState];
+
+export async function createJob(
+  db: Kysely<Database>,
+  job: { jobType: string; hostname: string; pid: number; now: number },
+): Promise<number> {
+  const row = await db
+    .insertInto("job")
+    .values({
+      job_type: job.jobType,
+      state: JobState.RUNNING,
+      hostname: job.hostname,
+      pid: job.pid,
+      start_date: job.now,
+      latest_heartbeat: job.now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function heartbeatJob(db: Kysely<Database>, jobId: number, now: number): Promise<void> {
+  await db.updateTable("job").set({ latest_heartbeat: now }).where("id", "=", jobId).execute();
+}
+
+export async function endJob(db: Kysely<Database>, jobId: number, state: JobState, now: number): Promise<void> {
+  await db.updateTable("job").set({ state, end_date: now }).where("id", "=", jobId).execute();
+}
+
+export async function listRunningJobs(db: Kysely<Database>, jobType: string): Promise<JobRow[]> {
+  return db
+    .selectFrom("job")
+    .selectAll()
+    .where("job_type", "=", jobType)
+    .where("state", "=", JobState.RUNNING)
+    .execute();
+}
+
+export async function markJobsFailed(db: Kysely<Database>, ids: readonly number[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("job")
+    .set({ state: JobState.FAILED, end_date: now })
+    .where("id", "in", [...ids])
+    .where("state", "=", JobState.RUNNING)
+    .execute();
+}
