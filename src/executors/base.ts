@@ -1,0 +1,251 @@
+import type { Command } from "commander";
+import { errorLine } from "../common/errors.js";
+import { keyString, type TaskInstanceKey } from "../common/keys.js";
+import { EventState, type EventInfo, type TaskEvent, type Workload } from "../common/workload.js";
+import type { ExecutorName } from "../config/executor-names.js";
+import { EXECUTOR_BRAND } from "./brand.js";
+import { ExecutorOptionsError } from "./errors.js";
+import { defaultExecutorLogger } from "./logger.js";
+import type { ExecutorContext, ExecutorLogger, TaskInstanceRef } from "./types.js";
+
+/** Lines of a try's log as an executor can fetch them (remote executors); local logs are files. */
+export interface TaskLog {
+  /** Where the lines came from, or why there are none. */
+  readonly messages: string[];
+  readonly lines: string[];
+}
+
+/**
+ * The executor contract (Airflow's BaseExecutor, camelCased). The scheduler queues workloads,
+ * calls `heartbeat()` each loop, and drains `getEventBuffer()`: executors only *report* events,
+ * the scheduler alone writes task state.
+ *
+ * Departure from Airflow: `running` is a Map keyed by `keyString(key)` rather than a set of keys,
+ * because a JavaScript Set compares objects by identity and two equal keys would both fit.
+ */
+export abstract class BaseExecutor {
+  /** Recognised by the loader even when the subclass extends another copy of this module. */
+  static readonly [EXECUTOR_BRAND] = true;
+
+  readonly name: ExecutorName;
+  /** The scheduler job this executor belongs to; set by the scheduler. */
+  jobId: number | null = null;
+  /** Most tries this executor runs at once. Always >= 1. */
+  readonly parallelism: number;
+  /** Waiting to be triggered by `heartbeat()`, keyed by keyString. */
+  readonly queuedTasks = new Map<string, Workload>();
+  /** Triggered and not yet finished, keyed by keyString. */
+  readonly running = new Map<string, TaskInstanceKey>();
+  /** Reports not yet drained by the scheduler; a later event for the same try replaces an earlier one. */
+  readonly eventBuffer = new Map<string, TaskEvent>();
+
+  // Compatibility flags, with Airflow's BaseExecutor defaults.
+  readonly isLocal: boolean = false;
+  readonly isSingleThreaded: boolean = false;
+  readonly isProduction: boolean = true;
+  readonly servesLogs: boolean = false;
+  readonly supportsAdHocRun: boolean = false;
+  readonly supportsPickling: boolean = true;
+  readonly supportsSentry: boolean = false;
+  readonly changeSensorModeToReschedule: boolean = false;
+
+  protected readonly home: string;
+  protected readonly logger: ExecutorLogger;
+  readonly #listeners = new Set<() => void>();
+
+  /**
+   * @param parallelism - this executor's limit; subclasses pass what their options compiled to.
+   * @defaultValue `[core] parallelism`
+   */
+  constructor(context: ExecutorContext, parallelism: number = context.defaultParallelism) {
+    this.name = context.name;
+    this.home = context.home;
+    this.logger = context.logger ?? defaultExecutorLogger(context.name.name);
+    if (!Number.isInteger(parallelism) || parallelism <= 0) {
+      throw new ExecutorOptionsError(
+        context.name.name,
+        "parallelism",
+        `[executors.${context.name.name}] parallelism: must be an integer >= 1 (got ${String(parallelism)}); ` +
+          `0 no longer means unlimited, as in Airflow 3`,
+      );
+    }
+    this.parallelism = parallelism;
+  }
+
+  /** Free slots: parallelism minus running and queued tries; negative when more is queued than fits. */
+  get slotsAvailable(): number {
+    return this.parallelism - this.running.size - this.queuedTasks.size;
+  }
+
+  get slotsOccupied(): number {
+    return this.running.size + this.queuedTasks.size;
+  }
+
+  /** Queue a workload for the next heartbeat; false (and nothing changes) when its key is already queued. */
+  queueWorkload(workload: Workload): boolean {
+    const id = keyString(workload.key);
+    if (this.queuedTasks.has(id)) {
+      this.logger.debug(`could not queue ${id}: already queued`);
+      return false;
+    }
+    this.queuedTasks.set(id, workload);
+    return true;
+  }
+
+  hasTask(key: TaskInstanceKey): boolean {
+    const id = keyString(key);
+    return this.queuedTasks.has(id) || this.running.has(id);
+  }
+
+  /** Trigger as many queued tries as there are open slots, highest priority first, then sync. */
+  async heartbeat(): Promise<void> {
+    const open = this.parallelism - this.running.size;
+    if (open > 0 && this.queuedTasks.size > 0) await this.triggerTasks(open);
+    await this.sync();
+  }
+
+  /** Queued workloads, highest priorityWeight first; equal weights keep their queueing order. */
+  orderQueuedTasksByPriority(): Workload[] {
+    return [...this.queuedTasks.values()].sort((a, b) => b.priorityWeight - a.priorityWeight);
+  }
+
+  protected async triggerTasks(openSlots: number): Promise<void> {
+    for (const workload of this.orderQueuedTasksByPriority().slice(0, openSlots)) {
+      const id = keyString(workload.key);
+      this.queuedTasks.delete(id);
+      this.running.set(id, workload.key);
+      try {
+        await this.executeAsync(workload);
+      } catch (error) {
+        this.fail(workload.key, { error: errorLine(error) });
+      }
+    }
+  }
+
+  /** Buffer an event for the scheduler and wake its listeners. */
+  changeState(key: TaskInstanceKey, state: EventState, info: EventInfo = {}, removeRunning = true): void {
+    const id = keyString(key);
+    if (removeRunning) this.running.delete(id);
+    this.eventBuffer.set(id, { key, state, info });
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error(`event listener threw: ${errorLine(error)}`);
+      }
+    }
+  }
+
+  success(key: TaskInstanceKey, info: EventInfo = {}): void {
+    this.changeState(key, EventState.SUCCESS, info);
+  }
+
+  fail(key: TaskInstanceKey, info: EventInfo = {}): void {
+    this.changeState(key, EventState.FAILED, info);
+  }
+
+  queued(key: TaskInstanceKey, info: EventInfo = {}): void {
+    this.changeState(key, EventState.QUEUED, info);
+  }
+
+  /** The try has started; it stays in `running`. */
+  runningState(key: TaskInstanceKey, info: EventInfo = {}): void {
+    this.changeState(key, EventState.RUNNING, info, false);
+  }
+
+  /** Return and remove buffered events: all of them, or only those of the given DAGs. */
+  getEventBuffer(dagIds?: ReadonlySet<string>): TaskEvent[] {
+    const events: TaskEvent[] = [];
+    for (const [id, event] of this.eventBuffer) {
+      if (dagIds !== undefined && !dagIds.has(event.key.dagId)) continue;
+      events.push(event);
+      this.eventBuffer.delete(id);
+    }
+    return events;
+  }
+
+  /**
+   * Call `listener` (synchronously; keep it cheap) whenever an event is buffered, so the
+   * scheduler can wake at once instead of sleeping. Returns a function that unsubscribes.
+   */
+  onEvent(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves at the next buffered event (true) or after `timeoutMs` (false). */
+  protected nextEvent(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(false);
+      }, timeoutMs);
+      const off = this.onEvent(() => {
+        clearTimeout(timer);
+        off();
+        resolve(true);
+      });
+    });
+  }
+
+  /** Start the workload's try. Runs inside `heartbeat()`; a throw fails that try only. */
+  protected abstract executeAsync(workload: Workload): Promise<void> | void;
+
+  /** Collect state from the engine into the event buffer (a no-op for executors that push events). */
+  abstract sync(): Promise<void> | void;
+
+  start(): Promise<void> | void {}
+
+  /** Graceful stop: run what is queued, wait for every running try to report, then release resources. */
+  async end(): Promise<void> {
+    while (this.queuedTasks.size > 0 || this.running.size > 0) {
+      // Subscribe before the heartbeat: an event it buffers synchronously must not be missed.
+      const next = this.nextEvent(1_000);
+      await this.heartbeat();
+      await next;
+    }
+  }
+
+  /** Stop now: drop what is queued and kill what runs (subclasses kill their engine's work). */
+  terminate(): Promise<void> | void {
+    this.queuedTasks.clear();
+  }
+
+  /** Take over tries a dead scheduler's executor started; returns the ones NOT adopted. */
+  async tryAdoptTaskInstances(tis: TaskInstanceRef[]): Promise<TaskInstanceRef[]> {
+    return tis;
+  }
+
+  /**
+   * Stop tracking (and, where the engine allows, cancel) a try stuck in queued. Must not change
+   * state or emit events: the scheduler decides what happens to the task instance.
+   */
+  async revokeTask(ti: TaskInstanceRef): Promise<void> {
+    const id = keyString(ti.key);
+    this.queuedTasks.delete(id);
+    this.running.delete(id);
+  }
+
+  async getTaskLog(_ti: TaskInstanceRef, _tryNumber: number): Promise<TaskLog> {
+    return { messages: [], lines: [] };
+  }
+
+  /** Command groups this executor adds to the CLI (e.g. `switchyard worker`). */
+  getCliCommands(): Command[] {
+    return [];
+  }
+
+  debugDump(): Record<string, unknown> {
+    return {
+      executor: this.toString(),
+      jobId: this.jobId,
+      queued: [...this.queuedTasks.keys()],
+      running: [...this.running.keys()],
+      bufferedEvents: this.eventBuffer.size,
+    };
+  }
+
+  toString(): string {
+    return `${this.constructor.name}(name=${this.name.name}, parallelism=${this.parallelism})`;
+  }
+}

@@ -1,0 +1,230 @@
+import { appendFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { errorLine } from "../common/errors.js";
+import { keyString } from "../common/keys.js";
+import type { TaskEvent, Workload } from "../common/workload.js";
+import { KILL_GRACE_MS, MAX_TIMER_MS } from "../runner/constants.js";
+import { signalProcessGroup } from "../runner/process-groups.js";
+import { BaseExecutor } from "./base.js";
+import { InvalidExecutorConfigError } from "./errors.js";
+import { compileLocalExecutorOptions, ISOLATIONS, type CompiledLocalExecutorOptions, type Isolation } from "./local/options.js";
+import { RunnerHandle, type RunnerExit } from "./local/runner-handle.js";
+import { RunnerPool } from "./local/runner-pool.js";
+import type { ExecutorContext, TaskInstanceRef } from "./types.js";
+
+/** Extra time past a try's timeout (and the kill grace) before the executor kills an unresponsive runner. */
+const WATCHDOG_SLACK_MS = 10_000;
+
+/** How long `end()` lets runners exit on their own before killing them. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+interface Try {
+  readonly workload: Workload;
+  readonly runner: RunnerHandle;
+  /** The pid from the running event: the bash child (its own process group) or the runner itself. */
+  pid?: number;
+  watchdog?: NodeJS.Timeout;
+  watchdogFired?: boolean;
+}
+
+/**
+ * Runs tries on this machine in runner child processes, at most `parallelism` at once.
+ * Warm isolation (default) keeps long-lived runners that take many tries each: `fn` tries run
+ * inside them without a process start, bash tries are process groups of their own. A task that
+ * crashes its runner fails only the tries that runner had; a replacement starts at once.
+ * Process isolation gives every try a fresh runner that exits after it.
+ */
+export class LocalExecutor extends BaseExecutor {
+  override readonly isLocal = true;
+  override readonly supportsPickling = false;
+  override readonly servesLogs = true;
+
+  readonly options: CompiledLocalExecutorOptions;
+  readonly #pool: RunnerPool;
+  /** Runners of process-isolated tries. */
+  readonly #oneShot = new Set<RunnerHandle>();
+  readonly #tries = new Map<string, Try>();
+  #closing = false;
+  #terminating = false;
+
+  constructor(context: ExecutorContext) {
+    const options = compileLocalExecutorOptions(context.options, {
+      executor: context.name.name,
+      defaultParallelism: context.defaultParallelism,
+    });
+    super(context, options.parallelism);
+    this.options = options;
+    this.#pool = new RunnerPool(options.runners, () => this.#spawnRunner());
+  }
+
+  /** Start the warm runners now, so the first tries do not wait for process start-up. */
+  override start(): void {
+    this.#closing = false;
+    this.#terminating = false;
+    if (this.options.isolation === "warm") this.#pool.fill();
+  }
+
+  protected executeAsync(workload: Workload): void {
+    if (this.#terminating) throw new Error(`executor "${this.name.name}" has been terminated; start() it again to run tries`);
+    const isolation = this.#isolationOf(workload);
+    let runner: RunnerHandle;
+    if (isolation === "warm") {
+      runner = this.#pool.pick();
+    } else {
+      runner = this.#spawnRunner();
+      this.#oneShot.add(runner);
+    }
+    const entry: Try = { workload, runner };
+    this.#tries.set(keyString(workload.key), entry);
+    runner.run(workload);
+    if (isolation === "process") runner.shutdown(); // exits once this one try is done
+    if (workload.timeout !== null) {
+      // The runner enforces the timeout; this only catches a runner whose event loop is stuck.
+      const ms = Math.min(workload.timeout * 1000 + KILL_GRACE_MS + WATCHDOG_SLACK_MS, MAX_TIMER_MS);
+      entry.watchdog = setTimeout(() => this.#watchdog(entry), ms);
+      entry.watchdog.unref();
+    }
+  }
+
+  sync(): void {
+    // Runners push events over IPC as they happen.
+  }
+
+  #isolationOf(workload: Workload): Isolation {
+    const requested = workload.executorConfig["isolation"];
+    if (requested === undefined) return this.options.isolation;
+    if ((ISOLATIONS as readonly unknown[]).includes(requested)) return requested as Isolation;
+    throw new InvalidExecutorConfigError(
+      this.name.name,
+      "isolation",
+      `executorConfig.isolation must be ${ISOLATIONS.map((i) => `"${i}"`).join(" or ")} for the LocalExecutor ` +
+        `"${this.name.name}", got ${JSON.stringify(requested) ?? String(requested)}`,
+    );
+  }
+
+  #spawnRunner(): RunnerHandle {
+    return new RunnerHandle({
+      onEvent: (runner, event) => this.#onRunnerEvent(runner, event),
+      onExit: (runner, exit, orphans) => this.#onRunnerExit(runner, exit, orphans),
+      warn: (message) => this.logger.warn(message),
+    });
+  }
+
+  #onRunnerEvent(runner: RunnerHandle, event: TaskEvent): void {
+    const id = keyString(event.key);
+    const entry = this.#tries.get(id);
+    if (entry === undefined || entry.runner !== runner) {
+      this.logger.debug(`dropped ${event.state} event of ${id}: not a try this executor is running`);
+      return;
+    }
+    switch (event.state) {
+      case "running":
+        if (event.info.pid !== undefined) entry.pid = event.info.pid;
+        this.runningState(event.key, event.info);
+        return;
+      case "success":
+      case "failed":
+        this.#forget(id, entry);
+        this.changeState(event.key, event.state, event.info);
+        return;
+      case "queued":
+        this.changeState(event.key, event.state, event.info, false);
+        return;
+    }
+  }
+
+  #onRunnerExit(runner: RunnerHandle, exit: RunnerExit, orphans: Workload[]): void {
+    this.#pool.remove(runner);
+    this.#oneShot.delete(runner);
+    const how = exit.error !== undefined
+      ? `could not be started (${errorLine(exit.error)})`
+      : exit.signal !== null
+        ? `exited with signal ${exit.signal}`
+        : `exited with code ${exit.code ?? "unknown"}`;
+    for (const workload of orphans) {
+      const id = keyString(workload.key);
+      const entry = this.#tries.get(id);
+      if (entry === undefined || entry.runner !== runner) continue;
+      this.#forget(id, entry);
+      // Its bash process group outlives the runner; do not leave it running unobserved.
+      if (entry.pid !== undefined && entry.pid !== runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
+      const error = this.#terminating
+        ? "killed: the executor was terminated"
+        : entry.watchdogFired
+          ? `timed out after ${workload.timeout}s and the runner did not stop it; runner process ${runner.pid} was killed`
+          : `runner process ${runner.pid ?? "?"} ${how} while running this try`;
+      void appendFile(workload.logPath, `[${new Date().toISOString()}] switchyard: ${error}\n`).catch(() => {});
+      this.fail(workload.key, {
+        error,
+        hostname: hostname(),
+        endDate: Date.now(),
+        ...(entry.pid !== undefined ? { pid: entry.pid } : {}),
+        ...(entry.watchdogFired ? { timedOut: true } : {}),
+      });
+    }
+    if (!this.#closing && runner.everReady && this.options.isolation === "warm") {
+      this.logger.warn(`runner process ${runner.pid} ${how}; starting a replacement`);
+      this.#pool.fill();
+    }
+  }
+
+  #watchdog(entry: Try): void {
+    const id = keyString(entry.workload.key);
+    if (this.#tries.get(id) !== entry) return;
+    entry.watchdogFired = true;
+    this.logger.warn(`${id} outlived its timeout and the runner did not stop it; killing runner ${entry.runner.pid}`);
+    entry.runner.forceKill();
+  }
+
+  #forget(id: string, entry: Try): void {
+    clearTimeout(entry.watchdog);
+    this.#tries.delete(id);
+  }
+
+  /** Kill the try (its process group, or its fn's signal) without reporting anything for it. */
+  override async revokeTask(ti: TaskInstanceRef): Promise<void> {
+    await super.revokeTask(ti);
+    const id = keyString(ti.key);
+    const entry = this.#tries.get(id);
+    if (entry === undefined) return;
+    this.#forget(id, entry);
+    entry.runner.kill(ti.key);
+  }
+
+  /** Run what is queued, wait for every try to report, then let the runners exit. */
+  override async end(): Promise<void> {
+    await super.end();
+    this.#closing = true;
+    const runners = [...this.#pool.runners, ...this.#oneShot];
+    for (const runner of runners) runner.shutdown();
+    await Promise.all(runners.map((runner) => this.#exitWithin(runner, SHUTDOWN_TIMEOUT_MS)));
+  }
+
+  /** Kill every try and runner now; each try in flight reports failed. */
+  override async terminate(): Promise<void> {
+    await super.terminate();
+    this.#closing = true;
+    this.#terminating = true;
+    for (const entry of this.#tries.values()) {
+      if (entry.pid !== undefined && entry.pid !== entry.runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
+    }
+    const runners = [...this.#pool.runners, ...this.#oneShot];
+    for (const runner of runners) runner.forceKill();
+    await Promise.all(runners.map((runner) => runner.exited));
+  }
+
+  async #exitWithin(runner: RunnerHandle, ms: number): Promise<void> {
+    const timer = setTimeout(() => runner.forceKill(), ms);
+    await runner.exited;
+    clearTimeout(timer);
+  }
+
+  override debugDump(): Record<string, unknown> {
+    return {
+      ...super.debugDump(),
+      options: this.options,
+      runners: this.#pool.runners.map((r) => ({ pid: r.pid, load: r.load })),
+      oneShotRunners: [...this.#oneShot].map((r) => r.pid),
+    };
+  }
+}

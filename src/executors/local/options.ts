@@ -1,0 +1,51 @@
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { compileExecutorSection, intSetting } from "../options.js";
+
+export const Isolation = {
+  /** Tries run in long-lived runner processes: no process start per `fn` try. */
+  WARM: "warm",
+  /** Every try gets a fresh runner process that exits after it. */
+  PROCESS: "process",
+} as const;
+export type Isolation = (typeof Isolation)[keyof typeof Isolation];
+export const ISOLATIONS: readonly Isolation[] = Object.values(Isolation);
+
+/** `[executors.<name>]` settings of a LocalExecutor. */
+export interface LocalExecutorOptions {
+  /** Most tries running at once. @defaultValue `[core] parallelism` */
+  parallelism?: number;
+  /**
+   * Where tries run; a task can override it with `executorConfig: { isolation }`.
+   * @defaultValue "warm"
+   */
+  isolation?: Isolation;
+  /** Warm runner processes to spread tries over. @defaultValue min(parallelism, os.availableParallelism()) */
+  runners?: number;
+}
+
+export interface CompiledLocalExecutorOptions {
+  readonly parallelism: number;
+  readonly isolation: Isolation;
+  readonly runners: number;
+}
+
+const schema = z.object({
+  parallelism: intSetting(1, "an integer >= 1 (the most tries running at once)").optional(),
+  isolation: z.enum(ISOLATIONS, { error: `must be one of ${ISOLATIONS.map((i) => `"${i}"`).join(", ")}` }).optional(),
+  runners: intSetting(1, "an integer >= 1 (warm runner processes)").optional(),
+});
+
+/** Validate `[executors.<name>]` and fill defaults; throws ExecutorOptionsError naming the key. */
+export function compileLocalExecutorOptions(
+  raw: Readonly<Record<string, unknown>>,
+  context: { readonly executor: string; readonly defaultParallelism: number },
+): CompiledLocalExecutorOptions {
+  const options: LocalExecutorOptions = compileExecutorSection(context.executor, schema, raw);
+  const parallelism = options.parallelism ?? context.defaultParallelism;
+  return Object.freeze({
+    parallelism,
+    isolation: options.isolation ?? Isolation.WARM,
+    runners: options.runners ?? Math.max(1, Math.min(parallelism, availableParallelism())),
+  });
+}

@@ -1,0 +1,136 @@
+import type { ChildProcess } from "node:child_process";
+import { errorLine } from "../../common/errors.js";
+import { keyString, type TaskInstanceKey } from "../../common/keys.js";
+import type { TaskEvent, Workload } from "../../common/workload.js";
+import { forkRunnerProcess } from "../../runner/fork-runner.js";
+import { parseChildMessage, type ParentMessage } from "../../runner/protocol.js";
+
+export interface RunnerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Set when the process could not be started. */
+  readonly error?: Error;
+}
+
+export interface RunnerHandleHooks {
+  /** A valid event from the runner (terminal events have already left `inflight`). */
+  onEvent(handle: RunnerHandle, event: TaskEvent): void;
+  /** The runner is gone (all its IPC messages delivered first); `orphans` are the tries it never finished. */
+  onExit(handle: RunnerHandle, exit: RunnerExit, orphans: Workload[]): void;
+  /** Something the operator should see (a malformed message, a failed send). */
+  warn(message: string): void;
+}
+
+/**
+ * One runner child process seen from the executor: sends it work, tracks the tries it has not
+ * finished, turns its IPC messages into events. Messages sent before the child is ready are held
+ * back (a child that has not attached its listener yet would drop them).
+ */
+export class RunnerHandle {
+  readonly child: ChildProcess;
+  /** Tries sent to this runner that have not reported a terminal state, by keyString. */
+  readonly inflight = new Map<string, Workload>();
+  readonly exited: Promise<RunnerExit>;
+  #ready = false;
+  #alive = true;
+  #everReady = false;
+  #pending: ParentMessage[] = [];
+
+  constructor(private readonly hooks: RunnerHandleHooks) {
+    this.child = forkRunnerProcess();
+    this.exited = new Promise((resolve) => {
+      const finish = (exit: RunnerExit) => {
+        if (!this.#alive) return;
+        this.#alive = false;
+        this.#ready = false;
+        const orphans = [...this.inflight.values()];
+        this.inflight.clear();
+        hooks.onExit(this, exit, orphans);
+        resolve(exit);
+      };
+      // 'close' comes after 'exit' and after the IPC channel has closed: every event is in by then.
+      this.child.once("close", (code, signal) => finish({ code, signal }));
+      // 'on', not 'once': a later failed kill() or send() also emits 'error', and an unheard one would crash the executor.
+      this.child.on("error", (error) => {
+        if (this.child.pid === undefined) finish({ code: null, signal: null, error });
+        else hooks.warn(`runner process ${this.child.pid}: ${errorLine(error)}`);
+      });
+    });
+    this.child.on("message", (raw: unknown) => this.#receive(raw));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** Became ready at least once: a runner that dies before that is a start-up failure. */
+  get everReady(): boolean {
+    return this.#everReady;
+  }
+
+  get load(): number {
+    return this.inflight.size;
+  }
+
+  run(workload: Workload): void {
+    this.inflight.set(keyString(workload.key), workload);
+    this.#send({ type: "run", workload });
+  }
+
+  kill(key: TaskInstanceKey): void {
+    this.inflight.delete(keyString(key));
+    this.#send({ type: "kill", key });
+  }
+
+  /** Let the runner finish its tries and exit. */
+  shutdown(): void {
+    this.#send({ type: "shutdown" });
+  }
+
+  forceKill(): void {
+    if (this.#alive) this.child.kill("SIGKILL");
+  }
+
+  #send(message: ParentMessage): void {
+    if (!this.#alive) return;
+    if (!this.#ready) {
+      this.#pending.push(message);
+      return;
+    }
+    if (!this.child.connected) return; // dying: its 'close' fails the tries it had
+    this.child.send(message, (error) => {
+      // The runner died in between: its 'close' fails the tries it had.
+      if (error) this.hooks.warn(`could not send ${message.type} to runner ${this.pid}: ${errorLine(error)}`);
+    });
+  }
+
+  #receive(raw: unknown): void {
+    let message;
+    try {
+      message = parseChildMessage(raw);
+    } catch (error) {
+      this.hooks.warn(`runner ${this.pid}: ${errorLine(error)}`);
+      return;
+    }
+    if (message.type === "ready") {
+      this.#ready = true;
+      this.#everReady = true;
+      const pending = this.#pending;
+      this.#pending = [];
+      for (const m of pending) this.#send(m);
+      return;
+    }
+    const { event } = message;
+    const id = keyString(event.key);
+    if (event.state === "success" || event.state === "failed") {
+      if (!this.inflight.delete(id)) return; // killed or unknown: nobody waits for it
+    } else if (!this.inflight.has(id)) {
+      return;
+    }
+    this.hooks.onEvent(this, event);
+  }
+}

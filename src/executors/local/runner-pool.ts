@@ -1,0 +1,40 @@
+import type { RunnerHandle } from "./runner-handle.js";
+
+/**
+ * The warm runners of a LocalExecutor. Tries go to the least-loaded live runner; runners are
+ * started lazily up to `size` (or all at once by `fill()`), and a dead one leaves the pool so a
+ * replacement can take its place.
+ */
+export class RunnerPool {
+  readonly #runners = new Set<RunnerHandle>();
+
+  constructor(
+    readonly size: number,
+    private readonly spawn: () => RunnerHandle,
+  ) {}
+
+  get runners(): readonly RunnerHandle[] {
+    return [...this.#runners];
+  }
+
+  /** Start runners until there are `size` of them. */
+  fill(): void {
+    while (this.#runners.size < this.size) this.#runners.add(this.spawn());
+  }
+
+  /** An idle runner if there is one, else a new one while below `size`, else the least loaded. */
+  pick(): RunnerHandle {
+    let best: RunnerHandle | undefined;
+    for (const runner of this.#runners) {
+      if (runner.alive && (best === undefined || runner.load < best.load)) best = runner;
+    }
+    if (best !== undefined && (best.load === 0 || this.#runners.size >= this.size)) return best;
+    const runner = this.spawn();
+    this.#runners.add(runner);
+    return runner;
+  }
+
+  remove(runner: RunnerHandle): void {
+    this.#runners.delete(runner);
+  }
+}

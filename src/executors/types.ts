@@ -1,0 +1,34 @@
+import type { TaskInstanceKey } from "../common/keys.js";
+import type { ExecutorName } from "../config/executor-names.js";
+
+/** What an executor gets to know about a task instance it is asked to adopt or revoke. */
+export interface TaskInstanceRef {
+  readonly key: TaskInstanceKey;
+  readonly state: string;
+  /** What the executor reported in its queued/running events (e.g. a job id), if anything. */
+  readonly externalExecutorId: string | null;
+  readonly queue: string;
+  readonly pid: number | null;
+  readonly hostname: string | null;
+}
+
+/** Where an executor's diagnostics go. pino loggers fit; the default writes warnings to stderr. */
+export interface ExecutorLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Everything an executor's constructor receives. */
+export interface ExecutorContext {
+  readonly name: ExecutorName;
+  /** The raw `[executors.<alias or ClassName>]` section; each executor validates its own keys. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** `[core] parallelism`: the default for executors that have a parallelism of their own. */
+  readonly defaultParallelism: number;
+  /** $SWITCHYARD_HOME, absolute. */
+  readonly home: string;
+  /** @defaultValue debug lines on NODE_DEBUG=switchyard, warnings and errors on stderr */
+  readonly logger?: ExecutorLogger;
+}

@@ -1,0 +1,8 @@
+/** Time a bash process group gets between SIGTERM and SIGKILL when a try is stopped. */
+export const KILL_GRACE_MS = 5_000;
+
+/** Largest `fn` return value (serialized JSON, in bytes) reported back; larger ones are only noted in the log. */
+export const MAX_RETURN_VALUE_BYTES = 64 * 1024;
+
+/** setTimeout fires at once for delays over 2^31-1 ms (~24.8 days); longer timeouts are capped to it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

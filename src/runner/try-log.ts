@@ -1,0 +1,58 @@
+import { closeSync, open, writeSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { format, promisify } from "node:util";
+
+// The callback API gives a plain descriptor; a FileHandle would close it behind our back when collected.
+const openFd = promisify(open);
+
+/**
+ * The log file of one try. Opened in append mode (each try has its own path, and a runner that
+ * re-runs a try after a crash must not erase what the first attempt wrote). Writes are synchronous
+ * on an O_APPEND descriptor so that lines from the runner, the task's own output and a bash child
+ * writing to the same descriptor land in the order they happened.
+ */
+export class TryLog {
+  #closed = false;
+
+  private constructor(
+    readonly path: string,
+    /** Exposed so a bash child can write to the same file directly. */
+    readonly fd: number,
+  ) {}
+
+  static async open(path: string): Promise<TryLog> {
+    await mkdir(dirname(path), { recursive: true });
+    return new TryLog(path, await openFd(path, "a"));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Raw output (the task's stdout/stderr). Dropped once the try is over. */
+  write(chunk: string | Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      if (typeof chunk === "string") writeSync(this.fd, chunk);
+      else writeSync(this.fd, chunk);
+    } catch {
+      // A full disk must not turn a finished task into a crashed runner; the footer will be missing.
+    }
+  }
+
+  /** One timestamped line, formatted like console.log formats its arguments. */
+  line(...args: unknown[]): void {
+    this.write(`[${new Date().toISOString()}] ${format(...args)}\n`);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Already closed: nothing left to do.
+    }
+  }
+}

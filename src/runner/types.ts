@@ -1,0 +1,25 @@
+import type { EventInfo } from "../common/workload.js";
+
+export type TryTerminalState = "success" | "failed";
+
+/**
+ * How a runner reports a try: `running` once the task code has started (with the pid that runs
+ * it), then `finished` once. Every executor ends in this contract; it may forward the reports
+ * to its event buffer directly, over IPC, or through a queue.
+ */
+export interface TryReporter {
+  running(info: EventInfo): void | Promise<void>;
+  finished(state: TryTerminalState, info: EventInfo): void | Promise<void>;
+}
+
+export interface TryOutcome {
+  readonly state: TryTerminalState;
+  readonly info: EventInfo;
+}
+
+export interface RunTaskTryOptions {
+  /** Aborting it kills the try (bash: its process group; fn: ctx.signal) and fails it with "killed". */
+  signal?: AbortSignal;
+  /** Milliseconds between SIGTERM and SIGKILL of a bash try's process group. @defaultValue KILL_GRACE_MS (5000) */
+  killGraceMs?: number;
+}

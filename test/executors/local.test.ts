@@ -1,0 +1,199 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ExecutorOptionsError } from "../../src/executors/errors.js";
+import { LocalExecutor } from "../../src/executors/local.js";
+import { executorConformance, started } from "./conformance.js";
+import { Driver, FIXTURES, alive, context, tempDir, waitUntil, workload } from "./helpers.js";
+
+function local(options: Record<string, unknown> = {}, parallelism = 4): LocalExecutor {
+  return new LocalExecutor(context("LocalExecutor", { parallelism, ...options }));
+}
+
+executorConformance("LocalExecutor (warm)", { make: (p) => local({ runners: 2 }, p) });
+executorConformance("LocalExecutor (process)", { make: (p) => local({ isolation: "process" }, p) });
+
+describe("LocalExecutor", () => {
+  it("compiles its options: defaults from [core] parallelism and the CPU count", () => {
+    const executor = new LocalExecutor(context("LocalExecutor", {}, 3));
+    assert.deepEqual({ ...executor.options }, { parallelism: 3, isolation: "warm", runners: Math.min(3, executor.options.runners) });
+    assert.equal(executor.isLocal, true);
+    assert.equal(new LocalExecutor(context("LocalExecutor", { parallelism: "5", runners: 2 })).parallelism, 5);
+  });
+
+  it("rejects bad options with the section, the key and what is valid", () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ isolation: "thread" }, /^\[executors\.LocalExecutor\] isolation: must be one of "warm", "process" \(got "thread"\)$/],
+      [{ parallelism: 0 }, /^\[executors\.LocalExecutor\] parallelism: must be an integer >= 1 .* \(got 0\)$/],
+      [{ runners: 1.5 }, /^\[executors\.LocalExecutor\] runners: must be an integer >= 1/],
+      [{ bogus: 1 }, /^\[executors\.LocalExecutor\] 'bogus': unknown key; valid keys: parallelism, isolation, runners$/],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(() => new LocalExecutor(context("LocalExecutor", options)), (e: unknown) => e instanceof ExecutorOptionsError && message.test(e.message));
+    }
+    assert.throws(() => new LocalExecutor(context("LocalExecutor", {}, 0)), /parallelism: must be an integer >= 1 \(got 0\)/);
+  });
+
+  it("a fn that exits its runner fails only the tries in that runner; the next try runs in a replacement", async (t) => {
+    const dir = await tempDir(t);
+    const executor = local({ runners: 2 }, 4);
+    const driver = await started(t, executor);
+    await waitUntil(() => executor.debugDump()["runners"] !== undefined, "runners");
+    const exit = workload(dir, { taskId: "exit" });
+    const bystander = workload(dir, { taskId: "mark", conf: { markerFile: `${dir}/m`, ms: 500 } });
+    executor.queueWorkload(exit);
+    executor.queueWorkload(bystander);
+    const failed = await driver.terminal(exit);
+    assert.equal(failed.state, "failed");
+    assert.match(failed.info.error!, /^runner process \d+ exited with code 7 while running this try$/);
+    assert.ok((await readFile(exit.logPath, "utf8")).includes("exited with code 7 while running this try"));
+    assert.equal((await driver.terminal(bystander)).state, "success", "the other runner's try is unaffected");
+    const next = workload(dir, { taskId: "ret", runId: "after" });
+    executor.queueWorkload(next);
+    assert.equal((await driver.terminal(next)).state, "success");
+    await waitUntil(() => (executor.debugDump()["runners"] as unknown[]).length === 2, "a replacement runner");
+  });
+
+  it("fails a bash try whose process is SIGKILLed, within seconds", async (t) => {
+    const dir = await tempDir(t);
+    const driver = await started(t, local({ runners: 1 }));
+    const w = workload(dir, { taskId: "sleep" });
+    driver.executor.queueWorkload(w);
+    await driver.until(() => driver.of(w).some((e) => e.state === "running"), "running");
+    const pid = driver.of(w)[0]!.info.pid!;
+    const killedAt = Date.now();
+    process.kill(pid, "SIGKILL");
+    const end = await driver.terminal(w, 5_000);
+    assert.ok(Date.now() - killedAt < 3_000);
+    assert.equal(end.state, "failed");
+    assert.equal(end.info.error, "killed by SIGKILL");
+  });
+
+  it("times out a try: failed with timedOut", async (t) => {
+    const dir = await tempDir(t);
+    const driver = await started(t, local({ runners: 1 }));
+    const bash = workload(dir, { taskId: "sleep", timeout: 0.5 });
+    const fn = workload(dir, { taskId: "hang", timeout: 0.5 });
+    driver.executor.queueWorkload(bash);
+    driver.executor.queueWorkload(fn);
+    for (const w of [bash, fn]) {
+      const end = await driver.terminal(w, 5_000);
+      assert.equal(end.state, "failed");
+      assert.equal(end.info.timedOut, true);
+      assert.equal(end.info.error, "timed out after 0.5s");
+    }
+  });
+
+  it("runs every try in a fresh runner with isolation 'process', which exits after it", async (t) => {
+    const dir = await tempDir(t);
+    const driver = await started(t, local({ isolation: "process" }, 1));
+    const ws = ["a", "b"].map((runId) => workload(dir, { taskId: "ret", runId }));
+    for (const w of ws) driver.executor.queueWorkload(w);
+    await driver.until(() => ws.every((w) => driver.terminalOf(w)?.state === "success"), "both tries");
+    const pids = ws.map((w) => driver.terminalOf(w)!.info.pid!);
+    assert.notEqual(pids[0], pids[1]);
+    assert.ok(!pids.includes(process.pid));
+    await waitUntil(() => pids.every((pid) => !alive(pid)), "the runners to exit");
+  });
+
+  it("honours executorConfig.isolation per try, and fails a try whose isolation is invalid", async (t) => {
+    const dir = await tempDir(t);
+    const executor = local({ runners: 1 }, 2);
+    const driver = await started(t, executor);
+    const warm = workload(dir, { taskId: "ret", runId: "warm" });
+    executor.queueWorkload(warm);
+    await driver.terminal(warm);
+    const fresh = workload(dir, { taskId: "ret", runId: "fresh", executorConfig: { isolation: "process" } });
+    const bad = workload(dir, { taskId: "ret", runId: "bad", executorConfig: { isolation: "thread" } });
+    executor.queueWorkload(fresh);
+    executor.queueWorkload(bad);
+    await driver.until(() => [fresh, bad].every((w) => driver.terminalOf(w) !== undefined), "both tries");
+    assert.notEqual(driver.terminalOf(fresh)!.info.pid, driver.terminalOf(warm)!.info.pid);
+    const failure = driver.terminalOf(bad)!;
+    assert.equal(failure.state, "failed");
+    assert.equal(failure.info.error, 'executorConfig.isolation must be "warm" or "process" for the LocalExecutor "LocalExecutor", got "thread"');
+  });
+
+  it("keeps the console output of concurrent fn tries in one runner apart", async (t) => {
+    const dir = await tempDir(t);
+    const driver = await started(t, local({ runners: 1 }, 4));
+    const ws = ["a", "b", "c", "d"].map((runId) => workload(dir, { taskId: "chatty", runId }));
+    for (const w of ws) driver.executor.queueWorkload(w);
+    await driver.until(() => ws.every((w) => driver.terminalOf(w)?.state === "success"), "all tries");
+    assert.equal(new Set(ws.map((w) => driver.terminalOf(w)!.info.pid)).size, 1, "all in the same runner");
+    for (const w of ws) {
+      const lines = (await readFile(w.logPath, "utf8")).split("\n").filter((l) => /^(out|err|raw) /.test(l));
+      assert.equal(lines.length, 15);
+      assert.ok(lines.every((l) => l.includes(` ${w.key.runId} `)), lines.join("\n"));
+    }
+  });
+
+  it("fails the tries of a runner that is SIGKILLed, kills their bash groups, and replaces it", async (t) => {
+    const dir = await tempDir(t);
+    const executor = local({ runners: 1 }, 2);
+    const driver = await started(t, executor);
+    const bash = workload(dir, { taskId: "sleep" });
+    const fn = workload(dir, { taskId: "hang", runId: "fn" });
+    executor.queueWorkload(bash);
+    executor.queueWorkload(fn);
+    await driver.until(() => [bash, fn].every((w) => driver.of(w).some((e) => e.state === "running")), "both running");
+    const runnerPid = driver.of(fn)[0]!.info.pid!;
+    const bashPid = driver.of(bash)[0]!.info.pid!;
+    process.kill(runnerPid, "SIGKILL");
+    await driver.until(() => [bash, fn].every((w) => driver.terminalOf(w) !== undefined), "both failed", 5_000);
+    for (const w of [bash, fn]) {
+      assert.equal(driver.terminalOf(w)!.state, "failed");
+      assert.equal(driver.terminalOf(w)!.info.error, `runner process ${runnerPid} exited with signal SIGKILL while running this try`);
+    }
+    await waitUntil(() => !alive(bashPid), "the orphaned bash child to be killed", 3_000);
+    const next = workload(dir, { taskId: "ret", runId: "next" });
+    executor.queueWorkload(next);
+    assert.equal((await driver.terminal(next)).state, "success");
+  });
+
+  it("end() lets runners finish and exit", async (t) => {
+    const dir = await tempDir(t);
+    const executor = local({ runners: 2 }, 2);
+    await executor.start();
+    t.after(() => executor.terminate());
+    const driver = new Driver(executor);
+    const w = workload(dir, { taskId: "ret" });
+    executor.queueWorkload(w);
+    await driver.terminal(w);
+    const pids = (executor.debugDump()["runners"] as Array<{ pid: number }>).map((r) => r.pid);
+    assert.equal(pids.length, 2);
+    await executor.end();
+    assert.ok(pids.every((pid) => !alive(pid)));
+    driver.close();
+  });
+
+  it("leaves no orphan when the scheduler process is SIGKILLed: runners kill their bash groups and exit", async (t) => {
+    const dir = await tempDir(t);
+    const stub = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith("--test")), join(FIXTURES, "scheduler-stub.ts"), dir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    t.after(() => {
+      if (stub.exitCode === null && stub.signalCode === null) stub.kill("SIGKILL");
+    });
+    let out = "";
+    stub.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    await waitUntil(() => out.includes("\n"), "the stub to report its try running");
+    const { runner, bash } = JSON.parse(out.split("\n")[0]!) as { runner: number; bash: number };
+    const exited = once(stub, "exit");
+    stub.kill("SIGKILL");
+    await exited;
+    await waitUntil(() => !alive(runner) && !groupAlive(bash), "the runner and the whole bash group to be gone", 5_000);
+  });
+});
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

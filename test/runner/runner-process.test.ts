@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { describe, it, type TestContext } from "node:test";
+import type { TaskEvent } from "../../src/common/workload.js";
+import { forkRunnerProcess, inheritedExecArgv, runnerProcessPath } from "../../src/runner/fork-runner.js";
+import { parseChildMessage, parseParentMessage, type ChildMessage, type ParentMessage } from "../../src/runner/protocol.js";
+import { alive, tempDir, waitUntil, workload } from "../executors/helpers.js";
+
+/** A runner child with its messages and stderr collected; killed when the test ends. */
+async function runner(t: TestContext) {
+  const child: ChildProcess = forkRunnerProcess({ output: "pipe" });
+  const messages: ChildMessage[] = [];
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.on("message", (raw) => messages.push(parseChildMessage(raw)));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  await waitUntil(() => messages.some((m) => m.type === "ready"), "the runner to be ready");
+  const events = () => messages.filter((m): m is Extract<ChildMessage, { type: "event" }> => m.type === "event").map((m) => m.event);
+  return {
+    child,
+    events,
+    stderr: () => stderr,
+    send: (message: ParentMessage | Record<string, unknown>) => child.send(message),
+    eventsOf: (runId: string): TaskEvent[] => events().filter((e) => e.key.runId === runId),
+  };
+}
+
+describe("runner process", () => {
+  it("resolves its own module with the caller's extension and keeps loader flags only", () => {
+    assert.match(runnerProcessPath(), /runner-process\.ts$/);
+    assert.deepEqual(inheritedExecArgv(["--import", "tsx", "--test", "--inspect=9229", "--test-reporter=tap"]), ["--import", "tsx"]);
+  });
+
+  it("runs several tries at once and reports them over IPC", async (t) => {
+    const dir = await tempDir(t);
+    const r = await runner(t);
+    r.send({ type: "run", workload: workload(dir, { taskId: "ok", runId: "a" }) });
+    r.send({ type: "run", workload: workload(dir, { taskId: "ret", runId: "b" }) });
+    await waitUntil(() => r.events().filter((e) => e.state === "success").length === 2, "two successes");
+    assert.deepEqual(r.eventsOf("a").map((e) => e.state), ["running", "success"]);
+    assert.deepEqual(r.eventsOf("b").at(-1)!.info.returnValue, { rows: 42, at: "1970-01-01T00:00:00.000Z" });
+    assert.equal(r.eventsOf("b")[0]!.info.pid, r.child.pid);
+  });
+
+  it("logs a malformed message to stderr, ignores it and keeps working", async (t) => {
+    const dir = await tempDir(t);
+    const r = await runner(t);
+    r.send({ type: "run", workload: { key: { dagId: "x" } } });
+    r.send({ type: "explode" });
+    r.send({ type: "run", workload: workload(dir, { taskId: "ok" }) });
+    await waitUntil(() => r.events().some((e) => e.state === "success"), "the valid run to succeed");
+    await waitUntil(() => (r.stderr().match(/malformed message/g) ?? []).length === 2, "two warnings");
+    assert.match(r.stderr(), /malformed message from the executor \(valid types: run, kill, shutdown\): message\.workload\.key\.taskId: /);
+  });
+
+  it("kills a try on a kill message", async (t) => {
+    const dir = await tempDir(t);
+    const r = await runner(t);
+    const w = workload(dir, { taskId: "sleep" });
+    r.send({ type: "run", workload: w });
+    await waitUntil(() => r.events().some((e) => e.state === "running"), "running");
+    r.send({ type: "kill", key: w.key });
+    await waitUntil(() => r.events().some((e) => e.state === "failed"), "failed");
+    assert.equal(r.events().at(-1)!.info.error, "killed");
+  });
+
+  it("finishes its tries on shutdown, then exits 0", async (t) => {
+    const dir = await tempDir(t);
+    const r = await runner(t);
+    r.send({ type: "run", workload: workload(dir, { taskId: "mark", conf: { markerFile: `${dir}/m`, ms: 200 } }) });
+    r.send({ type: "shutdown" });
+    const [code] = (await once(r.child, "exit")) as [number | null];
+    assert.equal(code, 0);
+    assert.deepEqual(r.events().map((e) => e.state), ["running", "success"]);
+  });
+
+  it("kills its bash process groups and exits when the parent goes away", async (t) => {
+    const dir = await tempDir(t);
+    const r = await runner(t);
+    r.send({ type: "run", workload: workload(dir, { taskId: "tree" }) });
+    await waitUntil(() => r.events().some((e) => e.state === "running"), "running");
+    const bashPid = r.events()[0]!.info.pid!;
+    const exited = once(r.child, "exit");
+    r.child.disconnect(); // what the runner sees when the scheduler is SIGKILLed
+    await exited;
+    await waitUntil(() => !groupAlive(bashPid), "the bash group to be gone", 3_000);
+    assert.equal(alive(bashPid), false);
+  });
+
+  it("validates both directions of the protocol", () => {
+    assert.deepEqual(parseParentMessage({ type: "shutdown" }), { type: "shutdown" });
+    assert.throws(() => parseParentMessage(null), /malformed message from the executor/);
+    assert.throws(() => parseChildMessage({ type: "event", event: { key: {}, state: "done", info: {} } }), /malformed message from a runner process/);
+  });
+});
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
