@@ -1,0 +1,34 @@
+import { Command } from "commander";
+import { formatConfigValue, getConfigValue, listConfig } from "../../config/values.js";
+import { cliConfig, out } from "../context.js";
+import { outputOption, render, type OutputFormat } from "../output.js";
+
+export function configCommand(): Command {
+  const config = new Command("config").description("show the effective configuration (switchyard.toml + SWITCHYARD__SECTION__KEY overrides)");
+  config
+    .command("get-value <section> <key>")
+    .description("print one value, e.g. `config get-value core parallelism`")
+    .action((section: string, key: string) => {
+      out(formatConfigValue(getConfigValue(cliConfig(), section, key)));
+    });
+  config
+    .command("list")
+    .description("every setting with its value and where it came from (default, file or env)")
+    .addOption(outputOption())
+    .action((opts: { output: OutputFormat }) => {
+      const rows = listConfig(cliConfig());
+      out(
+        render(
+          rows,
+          [
+            { header: "section", value: (r) => r.section },
+            { header: "key", value: (r) => r.key },
+            { header: "value", value: (r) => formatConfigValue(r.value) },
+            { header: "source", value: (r) => r.source },
+          ],
+          opts.output,
+        ),
+      );
+    });
+  return config;
+}

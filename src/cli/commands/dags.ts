@@ -1,0 +1,236 @@
+import { Command } from "commander";
+import { SwitchyardError } from "../../common/errors.js";
+import { parseExecutorNames } from "../../config/executor-names.js";
+import { syncDagsFolder } from "../../scheduler/dag-sync.js";
+import { explainRouting } from "../../scheduler/routing.js";
+import { executorResolver, manualRunId } from "../../scheduler/runs.js";
+import { listAuditLogs } from "../../store/queries/audit.js";
+import { createDagRun, getDagRun, listDagRuns, RunType } from "../../store/queries/dag-runs.js";
+import { getDag, listDags, listImportErrors, parseSerializedDag, setDagPaused } from "../../store/queries/dags.js";
+import { listPools } from "../../store/queries/pools.js";
+import { listTaskInstances } from "../../store/queries/task-instances.js";
+import { out, withStore } from "../context.js";
+import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
+
+interface OutputOpts {
+  output: OutputFormat;
+}
+
+export function dagsCommand(): Command {
+  const dags = new Command("dags").description("list, trigger, pause and inspect DAGs");
+
+  dags
+    .command("list")
+    .description("parse the DAG folder and list its DAGs")
+    .addOption(outputOption())
+    .action(async (opts: OutputOpts) =>
+      withStore(async ({ config, store }) => {
+        const bag = await syncDagsFolder(store, config);
+        const rows = await listDags(store.db);
+        out(
+          render(
+            rows,
+            [
+              { header: "dag_id", value: (r) => r.dag_id },
+              { header: "fileloc", value: (r) => r.fileloc },
+              { header: "paused", value: (r) => (r.is_paused ? "yes" : "no") },
+              { header: "schedule", value: (r) => r.schedule ?? "None" },
+              { header: "next_run", value: (r) => isoMs(r.next_dagrun_at) },
+              { header: "tasks", value: (r) => parseSerializedDag(r).tasks.length },
+            ],
+            opts.output,
+            (r) => ({ dagId: r.dag_id, fileloc: r.fileloc, isPaused: r.is_paused === 1, schedule: r.schedule, nextDagrunAt: isoMs(r.next_dagrun_at), tasks: parseSerializedDag(r).tasks.length }),
+          ),
+        );
+        if (bag.errors.length && opts.output !== "json") {
+          process.stderr.write(`${bag.errors.length} DAG file(s) failed to import: see \`switchyard dags list-import-errors\`\n`);
+        }
+      }),
+    );
+
+  dags
+    .command("list-import-errors")
+    .description("parse the DAG folder and list the files that failed, with why")
+    .addOption(outputOption())
+    .action(async (opts: OutputOpts) =>
+      withStore(async ({ config, store }) => {
+        await syncDagsFolder(store, config);
+        const rows = await listImportErrors(store.db);
+        out(
+          render(
+            rows,
+            [
+              { header: "filename", value: (r) => r.filename },
+              { header: "error", value: (r) => r.message },
+            ],
+            opts.output,
+            (r) => ({ filename: r.filename, error: r.message, timestamp: isoMs(r.timestamp) }),
+          ),
+        );
+      }),
+    );
+
+  dags
+    .command("trigger <dag_id>")
+    .description("create a manual DAG run; the scheduler starts it")
+    .option("-r, --run-id <run_id>", "id of the new run (default: manual__<now>)")
+    .option("-c, --conf <json>", "JSON object passed to the run's tasks as ctx.conf", "{}")
+    .option("-l, --logical-date <date>", "logical date of the run, ISO-8601 (default: now)")
+    .option("--no-parse", "do not re-parse the DAG folder first (use the DAG as last parsed)")
+    .action(async (dagId: string, opts: { runId?: string; conf: string; logicalDate?: string; parse: boolean }) => {
+      const conf = parseConf(opts.conf);
+      const now = Date.now();
+      const logicalDate = opts.logicalDate === undefined ? now : Date.parse(opts.logicalDate);
+      if (Number.isNaN(logicalDate)) {
+        throw new SwitchyardError("CLI_BAD_ARGUMENT", `--logical-date '${opts.logicalDate}' is not a date; use ISO-8601 such as 2026-01-01T00:00:00Z`);
+      }
+      if (opts.runId !== undefined && !/^[A-Za-z0-9_.:+-]{1,250}$/.test(opts.runId)) {
+        throw new SwitchyardError("CLI_BAD_ARGUMENT", `--run-id '${opts.runId}' is not valid; use 1-250 characters from A-Z a-z 0-9 _ . : + -`);
+      }
+      await withStore(async ({ config, store }) => {
+        if (opts.parse) await syncDagsFolder(store, config);
+        const dag = parseSerializedDag(await getDag(store.db, dagId));
+        const run = await createDagRun(store.db, {
+          dag,
+          runId: opts.runId ?? manualRunId(logicalDate),
+          runType: RunType.MANUAL,
+          logicalDate,
+          conf,
+          now,
+          resolveExecutor: executorResolver(parseExecutorNames(config.core.executor, config.home)),
+          source: "cli",
+        });
+        out(`created run ${run.run_id} of ${dagId} (queued; a running scheduler starts it)`);
+      });
+    });
+
+  for (const [name, paused] of [
+    ["pause", true],
+    ["unpause", false],
+  ] as const) {
+    dags
+      .command(`${name} <dag_id>`)
+      .description(paused ? "stop creating and starting runs of a DAG" : "resume a paused DAG")
+      .action(async (dagId: string) =>
+        withStore(async ({ store }) => {
+          await setDagPaused(store.db, dagId, paused);
+          out(`${dagId} ${paused ? "paused" : "unpaused"}`);
+        }),
+      );
+  }
+
+  dags
+    .command("list-runs <dag_id>")
+    .description("list a DAG's runs, newest first")
+    .option("--state <state>", "only runs in this state (queued, running, success, failed)")
+    .addOption(outputOption())
+    .action(async (dagId: string, opts: OutputOpts & { state?: string }) =>
+      withStore(async ({ store }) => {
+        await getDag(store.db, dagId);
+        const rows = await listDagRuns(store.db, dagId, opts.state ? { state: opts.state } : {});
+        out(
+          render(
+            rows,
+            [
+              { header: "run_id", value: (r) => r.run_id },
+              { header: "state", value: (r) => r.state },
+              { header: "run_type", value: (r) => r.run_type },
+              { header: "logical_date", value: (r) => isoMs(r.logical_date) },
+              { header: "start_date", value: (r) => isoMs(r.start_date) },
+              { header: "end_date", value: (r) => isoMs(r.end_date) },
+            ],
+            opts.output,
+            (r) => ({ dagId: r.dag_id, runId: r.run_id, state: r.state, runType: r.run_type, logicalDate: isoMs(r.logical_date), startDate: isoMs(r.start_date), endDate: isoMs(r.end_date), conf: JSON.parse(r.conf) }),
+          ),
+        );
+      }),
+    );
+
+  dags
+    .command("state <dag_id> <run_id>")
+    .description("print the state of a DAG run")
+    .action(async (dagId: string, runId: string) =>
+      withStore(async ({ store }) => {
+        out((await getDagRun(store.db, dagId, runId)).state);
+      }),
+    );
+
+  dags
+    .command("explain-routing <dag_id>")
+    .description("per task: the executor chosen and why, its queue, pool and priority weight, and what it waits for")
+    .option("-r, --run-id <run_id>", "show the TI states and waiting reasons of this run (default: the latest run)")
+    .addOption(outputOption())
+    .action(async (dagId: string, opts: OutputOpts & { runId?: string }) =>
+      withStore(async ({ config, store }) => {
+        const dag = parseSerializedDag(await getDag(store.db, dagId));
+        const run = opts.runId ? await getDagRun(store.db, dagId, opts.runId) : (await listDagRuns(store.db, dagId, { limit: 1 }))[0];
+        const tis = new Map(run ? (await listTaskInstances(store.db, Number(run.id))).map((t) => [t.task_id, t]) : []);
+        const rows = explainRouting(dag, parseExecutorNames(config.core.executor, config.home), await listPools(store.db), tis);
+        if (opts.output === "json") {
+          out(JSON.stringify({ dagId, runId: run?.run_id ?? null, tasks: rows }, null, 2));
+          return;
+        }
+        out(
+          render(
+            rows,
+            [
+              { header: "task_id", value: (r) => r.taskId },
+              { header: "executor", value: (r) => (r.executorClass && r.executorClass !== r.executor ? `${r.executor} (${r.executorClass})` : r.executor) },
+              { header: "why", value: (r) => r.reason },
+              { header: "queue", value: (r) => r.queue },
+              { header: "pool", value: (r) => `${r.pool}${r.poolSlots !== 1 ? ` x${r.poolSlots}` : ""}` },
+              { header: "priority", value: (r) => `${r.priorityWeight} (${r.weightRule})` },
+              { header: run ? `state in ${run.run_id}` : "state", value: (r) => r.state ?? "" },
+              { header: "waiting_for / problems", value: (r) => [r.waitingFor, ...r.problems.filter((p) => p !== r.waitingFor)].filter(Boolean).join("; ") },
+            ],
+            opts.output,
+          ),
+        );
+      }),
+    );
+
+  dags
+    .command("audit-log <dag_id>")
+    .description("every state change and scheduler decision for a DAG's task instances, with reasons")
+    .option("-r, --run-id <run_id>", "only this run")
+    .option("-t, --task-id <task_id>", "only this task")
+    .option("--limit <n>", "most rows", (v) => Number(v), 1000)
+    .addOption(outputOption())
+    .action(async (dagId: string, opts: OutputOpts & { runId?: string; taskId?: string; limit: number }) =>
+      withStore(async ({ store }) => {
+        const rows = await listAuditLogs(store.db, { dagId, ...(opts.runId ? { runId: opts.runId } : {}), ...(opts.taskId ? { taskId: opts.taskId } : {}), limit: opts.limit });
+        out(
+          render(
+            rows,
+            [
+              { header: "time", value: (r) => isoMs(r.ts) },
+              { header: "run_id", value: (r) => r.run_id },
+              { header: "task_id", value: (r) => r.task_id },
+              { header: "try", value: (r) => r.try_number },
+              { header: "event", value: (r) => r.event },
+              { header: "from", value: (r) => r.from_state },
+              { header: "to", value: (r) => r.to_state },
+              { header: "reason", value: (r) => r.reason },
+              { header: "source", value: (r) => r.source },
+            ],
+            opts.output,
+            (r) => ({ time: isoMs(r.ts), dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, mapIndex: r.map_index, tryNumber: r.try_number, event: r.event, fromState: r.from_state, toState: r.to_state, reason: r.reason, source: r.source }),
+          ),
+        );
+      }),
+    );
+  return dags;
+}
+
+function parseConf(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SwitchyardError("CLI_BAD_ARGUMENT", `--conf is not valid JSON (${(err as Error).message}); pass a JSON object such as '{"date": "2026-01-01"}'`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new SwitchyardError("CLI_BAD_ARGUMENT", `--conf must be a JSON object such as '{"date": "2026-01-01"}', not ${Array.isArray(value) ? "an array" : JSON.stringify(value)}`);
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,77 @@
+import { Command } from "commander";
+import { createLogger } from "../../common/logger.js";
+import type { SwitchyardConfig } from "../../config/types.js";
+import { loadExecutors } from "../../executors/loader.js";
+import { Scheduler } from "../../scheduler/scheduler.js";
+import { openStore } from "../../store/connect.js";
+import { assertSchemaCurrent, migrateStore } from "../../store/migrate.js";
+import { setPool } from "../../store/queries/pools.js";
+import { cliConfig } from "../context.js";
+import { loadConfig } from "../../config/load.js";
+
+/** Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with exitWhenIdle, until no run is active. */
+export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<void> {
+  const logger = createLogger("scheduler", config.logging.level);
+  const store = await openStore(config.database, { create: opts.initDb === true });
+  try {
+    if (opts.initDb) await migrateStore(store);
+    else await assertSchemaCurrent(store);
+    const executors = await loadExecutors(config, {
+      logger: (name) => {
+        const l = createLogger(`executor.${name.name}`, config.logging.level);
+        return { debug: (m) => l.debug(m), info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) };
+      },
+    });
+    const scheduler = new Scheduler(store, config, executors.all, executors.names, { exitWhenIdle: opts.exitWhenIdle === true, logger });
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        logger.info(`${signal}: finishing running tries, then exiting (send it again to kill them now)`);
+        scheduler.stop();
+      } else {
+        logger.warn(`${signal} again: killing running tries`);
+        for (const ex of executors.all) void ex.terminate();
+        process.exit(1);
+      }
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    try {
+      await scheduler.run();
+    } finally {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+export function schedulerCommand(): Command {
+  return new Command("scheduler")
+    .description("run the scheduler: creates runs, resolves dependencies, queues task instances onto their executors")
+    .option("--exit-when-idle", "exit once no DAG run is queued or running (for scripts and CI)")
+    .action(async (opts: { exitWhenIdle?: boolean }) => {
+      await runScheduler(cliConfig(), { exitWhenIdle: opts.exitWhenIdle === true });
+    });
+}
+
+export function standaloneCommand(): Command {
+  return new Command("standalone")
+    .description("initialise the database if needed and run the scheduler with the example DAGs loaded (a local playground)")
+    .option("--exit-when-idle", "exit once no DAG run is queued or running")
+    .action(async (opts: { exitWhenIdle?: boolean }) => {
+      const config = loadConfig({ env: { ...process.env, SWITCHYARD__CORE__LOAD_EXAMPLES: "true" } });
+      const store = await openStore(config.database, { create: true });
+      try {
+        await migrateStore(store);
+        // The example pools-and-priorities DAG runs in this pool; create it unless the user has.
+        const pools = await store.db.selectFrom("pool").select("name").where("name", "=", "limited").execute();
+        if (pools.length === 0) await setPool(store.db, { name: "limited", slots: 2, description: "used by the example DAGs" });
+      } finally {
+        await store.close();
+      }
+      await runScheduler(config, { exitWhenIdle: opts.exitWhenIdle === true });
+    });
+}

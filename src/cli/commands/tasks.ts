@@ -1,0 +1,115 @@
+import fs from "node:fs";
+import { Command } from "commander";
+import { SwitchyardError } from "../../common/errors.js";
+import { runManualTry } from "../../scheduler/manual-try.js";
+import { getDagRun } from "../../store/queries/dag-runs.js";
+import { listTaskInstances, listTaskLogs, requireTaskInstance } from "../../store/queries/task-instances.js";
+import type { TaskInstanceRow } from "../../store/schema.js";
+import { out, withStore } from "../context.js";
+import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../output.js";
+
+/** The JSON shape of one TI in `tasks states-for-dag-run -o json` (a contract: see DESIGN). */
+export function tiJson(ti: TaskInstanceRow) {
+  return {
+    taskId: ti.task_id,
+    mapIndex: ti.map_index,
+    state: ti.state,
+    executor: ti.executor,
+    queue: ti.queue,
+    pool: ti.pool,
+    poolSlots: ti.pool_slots,
+    priorityWeight: ti.priority_weight,
+    tryNumber: ti.try_number,
+    maxTries: ti.max_tries,
+    startDate: isoMs(ti.start_date),
+    endDate: isoMs(ti.end_date),
+    duration: ti.duration,
+    hostname: ti.hostname,
+    pid: ti.pid,
+    pendingReason: ti.pending_reason,
+  };
+}
+
+export function tasksCommand(): Command {
+  const tasks = new Command("tasks").description("run one task try, show task states and logs");
+
+  tasks
+    .command("run <dag_id> <task_id> <run_id>")
+    .description("run one try of a task instance in this process and record it (exit 1 if the try fails)")
+    .option("--try <n>", "run this queued try (as an executor's worker does) instead of starting a new one", parseIntArg("--try", 1))
+    .option("--map-index <n>", "map index of the task instance", parseIntArg("--map-index", -1), -1)
+    .option("-f, --force", "start a new try even if the task instance already succeeded or was skipped")
+    .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number; force?: boolean }) =>
+      withStore(async ({ config, store }) => {
+        const abort = new AbortController();
+        const onSignal = () => abort.abort();
+        process.once("SIGTERM", onSignal);
+        process.once("SIGINT", onSignal);
+        try {
+          const result = await runManualTry(store, config, { dagId, taskId, runId, mapIndex: opts.mapIndex }, {
+            ...(opts.try !== undefined ? { tryNumber: opts.try } : {}),
+            ...(opts.force ? { force: true } : {}),
+            signal: abort.signal,
+          });
+          out(`${dagId}.${taskId} try ${result.key.tryNumber}: ${result.outcome.state}${result.outcome.info.error ? ` (${result.outcome.info.error})` : ""}; task instance is now ${result.finalState}`);
+          if (result.outcome.state !== "success") process.exitCode = 1;
+        } finally {
+          process.off("SIGTERM", onSignal);
+          process.off("SIGINT", onSignal);
+        }
+      }),
+    );
+
+  tasks
+    .command("states-for-dag-run <dag_id> <run_id>")
+    .description("the state of every task instance of a run, with its executor, pool and tries")
+    .addOption(outputOption())
+    .action(async (dagId: string, runId: string, opts: { output: OutputFormat }) =>
+      withStore(async ({ store }) => {
+        const run = await getDagRun(store.db, dagId, runId);
+        const rows = await listTaskInstances(store.db, Number(run.id));
+        out(
+          render(
+            rows,
+            [
+              { header: "task_id", value: (r) => r.task_id },
+              { header: "state", value: (r) => r.state },
+              { header: "executor", value: (r) => r.executor },
+              { header: "try", value: (r) => r.try_number },
+              { header: "queue", value: (r) => r.queue },
+              { header: "pool", value: (r) => r.pool },
+              { header: "priority", value: (r) => r.priority_weight },
+              { header: "start_date", value: (r) => isoMs(r.start_date) },
+              { header: "duration_s", value: (r) => (r.duration === null ? null : r.duration.toFixed(3)) },
+              { header: "waiting_for", value: (r) => r.pending_reason },
+            ],
+            opts.output,
+            tiJson,
+          ),
+        );
+      }),
+    );
+
+  tasks
+    .command("logs <dag_id> <task_id> <run_id>")
+    .description("print the log of a try (default: the latest)")
+    .option("--try <n>", "which try", parseIntArg("--try", 1))
+    .option("--map-index <n>", "map index of the task instance", parseIntArg("--map-index", -1), -1)
+    .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number }) =>
+      withStore(async ({ store }) => {
+        const id = { dagId, taskId, runId, mapIndex: opts.mapIndex };
+        await requireTaskInstance(store.db, id);
+        const logs = await listTaskLogs(store.db, id);
+        if (logs.length === 0) throw new SwitchyardError("NO_LOG", `${dagId}.${taskId} in run ${runId} has not run yet: no log`);
+        const wanted = opts.try === undefined ? logs.at(-1)! : logs.find((l) => l.try_number === opts.try);
+        if (!wanted) {
+          throw new SwitchyardError("NO_LOG", `${dagId}.${taskId} in run ${runId} has no log for try ${opts.try}; tries with logs: ${logs.map((l) => l.try_number).join(", ")}`);
+        }
+        if (!fs.existsSync(wanted.path)) {
+          throw new SwitchyardError("NO_LOG", `the log of try ${wanted.try_number} should be at ${wanted.path} but that file does not exist (the try may not have started, or ran on another host)`);
+        }
+        process.stdout.write(fs.readFileSync(wanted.path));
+      }),
+    );
+  return tasks;
+}

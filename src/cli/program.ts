@@ -1,0 +1,25 @@
+import { Command } from "commander";
+import { configCommand } from "./commands/config.js";
+import { dagsCommand } from "./commands/dags.js";
+import { dbCommand } from "./commands/db.js";
+import { executorsCommand } from "./commands/executors.js";
+import { poolsCommand } from "./commands/pools.js";
+import { schedulerCommand, standaloneCommand } from "./commands/scheduler.js";
+import { tasksCommand } from "./commands/tasks.js";
+
+export function buildProgram(version: string): Command {
+  const program = new Command("switchyard")
+    .description(
+      "A workflow orchestrator for TypeScript: DAGs of tasks, a scheduler with a metadata database,\n" +
+        "and pluggable executors that run each task where it fits.\n\n" +
+        "Configuration: switchyard.toml in $SWITCHYARD_HOME (default: the current directory),\n" +
+        "overridden by SWITCHYARD__<SECTION>__<KEY> environment variables.",
+    )
+    .version(version)
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ sortSubcommands: false });
+  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand()]) {
+    program.addCommand(cmd);
+  }
+  return program;
+}

@@ -1,0 +1,232 @@
+import type { Kysely } from "kysely";
+import { TaskState } from "../common/states.js";
+import type { Workload } from "../common/workload.js";
+import type { BaseExecutor } from "../executors/base.js";
+import { insertAuditLogs } from "../store/queries/audit.js";
+import { poolUsage } from "../store/queries/pools.js";
+import {
+  activeTiCounts,
+  applyTransitions,
+  insertTaskLog,
+  scheduledCandidates,
+  type Candidate,
+  type TiTransition,
+} from "../store/queries/task-instances.js";
+import type { Database, NewAuditLog } from "../store/schema.js";
+import type { DagCache } from "./dag-cache.js";
+import { buildWorkload, newTryToken } from "./workload.js";
+
+export interface CriticalSectionContext {
+  db: Kysely<Database>;
+  dags: DagCache;
+  /** Loaded executors by configured name (alias or class name). */
+  executors: ReadonlyMap<string, BaseExecutor>;
+  jobId: number;
+  parallelism: number;
+  maxTisPerQuery: number;
+  defaultMaxActiveTasks: number;
+  baseLogFolder: string;
+  now: number;
+  source: string;
+}
+
+const sep = "\u0000";
+/** Enough re-queries to get past every starved pool, run and task in a realistic pass. */
+const MAX_PASSES = 8;
+
+/**
+ * Moves scheduled TIs to queued and hands them to their executors, checking in DESIGN's order:
+ * pool exists → pool has open slots → poolSlots <= pool total → poolSlots <= open → DAG
+ * maxActiveTasks per run → task maxActiveTisPerDag / maxActiveTisPerDagrun → the executor has a
+ * free slot → [core] parallelism. What fails a check is filtered out of the next query, so it
+ * never hides candidates that fit. Returns the number queued.
+ */
+export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise<number> {
+  const executorSlots = new Map<string, number>();
+  let occupied = 0;
+  for (const [name, ex] of ctx.executors) {
+    executorSlots.set(name, ex.slotsAvailable);
+    occupied += ex.slotsOccupied;
+  }
+  let budget = Math.min(ctx.maxTisPerQuery, ctx.parallelism - occupied);
+  if (budget <= 0 || ![...executorSlots.values()].some((n) => n > 0)) return 0;
+
+  const handOff = await ctx.db.transaction().execute(async (trx) => {
+    const pools = await poolUsage(trx);
+    const perRun = new Map<number, number>();
+    const perDagTask = new Map<string, number>();
+    const perRunTask = new Map<string, number>();
+    for (const row of await activeTiCounts(trx)) {
+      const n = Number(row.n);
+      const runId = Number(row.dag_run_id);
+      perRun.set(runId, (perRun.get(runId) ?? 0) + n);
+      perDagTask.set(row.dag_id + sep + row.task_id, (perDagTask.get(row.dag_id + sep + row.task_id) ?? 0) + n);
+      perRunTask.set(runId + sep + row.task_id, (perRunTask.get(runId + sep + row.task_id) ?? 0) + n);
+    }
+    const filters = {
+      starvedPools: new Set<string>(),
+      starvedExecutors: new Set<string>(),
+      starvedRuns: new Set<number>(),
+      starvedTasks: new Set<string>(),
+      starvedRunTasks: new Set<string>(),
+    };
+    for (const [name, n] of executorSlots) if (n <= 0) filters.starvedExecutors.add(name);
+
+    const accepted: Candidate[] = [];
+    const reasons: Array<{ c: Candidate; reason: string }> = [];
+    const seen = new Set<string>();
+    for (let pass = 0; pass < MAX_PASSES && budget > 0; pass++) {
+      const before = filterSize(filters);
+      const limit = budget;
+      const rows = await scheduledCandidates(trx, filters, limit);
+      let acceptedThisPass = 0;
+      for (const c of rows) {
+        if (budget <= 0) break;
+        const tiKey = c.dag_run_id + sep + c.task_id + sep + c.map_index;
+        if (seen.has(tiKey)) continue;
+        const verdict = await check(c);
+        if (verdict === "ok") {
+          seen.add(tiKey);
+          accepted.push(c);
+          acceptedThisPass++;
+          budget--;
+        } else if (verdict !== null) {
+          reasons.push({ c, reason: verdict });
+        }
+      }
+      const starvedMore = filterSize(filters) > before;
+      // Airflow's exit rule: stop once something was accepted, the query came back short, or nothing new was learned.
+      if (acceptedThisPass > 0 || rows.length < limit || !starvedMore) break;
+    }
+
+    /** "ok", a reason worth showing the user (the TI waits on something they must fix), or null (just full). */
+    async function check(c: Candidate): Promise<"ok" | string | null> {
+      const pool = pools.get(c.pool);
+      if (!pool) {
+        filters.starvedPools.add(c.pool);
+        return `pool '${c.pool}' does not exist; create it with \`switchyard pools set ${c.pool} <slots>\``;
+      }
+      if (pool.open <= 0) {
+        filters.starvedPools.add(c.pool);
+        return null;
+      }
+      const taskKey = c.dag_id + sep + c.task_id;
+      if (pool.slots >= 0 && c.pool_slots > pool.slots) {
+        filters.starvedTasks.add(taskKey);
+        return `poolSlots ${c.pool_slots} exceeds the ${pool.slots} slot(s) of pool '${c.pool}'; it can never run until the pool grows`;
+      }
+      if (c.pool_slots > pool.open) {
+        // Only this task waits: smaller candidates from the same pool may still fit.
+        filters.starvedTasks.add(taskKey);
+        return null;
+      }
+      const cached = await ctx.dags.get(c.dag_id);
+      const task = cached?.tasks.get(c.task_id);
+      if (!cached || !task) {
+        filters.starvedTasks.add(taskKey);
+        return `task '${c.task_id}' is no longer defined by DAG '${c.dag_id}'`;
+      }
+      const maxActiveTasks = cached.dag.maxActiveTasks ?? ctx.defaultMaxActiveTasks;
+      if ((perRun.get(c.dag_run_id) ?? 0) >= maxActiveTasks) {
+        filters.starvedRuns.add(c.dag_run_id);
+        return null;
+      }
+      if (task.maxActiveTisPerDag !== null && (perDagTask.get(taskKey) ?? 0) >= task.maxActiveTisPerDag) {
+        filters.starvedTasks.add(taskKey);
+        return null;
+      }
+      const runTaskKey = c.dag_run_id + sep + c.task_id;
+      if (task.maxActiveTisPerDagrun !== null && (perRunTask.get(runTaskKey) ?? 0) >= task.maxActiveTisPerDagrun) {
+        filters.starvedRunTasks.add(runTaskKey);
+        return null;
+      }
+      const slots = executorSlots.get(c.executor);
+      if (slots === undefined) {
+        filters.starvedExecutors.add(c.executor);
+        return `executor '${c.executor}' is not configured in this scheduler; configured: ${[...ctx.executors.keys()].join(", ")}`;
+      }
+      if (slots <= 0) {
+        filters.starvedExecutors.add(c.executor);
+        return null;
+      }
+      executorSlots.set(c.executor, slots - 1); // one executor slot per TI, whatever its poolSlots
+      pool.open -= c.pool_slots;
+      perRun.set(c.dag_run_id, (perRun.get(c.dag_run_id) ?? 0) + 1);
+      perDagTask.set(taskKey, (perDagTask.get(taskKey) ?? 0) + 1);
+      perRunTask.set(runTaskKey, (perRunTask.get(runTaskKey) ?? 0) + 1);
+      return "ok";
+    }
+
+    await recordWaitReasons(trx, reasons, ctx);
+    const out: Array<{ executor: string; workload: Workload }> = [];
+    if (accepted.length === 0) return out;
+
+    const tokens = accepted.map(() => newTryToken());
+    const transitions: TiTransition[] = accepted.map((c, i) => ({
+      id: { dagId: c.dag_id, runId: c.run_id, taskId: c.task_id, mapIndex: c.map_index },
+      expectStates: [TaskState.SCHEDULED],
+      expectTry: c.try_number,
+      set: { state: TaskState.QUEUED, queued_at: ctx.now, queued_by_job_id: ctx.jobId, try_token: tokens[i]!, pending_reason: null, external_executor_id: null },
+      audit: { event: "state_change", from_state: TaskState.SCHEDULED, to_state: TaskState.QUEUED, try_number: c.try_number, reason: `executor ${c.executor}, pool ${c.pool}`, source: ctx.source },
+    }));
+    const applied = await applyTransitions(trx, transitions, ctx.now);
+    for (let i = 0; i < accepted.length; i++) {
+      if (!applied[i]) continue;
+      const c = accepted[i]!;
+      const cached = (await ctx.dags.get(c.dag_id))!;
+      const task = cached.tasks.get(c.task_id)!;
+      const key = { dagId: c.dag_id, taskId: c.task_id, runId: c.run_id, mapIndex: c.map_index, tryNumber: c.try_number };
+      const workload = buildWorkload({
+        key,
+        task,
+        dagFile: c.fileloc,
+        queue: c.queue,
+        pool: c.pool,
+        priorityWeight: c.priority_weight,
+        token: tokens[i]!,
+        baseLogFolder: ctx.baseLogFolder,
+        logicalDate: Number(c.logical_date),
+        conf: c.conf,
+      });
+      await insertTaskLog(trx, { ...key, path: workload.logPath, executor: c.executor });
+      out.push({ executor: c.executor, workload });
+    }
+    return out;
+  });
+  // Only after the commit: an executor must never run a try the database does not show as queued.
+  for (const { executor, workload } of handOff) ctx.executors.get(executor)!.queueWorkload(workload);
+  return handOff.length;
+}
+
+function filterSize(f: { starvedPools: Set<string>; starvedExecutors: Set<string>; starvedRuns: Set<number>; starvedTasks: Set<string>; starvedRunTasks: Set<string> }): number {
+  return f.starvedPools.size + f.starvedExecutors.size + f.starvedRuns.size + f.starvedTasks.size + f.starvedRunTasks.size;
+}
+
+/** A TI that waits on something the user must fix says so on its row and, once per new reason, in the audit log. */
+async function recordWaitReasons(db: Kysely<Database>, reasons: Array<{ c: Candidate; reason: string }>, ctx: CriticalSectionContext): Promise<void> {
+  const audits: NewAuditLog[] = [];
+  for (const { c, reason } of reasons) {
+    if (c.pending_reason === reason) continue;
+    await db
+      .updateTable("task_instance")
+      .set({ pending_reason: reason, updated_at: ctx.now })
+      .where("dag_run_id", "=", c.dag_run_id)
+      .where("task_id", "=", c.task_id)
+      .where("map_index", "=", c.map_index)
+      .execute();
+    audits.push({
+      ts: ctx.now,
+      dag_id: c.dag_id,
+      run_id: c.run_id,
+      task_id: c.task_id,
+      map_index: c.map_index,
+      try_number: c.try_number,
+      event: "waiting",
+      from_state: TaskState.SCHEDULED,
+      to_state: TaskState.SCHEDULED,
+      reason,
+      source: ctx.source,
+    });
+  }
+  await insertAuditLogs(db, audits);
+}

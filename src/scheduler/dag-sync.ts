@@ -1,0 +1,37 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SwitchyardConfig } from "../config/types.js";
+import { parseDagBagIsolated } from "../dag/dagbag-isolated.js";
+import type { DagBagResult } from "../dag/types.js";
+import type { Store } from "../store/connect.js";
+import { syncDagBag } from "../store/queries/dags.js";
+import { initialNextDagrunAt } from "./runs.js";
+
+/** The bundled example DAGs (examples/dags at the package root, from src/ or dist/ alike). */
+export const EXAMPLE_DAGS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "dags");
+
+/**
+ * Parses the DAG folder in a child process (a DAG file that hangs or exits cannot take the caller
+ * down) and writes the result: DAGs, their serialized structure, and import errors.
+ */
+export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opts: { now?: number } = {}): Promise<DagBagResult> {
+  const result = await parseDagBagIsolated({
+    folder: config.core.dagsFolder,
+    extraFolders: config.core.loadExamples ? [EXAMPLE_DAGS_FOLDER] : [],
+    executorEntries: config.core.executor,
+    home: config.home,
+    timeoutSeconds: config.core.dagbagImportTimeout,
+  });
+  const now = opts.now ?? Date.now();
+  await syncDagBag(store.db, {
+    dags: result.dags.map((dag) => ({
+      dag,
+      pausedIfNew: dag.isPausedUponCreation || config.core.dagsArePausedAtCreation,
+      nextDagrunAt: initialNextDagrunAt(dag, now),
+    })),
+    errors: result.errors,
+    files: result.files,
+    now,
+  });
+  return result;
+}

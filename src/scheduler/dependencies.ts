@@ -1,0 +1,176 @@
+import type { Kysely } from "kysely";
+import { DagRunState, TaskState } from "../common/states.js";
+import { insertAuditLogs } from "../store/queries/audit.js";
+import { setDagRunState } from "../store/queries/dag-runs.js";
+import { applyTransitions, countUnfinished, taskStates, type TiTransition } from "../store/queries/task-instances.js";
+import type { Database, DagRunRow } from "../store/schema.js";
+import type { CachedDag, DagCache } from "./dag-cache.js";
+import type { DirtyRuns } from "./dirty-runs.js";
+import { countUpstream, emptyCounts, evaluateTriggerRule } from "./trigger-rules.js";
+
+export interface DependencyContext {
+  db: Kysely<Database>;
+  dags: DagCache;
+  now: number;
+  source: string;
+}
+
+export interface DependencyResult {
+  /** TIs that moved (scheduled, skipped, upstream_failed). */
+  changed: number;
+  /** Runs that finished, with their DAG ids (their DAGs may start queued runs now). */
+  finishedRuns: Array<{ dagId: string; state: DagRunState }>;
+}
+
+type StateRow = { task_id: string; state: string; try_number: number; max_tries: number; next_retry_at: number | null };
+
+/**
+ * Moves the TIs of the marked runs along: none → scheduled / skipped / upstream_failed by trigger
+ * rule, due up_for_retry → scheduled; then finishes runs whose TIs are all done. Only the
+ * downstream of what changed is evaluated, so the cost follows the change, not the run's size.
+ */
+export async function evaluateDirtyRuns(ctx: DependencyContext, dirty: DirtyRuns): Promise<DependencyResult> {
+  const result: DependencyResult = { changed: 0, finishedRuns: [] };
+  const marked = dirty.drain();
+  if (marked.size === 0) return result;
+  const runs = await ctx.db
+    .selectFrom("dag_run")
+    .selectAll()
+    .where("id", "in", [...marked.keys()])
+    .where("state", "=", DagRunState.RUNNING)
+    .execute();
+  for (const run of runs) {
+    const cached = await ctx.dags.get(run.dag_id);
+    if (!cached) continue;
+    await ctx.db.transaction().execute(async (trx) => {
+      const tctx = { ...ctx, db: trx };
+      result.changed += await evaluateRun(tctx, cached, run, marked.get(Number(run.id))!);
+      const finished = await finishRunIfDone(tctx, cached, run);
+      if (finished) result.finishedRuns.push({ dagId: run.dag_id, state: finished });
+    });
+  }
+  return result;
+}
+
+async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRunRow, changedTasks: Set<string> | "all"): Promise<number> {
+  const dagRunId = Number(run.id);
+  const states = new Map<string, StateRow>();
+  const load = async (ids: Iterable<string> | "all") => {
+    const want = ids === "all" ? "all" : [...ids].filter((id) => !states.has(id));
+    if (want !== "all" && want.length === 0) return;
+    for (const row of await taskStates(ctx.db, dagRunId, want)) states.set(row.task_id, row);
+  };
+
+  let candidates: Set<string>;
+  if (changedTasks === "all") {
+    await load("all");
+    candidates = new Set(cached.tasks.keys());
+  } else {
+    candidates = new Set<string>();
+    for (const id of changedTasks) {
+      candidates.add(id); // a due retry is itself the candidate
+      for (const d of cached.tasks.get(id)?.downstream ?? []) candidates.add(d);
+    }
+  }
+
+  let changed = 0;
+  // Cascades (a failure making a whole branch upstream_failed) are followed in the same pass:
+  // each round evaluates candidates in topological order, and what moved seeds the next round.
+  while (candidates.size > 0) {
+    const needed = new Set<string>(candidates);
+    for (const id of candidates) for (const u of cached.tasks.get(id)?.upstream ?? []) needed.add(u);
+    await load(needed);
+    const ordered = [...candidates].sort((a, b) => (cached.order.get(a) ?? 0) - (cached.order.get(b) ?? 0));
+    const transitions: TiTransition[] = [];
+    const next = new Set<string>();
+    for (const taskId of ordered) {
+      const task = cached.tasks.get(taskId);
+      const ti = states.get(taskId);
+      if (!task || !ti) continue;
+      const id = { dagId: run.dag_id, runId: run.run_id, taskId, mapIndex: -1 };
+      if (ti.state === TaskState.UP_FOR_RETRY) {
+        if (ti.next_retry_at === null || ti.next_retry_at > ctx.now) continue;
+        transitions.push(scheduleTransition(id, ti, "retry delay elapsed", ctx.source));
+        ti.state = TaskState.SCHEDULED;
+        continue;
+      }
+      if (ti.state !== TaskState.NONE) continue;
+      const counts = emptyCounts(task.upstream.length);
+      for (const u of task.upstream) countUpstream(counts, states.get(u)?.state ?? TaskState.NONE);
+      const decision = evaluateTriggerRule(task.triggerRule, counts);
+      if (decision === "wait") continue;
+      if (decision === "run") {
+        transitions.push(scheduleTransition(id, ti, null, ctx.source));
+        ti.state = TaskState.SCHEDULED;
+        continue;
+      }
+      transitions.push({
+        id,
+        expectStates: [TaskState.NONE],
+        set: { state: decision, start_date: ctx.now, end_date: ctx.now, duration: 0 },
+        audit: {
+          event: "state_change",
+          from_state: TaskState.NONE,
+          to_state: decision,
+          try_number: ti.try_number,
+          reason: `trigger rule ${task.triggerRule}: upstream ${describeCounts(counts)}`,
+          source: ctx.source,
+        },
+      });
+      ti.state = decision;
+      for (const d of task.downstream) next.add(d);
+    }
+    const applied = await applyTransitions(ctx.db, transitions, ctx.now);
+    changed += applied.filter(Boolean).length;
+    candidates = next;
+  }
+  return changed;
+}
+
+function scheduleTransition(
+  id: { dagId: string; runId: string; taskId: string; mapIndex: number },
+  ti: StateRow,
+  reason: string | null,
+  source: string,
+): TiTransition {
+  // The try number moves when a try is scheduled (Airflow 3), so every report names the try it belongs to.
+  const tryNumber = ti.try_number + 1;
+  return {
+    id,
+    expectStates: [ti.state],
+    expectTry: ti.try_number,
+    set: { state: TaskState.SCHEDULED, try_number: tryNumber, next_retry_at: null, start_date: null, end_date: null, duration: null, pid: null, hostname: null },
+    audit: { event: "state_change", from_state: ti.state, to_state: TaskState.SCHEDULED, try_number: tryNumber, reason, source },
+  };
+}
+
+function describeCounts(c: ReturnType<typeof emptyCounts>): string {
+  const parts = [`${c.upstream} total`];
+  if (c.success) parts.push(`${c.success} success`);
+  if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.upstreamFailed) parts.push(`${c.upstreamFailed} upstream_failed`);
+  if (c.skipped) parts.push(`${c.skipped} skipped`);
+  return parts.join(", ");
+}
+
+/** Airflow's rule: once every TI is done, the run failed if any leaf failed or was upstream_failed, else it succeeded. */
+async function finishRunIfDone(ctx: DependencyContext, cached: CachedDag, run: DagRunRow): Promise<DagRunState | null> {
+  if ((await countUnfinished(ctx.db, Number(run.id))) > 0) return null;
+  const leaves = await taskStates(ctx.db, Number(run.id), cached.leaves);
+  const failedLeaves = leaves.filter((l) => l.state === TaskState.FAILED || l.state === TaskState.UPSTREAM_FAILED);
+  const state = failedLeaves.length > 0 ? DagRunState.FAILED : DagRunState.SUCCESS;
+  await setDagRunState(ctx.db, Number(run.id), { state, endDate: ctx.now });
+  await insertAuditLogs(ctx.db, [
+    {
+      ts: ctx.now,
+      dag_id: run.dag_id,
+      run_id: run.run_id,
+      event: "dag_run_finished",
+      from_state: DagRunState.RUNNING,
+      to_state: state,
+      reason: failedLeaves.length ? `leaf task(s) ${failedLeaves.map((l) => `${l.task_id} ${l.state}`).join(", ")}` : "all leaf tasks succeeded or were skipped",
+      source: ctx.source,
+    },
+  ]);
+  return state;
+}

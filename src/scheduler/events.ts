@@ -1,0 +1,161 @@
+import type { Kysely } from "kysely";
+import { formatKey } from "../common/keys.js";
+import { TaskState } from "../common/states.js";
+import { EventState, type TaskEvent } from "../common/workload.js";
+import type { SerializedTask } from "../dag/types.js";
+import { insertAuditLogs } from "../store/queries/audit.js";
+import { applyTransitions, getTaskInstance, type TiTransition } from "../store/queries/task-instances.js";
+import type { Database, NewAuditLog, TaskInstanceRow } from "../store/schema.js";
+import type { DagCache } from "./dag-cache.js";
+import type { DirtyRuns } from "./dirty-runs.js";
+import { isEligibleToRetry, retryDelaySeconds } from "./retry.js";
+
+const IN_FLIGHT: readonly string[] = [TaskState.QUEUED, TaskState.RUNNING];
+
+export type EventDecision = { transition: TiTransition } | { rejection: string } | { ignore: true };
+
+/**
+ * Turns one report about a try into a guarded TI transition. Reports are fenced by try number and
+ * by state: a late report from an old try, or a success for a TI already declared failed, is
+ * rejected (and audited by the caller), never applied.
+ */
+export function decideEvent(ti: TaskInstanceRow, event: TaskEvent, task: SerializedTask | undefined, now: number, source: string): EventDecision {
+  const id = { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index };
+  const tryNumber = event.key.tryNumber;
+  if (ti.try_number !== tryNumber) {
+    return { rejection: `report '${event.state}' from try ${tryNumber} rejected: the task instance is at try ${ti.try_number} (${ti.state})` };
+  }
+  const info = event.info;
+  const base = { id, expectTry: tryNumber };
+  switch (event.state) {
+    case EventState.QUEUED:
+      if (ti.state !== TaskState.QUEUED || !info.externalExecutorId) return { ignore: true };
+      return { transition: { ...base, expectStates: [TaskState.QUEUED], set: { external_executor_id: info.externalExecutorId }, audit: null } };
+    case EventState.RUNNING: {
+      if (ti.state === TaskState.RUNNING) {
+        return { transition: { ...base, expectStates: [TaskState.RUNNING], set: runnerFields(info), audit: null } };
+      }
+      if (ti.state !== TaskState.QUEUED) {
+        return { rejection: `report 'running' from try ${tryNumber} rejected: the task instance is ${ti.state}` };
+      }
+      return {
+        transition: {
+          ...base,
+          expectStates: [TaskState.QUEUED],
+          set: { state: TaskState.RUNNING, start_date: info.startDate ?? now, ...runnerFields(info), pending_reason: null },
+          audit: { event: "state_change", from_state: ti.state, to_state: TaskState.RUNNING, try_number: tryNumber, reason: runnerReason(info), source },
+        },
+      };
+    }
+    case EventState.SUCCESS:
+    case EventState.FAILED: {
+      if (!IN_FLIGHT.includes(ti.state)) {
+        return { rejection: `late report '${event.state}' from try ${tryNumber} rejected: the task instance is already ${ti.state}` };
+      }
+      const end = info.endDate ?? now;
+      const start = ti.start_date ?? info.startDate ?? end;
+      const finished = {
+        end_date: end,
+        start_date: start,
+        duration: Math.max(0, end - start) / 1000,
+        ...runnerFields(info),
+      };
+      if (event.state === EventState.SUCCESS) {
+        return {
+          transition: {
+            ...base,
+            expectStates: IN_FLIGHT,
+            set: { ...finished, state: TaskState.SUCCESS, return_value: info.returnValue === undefined ? null : JSON.stringify(info.returnValue) },
+            audit: { event: "state_change", from_state: ti.state, to_state: TaskState.SUCCESS, try_number: tryNumber, reason: null, source },
+          },
+        };
+      }
+      const retry = isEligibleToRetry(tryNumber, ti.max_tries);
+      const delay = retry && task ? retryDelaySeconds(task, tryNumber) : 0;
+      const to = retry ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
+      const why = info.error ?? "the try failed";
+      return {
+        transition: {
+          ...base,
+          expectStates: IN_FLIGHT,
+          set: { ...finished, state: to, next_retry_at: retry ? end + delay * 1000 : null },
+          audit: {
+            event: "state_change",
+            from_state: ti.state,
+            to_state: to,
+            try_number: tryNumber,
+            reason: retry ? `${why}; retry ${tryNumber} of ${ti.max_tries} in ${delay}s` : ti.max_tries > 0 ? `${why}; no retries left` : why,
+            source,
+          },
+        },
+      };
+    }
+  }
+}
+
+function runnerFields(info: TaskEvent["info"]) {
+  return {
+    ...(info.pid !== undefined ? { pid: info.pid } : {}),
+    ...(info.hostname !== undefined ? { hostname: info.hostname } : {}),
+    ...(info.externalExecutorId !== undefined ? { external_executor_id: info.externalExecutorId } : {}),
+  };
+}
+
+function runnerReason(info: TaskEvent["info"]): string | null {
+  return info.pid !== undefined ? `pid ${info.pid} on ${info.hostname ?? "?"}` : null;
+}
+
+export interface ApplyEventsContext {
+  db: Kysely<Database>;
+  dags: DagCache;
+  now: number;
+  source: string;
+  dirty?: DirtyRuns;
+}
+
+/** Applies a batch of reports in one transaction. Returns how many changed a TI. */
+export async function applyTaskEvents(ctx: ApplyEventsContext, events: readonly TaskEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  return ctx.db.transaction().execute(async (trx) => {
+    const transitions: Array<{ t: TiTransition; dagRunId: number; finishes: boolean }> = [];
+    const rejections: NewAuditLog[] = [];
+    for (const event of events) {
+      const k = event.key;
+      const ti = await getTaskInstance(trx, k);
+      if (!ti) {
+        rejections.push(auditRow(ctx, event, `report '${event.state}' for ${formatKey(k)} rejected: no such task instance`));
+        continue;
+      }
+      const task = (await ctx.dags.get(ti.dag_id))?.tasks.get(ti.task_id);
+      const decision = decideEvent(ti, event, task, ctx.now, ctx.source);
+      if ("rejection" in decision) rejections.push(auditRow(ctx, event, decision.rejection));
+      else if ("transition" in decision) {
+        transitions.push({ t: decision.transition, dagRunId: Number(ti.dag_run_id), finishes: event.state === EventState.SUCCESS || event.state === EventState.FAILED });
+      }
+    }
+    const applied = await applyTransitions(trx, transitions.map((x) => x.t), ctx.now);
+    await insertAuditLogs(trx, rejections);
+    let changed = 0;
+    applied.forEach((ok, i) => {
+      if (!ok) return;
+      changed++;
+      const x = transitions[i]!;
+      if (x.finishes) ctx.dirty?.markChanged(x.dagRunId, x.t.id.taskId);
+    });
+    return changed;
+  });
+}
+
+function auditRow(ctx: ApplyEventsContext, event: TaskEvent, reason: string): NewAuditLog {
+  return {
+    ts: ctx.now,
+    dag_id: event.key.dagId,
+    run_id: event.key.runId,
+    task_id: event.key.taskId,
+    map_index: event.key.mapIndex,
+    try_number: event.key.tryNumber,
+    event: "report_rejected",
+    reason,
+    source: ctx.source,
+  };
+}

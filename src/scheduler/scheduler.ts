@@ -1,0 +1,276 @@
+import fs from "node:fs";
+import os from "node:os";
+import { errorLine } from "../common/errors.js";
+import type { Logger } from "../common/logger.js";
+import { DagRunState } from "../common/states.js";
+import type { SwitchyardConfig } from "../config/types.js";
+import type { BaseExecutor } from "../executors/base.js";
+import type { ExecutorName } from "../config/executor-names.js";
+import type { Store } from "../store/connect.js";
+import { nextDagrunDue } from "../store/queries/dags.js";
+import { createJob, endJob, heartbeatJob, JobState } from "../store/queries/jobs.js";
+import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/queries/task-instances.js";
+import { adoptOrResetOrphans, SCHEDULER_JOB } from "./adoption.js";
+import { enqueueTaskInstances } from "./critical-section.js";
+import { DagCache } from "./dag-cache.js";
+import { syncDagsFolder } from "./dag-sync.js";
+import { evaluateDirtyRuns } from "./dependencies.js";
+import { DirtyRuns } from "./dirty-runs.js";
+import { applyTaskEvents } from "./events.js";
+import { createScheduledRuns, startQueuedRuns } from "./runs.js";
+import { Waker, watchExternalCommits } from "./waker.js";
+
+export interface SchedulerOptions {
+  /** Exit once no DAG run is queued or running and no executor has work. */
+  exitWhenIdle?: boolean;
+  /** Re-parse the DAG folder when a file in it changes. @defaultValue true */
+  watchDags?: boolean;
+  logger: Logger;
+}
+
+/** How often orphaned TIs of dead schedulers are looked for, besides at start. */
+const ADOPTION_INTERVAL_MS = 10_000;
+/** Backoff bounds when the database fails mid-loop. */
+const ERROR_BACKOFF_MS = [100, 30_000] as const;
+
+/**
+ * The scheduler loop. Each pass: apply executor reports, create and start runs, move TIs along
+ * their dependencies, queue what fits (the critical section), heartbeat the executors. It sleeps
+ * only when a pass found nothing to do, and then until the next event or timer.
+ */
+export class Scheduler {
+  private readonly waker = new Waker();
+  private readonly dirty = new DirtyRuns();
+  private readonly dags: DagCache;
+  private readonly executorsByName: Map<string, BaseExecutor>;
+  private jobId = 0;
+  private stopping = false;
+  private stopped: Promise<void> | null = null;
+  private lastHeartbeat = 0;
+  private lastAdoption = 0;
+  private dagsChanged = false;
+  /** Set when another process committed: TIs it settled (e.g. `tasks run`) need their downstream evaluated. */
+  private externalCommitSince: number | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: SwitchyardConfig,
+    private readonly executors: readonly BaseExecutor[],
+    private readonly executorNames: readonly ExecutorName[],
+    private readonly options: SchedulerOptions,
+  ) {
+    this.dags = new DagCache(store.db);
+    this.executorsByName = new Map(executors.map((e) => [e.name.name, e]));
+  }
+
+  get id(): number {
+    return this.jobId;
+  }
+
+  /** Ask for a graceful stop: nothing new is queued, running tries finish and are recorded. */
+  stop(): void {
+    this.stopping = true;
+    this.waker.wake();
+  }
+
+  async run(): Promise<void> {
+    const log = this.options.logger;
+    const db = this.store.db;
+    this.jobId = await createJob(db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now: Date.now() });
+    const source = `scheduler:${this.jobId}`;
+    log.info(`scheduler job ${this.jobId} started (pid ${process.pid}); executors: ${this.executors.map((e) => `${e.name.name} (parallelism ${e.parallelism})`).join(", ")}`);
+    for (const ex of this.executors) {
+      ex.jobId = this.jobId;
+      ex.onEvent(this.waker.wake);
+      await ex.start();
+    }
+    const unwatchDb = watchExternalCommits(this.store, () => {
+      // A little slack: the other process stamped updated_at before it committed.
+      this.externalCommitSince ??= Date.now() - 60_000;
+      this.waker.wake();
+    });
+    const unwatchDags = this.options.watchDags === false ? () => undefined : this.watchDagsFolder();
+    let finalState: JobState = JobState.SUCCESS;
+    try {
+      await this.syncDags();
+      await this.loop(source);
+    } catch (err) {
+      finalState = JobState.FAILED;
+      throw err;
+    } finally {
+      unwatchDb();
+      unwatchDags();
+      await endJob(db, this.jobId, finalState, Date.now()).catch(() => undefined);
+      log.info(`scheduler job ${this.jobId} ended (${finalState})`);
+    }
+  }
+
+  private async loop(source: string): Promise<void> {
+    const log = this.options.logger;
+    let errors = 0;
+    let draining = false;
+    for (;;) {
+      if (this.stopping && !draining) {
+        draining = true;
+        log.info("stopping: no new task instances will be queued; waiting for running tries to finish");
+      }
+      let busy: boolean;
+      try {
+        busy = await this.pass(source, draining);
+        errors = 0;
+      } catch (err) {
+        errors++;
+        const delay = Math.min(ERROR_BACKOFF_MS[0] * 2 ** Math.min(errors, 10), ERROR_BACKOFF_MS[1]);
+        log.error(`scheduler pass failed (${errors} in a row), retrying in ${delay} ms: ${errorLine(err)}`);
+        await this.waker.wait(delay);
+        continue;
+      }
+      if (draining && this.executors.every((e) => e.slotsOccupied === 0)) {
+        for (const ex of this.executors) await ex.end();
+        await this.applyEvents(source); // the reports of the last tries
+        return;
+      }
+      if (this.options.exitWhenIdle && !busy && (await this.idle())) {
+        log.info("no DAG run is active: exiting (--exit-when-idle)");
+        for (const ex of this.executors) await ex.end();
+        return;
+      }
+      if (busy) {
+        // Let IPC messages and timers in before the next pass.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      await this.waker.wait(await this.msUntilNextTimer());
+    }
+  }
+
+  /** One pass of the loop. Returns whether it did anything (then another pass follows at once). */
+  private async pass(source: string, draining: boolean): Promise<boolean> {
+    const db = this.store.db;
+    const now = Date.now();
+    let work = 0;
+
+    if (this.dagsChanged && !draining) {
+      this.dagsChanged = false;
+      await this.syncDags();
+    }
+    if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
+      await heartbeatJob(db, this.jobId, now);
+      this.lastHeartbeat = now;
+    }
+    if (now - this.lastAdoption >= ADOPTION_INTERVAL_MS) {
+      this.lastAdoption = now;
+      work += await adoptOrResetOrphans({
+        db,
+        executors: this.executorsByName,
+        jobId: this.jobId,
+        healthCheckThresholdMs: this.config.scheduler.schedulerHealthCheckThreshold * 1000,
+        now,
+        source,
+        dirty: this.dirty,
+      });
+    }
+
+    work += await this.applyEvents(source);
+    if (this.externalCommitSince !== null) {
+      const since = this.externalCommitSince;
+      this.externalCommitSince = null;
+      for (const r of await recentlySettled(db, since)) this.dirty.markChanged(r.dag_run_id, r.task_id);
+    }
+    for (const r of await runsWithDueRetries(db, now)) this.dirty.markChanged(r.dag_run_id, r.task_id);
+
+    const runCtx = {
+      db,
+      dags: this.dags,
+      executorNames: this.executorNames,
+      defaultMaxActiveRuns: this.config.core.maxActiveRunsPerDag,
+      now,
+      source,
+    };
+    if (!draining) {
+      work += await createScheduledRuns(runCtx);
+      work += await startQueuedRuns(runCtx, this.dirty);
+    }
+    const deps = await evaluateDirtyRuns({ db, dags: this.dags, now, source }, this.dirty);
+    work += deps.changed + deps.finishedRuns.length;
+    for (const f of deps.finishedRuns) this.options.logger.info(`DAG run of ${f.dagId} finished: ${f.state}`);
+
+    if (!draining) {
+      work += await enqueueTaskInstances({
+        db,
+        dags: this.dags,
+        executors: this.executorsByName,
+        jobId: this.jobId,
+        parallelism: this.config.core.parallelism,
+        maxTisPerQuery: this.config.scheduler.maxTisPerQuery,
+        defaultMaxActiveTasks: this.config.core.maxActiveTasksPerDag,
+        baseLogFolder: this.config.logging.baseLogFolder,
+        now,
+        source,
+      });
+    }
+    for (const ex of this.executors) await ex.heartbeat();
+    return work > 0;
+  }
+
+  private async applyEvents(source: string): Promise<number> {
+    const events = this.executors.flatMap((ex) => ex.getEventBuffer());
+    return applyTaskEvents({ db: this.store.db, dags: this.dags, now: Date.now(), source, dirty: this.dirty }, events);
+  }
+
+  private async idle(): Promise<boolean> {
+    if (this.executors.some((e) => e.slotsOccupied > 0) || this.dirty.size > 0) return false;
+    const active = await this.store.db
+      .selectFrom("dag_run")
+      .select("id")
+      .where("state", "in", [DagRunState.QUEUED, DagRunState.RUNNING])
+      .limit(1)
+      .execute();
+    return active.length === 0;
+  }
+
+  private async msUntilNextTimer(): Promise<number> {
+    const now = Date.now();
+    const candidates = [
+      now + this.config.scheduler.idleWakeInterval * 1000,
+      this.lastHeartbeat + this.config.scheduler.jobHeartbeatSec * 1000,
+      this.lastAdoption + ADOPTION_INTERVAL_MS,
+    ];
+    const retry = await nextRetryDue(this.store.db);
+    if (retry !== null) candidates.push(retry);
+    const run = await nextDagrunDue(this.store.db);
+    if (run !== null) candidates.push(run);
+    return Math.max(0, Math.min(...candidates) - now);
+  }
+
+  private async syncDags(): Promise<void> {
+    const log = this.options.logger;
+    const result = await syncDagsFolder(this.store, this.config);
+    this.dags.clear();
+    log.info(`parsed ${result.files.length} DAG file(s): ${result.dags.length} DAG(s), ${result.errors.length} import error(s)`);
+    for (const e of result.errors) log.warn(`import error in ${e.filename}: ${e.message.split("\n")[0]}`);
+  }
+
+  private watchDagsFolder(): () => void {
+    const folder = this.config.core.dagsFolder;
+    if (!fs.existsSync(folder)) return () => undefined;
+    let timer: NodeJS.Timeout | null = null;
+    try {
+      const watcher = fs.watch(folder, { recursive: true }, () => {
+        // Editors write a file in several steps: parse once they are done.
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.dagsChanged = true;
+          this.waker.wake();
+        }, 300);
+      });
+      watcher.on("error", () => undefined);
+      return () => {
+        if (timer) clearTimeout(timer);
+        watcher.close();
+      };
+    } catch {
+      return () => undefined;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Store } from "../store/connect.js";
+
+/**
+ * How the scheduler sleeps: until something happens (an executor event, a commit by another
+ * process, a timer it set), never for a fixed period while there is work.
+ */
+export class Waker {
+  private pending = false;
+  private release: (() => void) | null = null;
+
+  wake = (): void => {
+    this.pending = true;
+    this.release?.();
+  };
+
+  /** Returns at once if woken since the last wait; otherwise after `ms` or the next wake. */
+  async wait(ms: number): Promise<void> {
+    if (!this.pending && ms > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        this.release = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.release = null;
+    this.pending = false;
+  }
+}
+
+/**
+ * Wakes on commits made by other processes to a SQLite database: the WAL file changes on every
+ * commit, and data_version tells another connection's commit from our own.
+ */
+export function watchExternalCommits(store: Store, onCommit: () => void): () => void {
+  const sqlite = store.sqlite;
+  if (!sqlite || sqlite.file === ":memory:") return () => undefined;
+  const base = path.basename(sqlite.file);
+  let seen = sqlite.dataVersion();
+  let watcher: fs.FSWatcher;
+  try {
+    watcher = fs.watch(path.dirname(sqlite.file), (_event, name) => {
+      if (name !== `${base}-wal` && name !== base) return;
+      const v = sqlite.dataVersion();
+      if (v !== seen) {
+        seen = v;
+        onCommit();
+      }
+    });
+  } catch {
+    return () => undefined; // no inotify: the idle interval still bounds the delay
+  }
+  watcher.on("error", () => undefined);
+  return () => watcher.close();
+}
