@@ -1,8 +1,7 @@
-import { pathToFileURL } from "node:url";
 import { errorLine } from "../common/errors.js";
 import { lookupExecutorName, parseExecutorNames, type ExecutorName } from "../config/executor-names.js";
 import type { SwitchyardConfig } from "../config/types.js";
-import { registerDagLoader } from "../dag/loader.js";
+import { importLocalModule } from "../dag/loader.js";
 import type { BaseExecutor } from "./base.js";
 import { isExecutorClass, type ExecutorClass } from "./brand.js";
 import {
@@ -91,9 +90,8 @@ async function loadCustomExecutorClass(name: ExecutorName, modulePath: string): 
     : modulePath;
   let namespace: Record<string, unknown>;
   try {
-    // Same loader as DAG files: .ts modules work, and `import … from "switchyard"` resolves to us.
-    await registerDagLoader();
-    namespace = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+    // Same loader as DAG files: .ts modules load as ES modules, and `import … from "switchyard"` resolves to us.
+    namespace = await importLocalModule(modulePath);
   } catch (error) {
     throw new ExecutorModuleLoadError(name.name, modulePath, `${where}: module ${shown} could not be loaded: ${errorLine(error)}`, error);
   }

@@ -15,9 +15,10 @@ export const EXAMPLE_DAGS_FOLDER = path.resolve(path.dirname(fileURLToPath(impor
  * down) and writes the result: DAGs, their serialized structure, and import errors.
  */
 export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opts: { now?: number } = {}): Promise<DagBagResult> {
+  const extraFolders = config.core.loadExamples ? [EXAMPLE_DAGS_FOLDER] : [];
   const result = await parseDagBagIsolated({
     folder: config.core.dagsFolder,
-    extraFolders: config.core.loadExamples ? [EXAMPLE_DAGS_FOLDER] : [],
+    extraFolders,
     executorEntries: config.core.executor,
     home: config.home,
     timeoutSeconds: config.core.dagbagImportTimeout,
@@ -31,6 +32,7 @@ export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opt
     })),
     errors: result.errors,
     files: result.files,
+    folders: [config.core.dagsFolder, ...extraFolders],
     now,
   });
   return result;

@@ -236,10 +236,12 @@ export class Scheduler {
       this.lastHeartbeat + this.config.scheduler.jobHeartbeatSec * 1000,
       this.lastAdoption + ADOPTION_INTERVAL_MS,
     ];
+    // Times already past were acted on in the pass that just ended (a run that is due but held back by
+    // maxActiveRuns waits for a run to finish, which is an event): only future times set a timer.
     const retry = await nextRetryDue(this.store.db);
-    if (retry !== null) candidates.push(retry);
+    if (retry !== null && retry > now) candidates.push(retry);
     const run = await nextDagrunDue(this.store.db);
-    if (run !== null) candidates.push(run);
+    if (run !== null && run > now) candidates.push(run);
     return Math.max(0, Math.min(...candidates) - now);
   }
 

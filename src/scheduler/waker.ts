@@ -17,7 +17,10 @@ export class Waker {
 
   /** Returns at once if woken since the last wait; otherwise after `ms` or the next wake. */
   async wait(ms: number): Promise<void> {
-    if (!this.pending && ms > 0) {
+    if (this.pending || ms <= 0) {
+      // Even a zero wait yields a full event-loop turn: the executor reports it is waiting for arrive as I/O callbacks.
+      await new Promise((resolve) => setImmediate(resolve));
+    } else {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);
         this.release = () => {

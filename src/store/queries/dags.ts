@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Kysely } from "kysely";
 import type { DagImportError, SerializedDag } from "../../dag/types.js";
 import { StoreError, StoreErrorCode } from "../errors.js";
@@ -17,7 +18,14 @@ export interface DagSyncRow {
  */
 export async function syncDagBag(
   db: Kysely<Database>,
-  input: { dags: readonly DagSyncRow[]; errors: readonly DagImportError[]; files: readonly string[]; now: number },
+  input: {
+    dags: readonly DagSyncRow[];
+    errors: readonly DagImportError[];
+    files: readonly string[];
+    /** The folders this parse covered: only DAGs from files under them can be found gone. */
+    folders: readonly string[];
+    now: number;
+  },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const existing = new Map(
@@ -59,15 +67,15 @@ export async function syncDagBag(
         .execute();
     }
     const defined = new Set(input.dags.map((d) => d.dag.dagId));
-    const parsedFiles = new Set(input.files);
-    const gone = [...existing.values()].filter((r) => parsedFiles.has(r.fileloc) && !defined.has(r.dag_id)).map((r) => r.dag_id);
-    // A file that vanished from the folder no longer defines its DAGs either.
-    const vanished = [...existing.values()].filter((r) => !parsedFiles.has(r.fileloc)).map((r) => r.dag_id);
-    const deactivate = [...gone, ...vanished];
+    const covered = (file: string) => input.folders.some((f) => file === f || file.startsWith(f.endsWith(path.sep) ? f : f + path.sep));
+    // A DAG is gone when a parsed folder no longer defines it: its file changed or vanished. DAGs
+    // from folders this parse did not cover (e.g. the examples, for a CLI without load_examples) stay.
+    const deactivate = [...existing.values()].filter((r) => covered(r.fileloc) && !defined.has(r.dag_id)).map((r) => r.dag_id);
     if (deactivate.length > 0) {
       await trx.updateTable("dag").set({ is_active: 0 }).where("dag_id", "in", deactivate).execute();
     }
-    await trx.deleteFrom("import_error").execute();
+    const replaced = (await trx.selectFrom("import_error").select(["id", "filename"]).execute()).filter((e) => covered(e.filename));
+    if (replaced.length) await trx.deleteFrom("import_error").where("id", "in", replaced.map((e) => e.id)).execute();
     for (const e of input.errors) {
       await trx.insertInto("import_error").values({ filename: e.filename, message: e.message, timestamp: input.now }).execute();
     }
