@@ -18,7 +18,9 @@ async function main(): Promise<void> {
       return;
     }
     const err = coerceError(thrown);
-    if (err instanceof SwitchyardError || (err as { code?: unknown }).code !== undefined && err.name !== "Error") {
+    // Our own errors (from this copy of the code or another) carry a literal code and a message written for the user.
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof SwitchyardError || (typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code))) {
       process.stderr.write(`error: ${err.message}\n`);
     } else {
       process.stderr.write(`error: ${err.stack ?? err.message}\n`);
@@ -26,5 +28,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   }
 }
+
+// `switchyard dags list | head` closes our stdout early: that is the reader's choice, not a failure.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 
 await main();

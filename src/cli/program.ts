@@ -9,11 +9,21 @@ import { tasksCommand } from "./commands/tasks.js";
 
 export function buildProgram(version: string): Command {
   const program = new Command("switchyard")
-    .description(
-      "A workflow orchestrator for TypeScript: DAGs of tasks, a scheduler with a metadata database,\n" +
-        "and pluggable executors that run each task where it fits.\n\n" +
-        "Configuration: switchyard.toml in $SWITCHYARD_HOME (default: the current directory),\n" +
-        "overridden by SWITCHYARD__<SECTION>__<KEY> environment variables.",
+    .description("A workflow orchestrator for TypeScript: DAGs of tasks, a scheduler with a metadata database, and pluggable executors that run each task where it fits.")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Configuration is read from switchyard.toml in $SWITCHYARD_HOME (default: the current",
+        "directory); any key can be overridden with SWITCHYARD__<SECTION>__<KEY>.",
+        "",
+        "Start here:",
+        "  switchyard db init",
+        "  switchyard dags list",
+        "  switchyard dags trigger <dag_id>",
+        "  switchyard scheduler --exit-when-idle",
+        "  switchyard tasks states-for-dag-run <dag_id> <run_id>",
+      ].join("\n"),
     )
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
