@@ -49,6 +49,8 @@ export class Scheduler {
   private lastHeartbeat = 0;
   private lastAdoption = 0;
   private dagsChanged = false;
+  /** SWITCHYARD_SCHEDULER_PASS_LOG=<file>: one line per pass (epoch ms, pass ms, busy) for the benchmarks. */
+  private readonly passLog = process.env.SWITCHYARD_SCHEDULER_PASS_LOG ? fs.createWriteStream(process.env.SWITCHYARD_SCHEDULER_PASS_LOG, { flags: "a" }) : null;
   /** Set when another process committed: TIs it settled (e.g. `tasks run`) need their downstream evaluated. */
   private externalCommitSince: number | null = null;
 
@@ -100,8 +102,12 @@ export class Scheduler {
     } finally {
       unwatchDb();
       unwatchDags();
+      this.passLog?.end();
       await endJob(db, this.jobId, finalState, Date.now()).catch(() => undefined);
-      log.info(`scheduler job ${this.jobId} ended (${finalState})`);
+      const usage = process.resourceUsage();
+      log.info(
+        `scheduler job ${this.jobId} ended (${finalState}); cpu ${((usage.userCPUTime + usage.systemCPUTime) / 1e6).toFixed(2)}s, peak rss ${Math.round(usage.maxRSS / 1024)} MB`,
+      );
     }
   }
 
@@ -116,7 +122,9 @@ export class Scheduler {
       }
       let busy: boolean;
       try {
+        const started = performance.now();
         busy = await this.pass(source, draining);
+        this.passLog?.write(`${Date.now()} ${(performance.now() - started).toFixed(3)} ${busy ? 1 : 0}\n`);
         errors = 0;
       } catch (err) {
         errors++;
