@@ -13,11 +13,14 @@ import {
   type TiTransition,
 } from "../store/queries/task-instances.js";
 import type { Database, NewAuditLog } from "../store/schema.js";
+import type { DialectKind } from "../store/dialect.js";
 import type { DagCache } from "./dag-cache.js";
+import { acquireSchedulingLock } from "./scheduling-lock.js";
 import { buildWorkload, newTryToken } from "./workload.js";
 
 export interface CriticalSectionContext {
   db: Kysely<Database>;
+  kind: DialectKind;
   dags: DagCache;
   /** Loaded executors by configured name (alias or class name). */
   executors: ReadonlyMap<string, BaseExecutor>;
@@ -43,21 +46,20 @@ const MAX_PASSES = 8;
  */
 export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise<number> {
   const executorSlots = new Map<string, number>();
-  let occupied = 0;
-  for (const [name, ex] of ctx.executors) {
-    executorSlots.set(name, ex.slotsAvailable);
-    occupied += ex.slotsOccupied;
-  }
-  let budget = Math.min(ctx.maxTisPerQuery, ctx.parallelism - occupied);
-  if (budget <= 0 || ![...executorSlots.values()].some((n) => n > 0)) return 0;
+  for (const [name, ex] of ctx.executors) executorSlots.set(name, ex.slotsAvailable);
+  if (![...executorSlots.values()].some((n) => n > 0)) return 0;
 
   const handOff = await ctx.db.transaction().execute(async (trx) => {
+    // One scheduler at a time decides on these counts, so limits hold across schedulers.
+    await acquireSchedulingLock(trx, ctx.kind, ctx.jobId);
     const pools = await poolUsage(trx);
+    let active = 0;
     const perRun = new Map<number, number>();
     const perDagTask = new Map<string, number>();
     const perRunTask = new Map<string, number>();
     for (const row of await activeTiCounts(trx)) {
       const n = Number(row.n);
+      active += n;
       const runId = Number(row.dag_run_id);
       perRun.set(runId, (perRun.get(runId) ?? 0) + n);
       perDagTask.set(row.dag_id + sep + row.task_id, (perDagTask.get(row.dag_id + sep + row.task_id) ?? 0) + n);
@@ -71,6 +73,10 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
       starvedRunTasks: new Set<string>(),
     };
     for (const [name, n] of executorSlots) if (n <= 0) filters.starvedExecutors.add(name);
+    // [core] parallelism counts queued and running TIs in the database: every executor, every scheduler.
+    let budget = Math.min(ctx.maxTisPerQuery, ctx.parallelism - active);
+    const out: Array<{ executor: string; workload: Workload }> = [];
+    if (budget <= 0) return out;
 
     const accepted: Candidate[] = [];
     const reasons: Array<{ c: Candidate; reason: string }> = [];
@@ -120,7 +126,7 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
         filters.starvedTasks.add(taskKey);
         return null;
       }
-      const cached = await ctx.dags.get(c.dag_id);
+      const cached = await ctx.dags.get(c.dag_id, trx);
       const task = cached?.tasks.get(c.task_id);
       if (!cached || !task) {
         filters.starvedTasks.add(taskKey);
@@ -158,7 +164,6 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
     }
 
     await recordWaitReasons(trx, reasons, ctx);
-    const out: Array<{ executor: string; workload: Workload }> = [];
     if (accepted.length === 0) return out;
 
     const tokens = accepted.map(() => newTryToken());
@@ -173,7 +178,7 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
     for (let i = 0; i < accepted.length; i++) {
       if (!applied[i]) continue;
       const c = accepted[i]!;
-      const cached = (await ctx.dags.get(c.dag_id))!;
+      const cached = (await ctx.dags.get(c.dag_id, trx))!;
       const task = cached.tasks.get(c.task_id)!;
       const key = { dagId: c.dag_id, taskId: c.task_id, runId: c.run_id, mapIndex: c.map_index, tryNumber: c.try_number };
       const workload = buildWorkload({

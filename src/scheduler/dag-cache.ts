@@ -30,10 +30,14 @@ export class DagCache {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  async get(dagId: string): Promise<CachedDag | undefined> {
+  /**
+   * @param db - the handle to read through on a miss. Inside a transaction pass the transaction:
+   * SQLite has one connection, and reading around the transaction would wait for it forever.
+   */
+  async get(dagId: string, db: Kysely<Database> = this.db): Promise<CachedDag | undefined> {
     const hit = this.cache.get(dagId);
     if (hit) return hit;
-    const row = await this.db.selectFrom("dag").select("serialized").where("dag_id", "=", dagId).executeTakeFirst();
+    const row = await db.selectFrom("dag").select("serialized").where("dag_id", "=", dagId).executeTakeFirst();
     if (!row) return undefined;
     const cached = indexDag(parseSerializedDag(row));
     this.cache.set(dagId, cached);

@@ -1,7 +1,6 @@
 import type { Kysely } from "kysely";
 import { DagRunState, TaskState } from "../common/states.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { setDagRunState } from "../store/queries/dag-runs.js";
 import { applyTransitions, countUnfinished, taskStates, type TiTransition } from "../store/queries/task-instances.js";
 import type { Database, DagRunRow } from "../store/schema.js";
 import type { CachedDag, DagCache } from "./dag-cache.js";
@@ -159,7 +158,13 @@ async function finishRunIfDone(ctx: DependencyContext, cached: CachedDag, run: D
   const leaves = await taskStates(ctx.db, Number(run.id), cached.leaves);
   const failedLeaves = leaves.filter((l) => l.state === TaskState.FAILED || l.state === TaskState.UPSTREAM_FAILED);
   const state = failedLeaves.length > 0 ? DagRunState.FAILED : DagRunState.SUCCESS;
-  await setDagRunState(ctx.db, Number(run.id), { state, endDate: ctx.now });
+  const result = await ctx.db
+    .updateTable("dag_run")
+    .set({ state, end_date: ctx.now })
+    .where("id", "=", run.id)
+    .where("state", "=", DagRunState.RUNNING)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return null; // another scheduler finished it
   await insertAuditLogs(ctx.db, [
     {
       ts: ctx.now,

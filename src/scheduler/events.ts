@@ -33,7 +33,7 @@ export function decideEvent(ti: TaskInstanceRow, event: TaskEvent, task: Seriali
       return { transition: { ...base, expectStates: [TaskState.QUEUED], set: { external_executor_id: info.externalExecutorId }, audit: null } };
     case EventState.RUNNING: {
       if (ti.state === TaskState.RUNNING) {
-        return { transition: { ...base, expectStates: [TaskState.RUNNING], set: runnerFields(info), audit: null } };
+        return { transition: { ...base, expectStates: [TaskState.RUNNING], set: { ...runnerFields(info), last_heartbeat_at: now }, audit: null } };
       }
       if (ti.state !== TaskState.QUEUED) {
         return { rejection: `report 'running' from try ${tryNumber} rejected: the task instance is ${ti.state}` };
@@ -42,7 +42,7 @@ export function decideEvent(ti: TaskInstanceRow, event: TaskEvent, task: Seriali
         transition: {
           ...base,
           expectStates: [TaskState.QUEUED],
-          set: { state: TaskState.RUNNING, start_date: info.startDate ?? now, ...runnerFields(info), pending_reason: null },
+          set: { state: TaskState.RUNNING, start_date: info.startDate ?? now, last_heartbeat_at: now, ...runnerFields(info), pending_reason: null },
           audit: { event: "state_change", from_state: ti.state, to_state: TaskState.RUNNING, try_number: tryNumber, reason: runnerReason(info), source },
         },
       };
@@ -126,7 +126,7 @@ export async function applyTaskEvents(ctx: ApplyEventsContext, events: readonly 
         rejections.push(auditRow(ctx, event, `report '${event.state}' for ${formatKey(k)} rejected: no such task instance`));
         continue;
       }
-      const task = (await ctx.dags.get(ti.dag_id))?.tasks.get(ti.task_id);
+      const task = (await ctx.dags.get(ti.dag_id, trx))?.tasks.get(ti.task_id);
       const decision = decideEvent(ti, event, task, ctx.now, ctx.source);
       if ("rejection" in decision) rejections.push(auditRow(ctx, event, decision.rejection));
       else if ("transition" in decision) {

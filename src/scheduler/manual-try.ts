@@ -11,7 +11,12 @@ import { getDag } from "../store/queries/dags.js";
 import { applyTransitions, getTaskInstance, insertTaskLog, requireTaskInstance, type TiId } from "../store/queries/task-instances.js";
 import { DagCache } from "./dag-cache.js";
 import { applyTaskEvents } from "./events.js";
+import { refreshTiHeartbeats } from "../store/queries/liveness.js";
+import { withRetries } from "./retrying.js";
 import { buildWorkload, newTryToken } from "./workload.js";
+
+/** How long a runner keeps retrying a report while the database is unreachable. */
+const REPORT_RETRY_MS = 120_000;
 
 export interface ManualTryOptions {
   /** Run this (queued) try, as an executor's worker does; otherwise start a new try. */
@@ -100,14 +105,24 @@ export async function runManualTry(store: Store, config: SwitchyardConfig, id: T
     conf: run.conf,
   });
   await insertTaskLog(db, { ...id, tryNumber, path: workload.logPath, executor: ti.executor });
-  const report = (state: EventState) => async (info: EventInfo) => {
-    await applyTaskEvents({ db, dags, now: Date.now(), source }, [{ key, state, info }]);
+  // A report must survive a database outage: retry with backoff rather than lose the try's outcome.
+  const report = (state: EventState) => async (info: EventInfo): Promise<void> => {
+    await withRetries(() => applyTaskEvents({ db, dags, now: Date.now(), source }, [{ key, state, info }]), REPORT_RETRY_MS);
   };
-  const outcome = await runTaskTry(
-    workload,
-    { running: report(EventState.RUNNING), finished: (state, info) => report(state === "success" ? EventState.SUCCESS : EventState.FAILED)(info) },
-    opts.signal ? { signal: opts.signal } : {},
-  );
+  // This process is the try's runner: its heartbeat tells the schedulers the try is not a zombie.
+  const heartbeat = setInterval(() => {
+    refreshTiHeartbeats(db, [key], Date.now()).catch(() => undefined);
+  }, config.scheduler.jobHeartbeatSec * 1000);
+  let outcome: TryOutcome;
+  try {
+    outcome = await runTaskTry(
+      workload,
+      { running: report(EventState.RUNNING), finished: (state, info) => report(state === "success" ? EventState.SUCCESS : EventState.FAILED)(info) },
+      opts.signal ? { signal: opts.signal } : {},
+    );
+  } finally {
+    clearInterval(heartbeat);
+  }
   const after = await getTaskInstance(db, id);
   return { outcome, key, finalState: after?.state ?? "unknown" };
 }

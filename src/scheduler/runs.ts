@@ -1,10 +1,10 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { lookupExecutorName, type ExecutorName } from "../config/executor-names.js";
 import { DagRunState } from "../common/states.js";
 import { latestScheduleTickAtOrBefore, nextScheduleTick } from "../dag/schedule.js";
 import type { SerializedDag } from "../dag/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { createDagRun, RunType } from "../store/queries/dag-runs.js";
+import { createDagRunIn, RunType } from "../store/queries/dag-runs.js";
 import { dagsDueForRuns, setNextDagrunAt } from "../store/queries/dags.js";
 import { StoreError, StoreErrorCode } from "../store/errors.js";
 import type { Database, DagRunRow } from "../store/schema.js";
@@ -40,7 +40,8 @@ export function initialNextDagrunAt(dag: SerializedDag, now: number): number | n
 }
 
 export interface RunCreationContext {
-  db: Kysely<Database>;
+  /** A transaction holding the scheduling lock: run counts are read and acted on together. */
+  db: Transaction<Database>;
   dags: DagCache;
   executorNames: readonly ExecutorName[];
   defaultMaxActiveRuns: number;
@@ -53,7 +54,7 @@ export async function createScheduledRuns(ctx: RunCreationContext): Promise<numb
   let created = 0;
   const resolveExecutor = executorResolver(ctx.executorNames);
   for (const row of await dagsDueForRuns(ctx.db, ctx.now)) {
-    const cached = await ctx.dags.get(row.dag_id);
+    const cached = await ctx.dags.get(row.dag_id, ctx.db);
     if (!cached) continue;
     const dag = cached.dag;
     const maxActiveRuns = dag.maxActiveRuns ?? ctx.defaultMaxActiveRuns;
@@ -71,7 +72,7 @@ export async function createScheduledRuns(ctx: RunCreationContext): Promise<numb
     }
     while (next !== null && next <= ctx.now && room > 0) {
       try {
-        await createDagRun(ctx.db, {
+        await createDagRunIn(ctx.db, {
           dag,
           runId: scheduledRunId(next),
           runType: RunType.SCHEDULED,
@@ -121,7 +122,7 @@ export async function startQueuedRuns(
   const running = new Map(runningRows.map((r) => [r.dag_id, Number(r.n)]));
   const started: DagRunRow[] = [];
   for (const run of queued) {
-    const cached = await ctx.dags.get(run.dag_id);
+    const cached = await ctx.dags.get(run.dag_id, ctx.db);
     if (!cached) continue;
     const limit = cached.dag.maxActiveRuns ?? ctx.defaultMaxActiveRuns;
     const n = running.get(run.dag_id) ?? 0;

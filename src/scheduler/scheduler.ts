@@ -10,7 +10,11 @@ import type { Store } from "../store/connect.js";
 import { nextDagrunDue } from "../store/queries/dags.js";
 import { createJob, endJob, heartbeatJob, JobState } from "../store/queries/jobs.js";
 import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/queries/task-instances.js";
+import type { TaskEvent } from "../common/workload.js";
+import { refreshTiHeartbeats } from "../store/queries/liveness.js";
 import { adoptOrResetOrphans, SCHEDULER_JOB } from "./adoption.js";
+import { acquireSchedulingLock } from "./scheduling-lock.js";
+import { failZombies, handleStuckQueued } from "./sweeps.js";
 import { enqueueTaskInstances } from "./critical-section.js";
 import { DagCache } from "./dag-cache.js";
 import { syncDagsFolder } from "./dag-sync.js";
@@ -28,7 +32,7 @@ export interface SchedulerOptions {
   logger: Logger;
 }
 
-/** How often orphaned TIs of dead schedulers are looked for, besides at start. */
+/** How often orphaned TIs of dead schedulers, zombies and TIs stuck in queued are looked for, besides at start. */
 const ADOPTION_INTERVAL_MS = 10_000;
 /** Backoff bounds when the database fails mid-loop. */
 const ERROR_BACKOFF_MS = [100, 30_000] as const;
@@ -49,6 +53,8 @@ export class Scheduler {
   private lastHeartbeat = 0;
   private lastAdoption = 0;
   private dagsChanged = false;
+  /** Executor reports drained but not yet written (the database failed): applied first next pass. */
+  private unapplied: TaskEvent[] = [];
   /** SWITCHYARD_SCHEDULER_PASS_LOG=<file>: one line per pass (epoch ms, pass ms, busy) for the benchmarks. */
   private readonly passLog = process.env.SWITCHYARD_SCHEDULER_PASS_LOG ? fs.createWriteStream(process.env.SWITCHYARD_SCHEDULER_PASS_LOG, { flags: "a" }) : null;
   /** Set when another process committed: TIs it settled (e.g. `tasks run`) need their downstream evaluated. */
@@ -164,10 +170,15 @@ export class Scheduler {
     }
     if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
       await heartbeatJob(db, this.jobId, now);
+      // The tries our executors hold are alive: their runners are connected to this process.
+      await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
       this.lastHeartbeat = now;
     }
     if (now - this.lastAdoption >= ADOPTION_INTERVAL_MS) {
       this.lastAdoption = now;
+      const sweep = { db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now, source, dirty: this.dirty };
+      work += await failZombies(sweep, this.config.scheduler.taskHeartbeatTimeout * 1000);
+      work += await handleStuckQueued(sweep, this.config.core.taskQueuedTimeout * 1000, this.config.scheduler.numStuckInQueuedRetries);
       work += await adoptOrResetOrphans({
         db,
         executors: this.executorsByName,
@@ -187,17 +198,19 @@ export class Scheduler {
     }
     for (const r of await runsWithDueRetries(db, now)) this.dirty.markChanged(r.dag_run_id, r.task_id);
 
-    const runCtx = {
-      db,
-      dags: this.dags,
-      executorNames: this.executorNames,
-      defaultMaxActiveRuns: this.config.core.maxActiveRunsPerDag,
-      now,
-      source,
-    };
     if (!draining) {
-      work += await createScheduledRuns(runCtx);
-      work += await startQueuedRuns(runCtx, this.dirty);
+      work += await db.transaction().execute(async (trx) => {
+        await acquireSchedulingLock(trx, this.store.kind, this.jobId);
+        const runCtx = {
+          db: trx,
+          dags: this.dags,
+          executorNames: this.executorNames,
+          defaultMaxActiveRuns: this.config.core.maxActiveRunsPerDag,
+          now,
+          source,
+        };
+        return (await createScheduledRuns(runCtx)) + (await startQueuedRuns(runCtx, this.dirty));
+      });
     }
     const deps = await evaluateDirtyRuns({ db, dags: this.dags, now, source }, this.dirty);
     work += deps.changed + deps.finishedRuns.length;
@@ -206,6 +219,7 @@ export class Scheduler {
     if (!draining) {
       work += await enqueueTaskInstances({
         db,
+        kind: this.store.kind,
         dags: this.dags,
         executors: this.executorsByName,
         jobId: this.jobId,
@@ -222,12 +236,19 @@ export class Scheduler {
   }
 
   private async applyEvents(source: string): Promise<number> {
-    const events = this.executors.flatMap((ex) => ex.getEventBuffer());
-    return applyTaskEvents({ db: this.store.db, dags: this.dags, now: Date.now(), source, dirty: this.dirty }, events);
+    const events = [...this.unapplied, ...this.executors.flatMap((ex) => ex.getEventBuffer())];
+    this.unapplied = [];
+    try {
+      return await applyTaskEvents({ db: this.store.db, dags: this.dags, now: Date.now(), source, dirty: this.dirty }, events);
+    } catch (err) {
+      // The database is unreachable: keep the reports for the next pass rather than lose them.
+      this.unapplied = events;
+      throw err;
+    }
   }
 
   private async idle(): Promise<boolean> {
-    if (this.executors.some((e) => e.slotsOccupied > 0) || this.dirty.size > 0) return false;
+    if (this.executors.some((e) => e.slotsOccupied > 0) || this.dirty.size > 0 || this.unapplied.length > 0) return false;
     const active = await this.store.db
       .selectFrom("dag_run")
       .select("id")

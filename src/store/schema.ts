@@ -71,6 +71,8 @@ export interface TaskInstanceTable {
   duration: number | null;
   /** For up_for_retry: when the next try may start. */
   next_retry_at: number | null;
+  /** Last sign of life of the running try (its runner, or the scheduler holding it); zombies are found by it. */
+  last_heartbeat_at: number | null;
   /** Per-try secret carried by the workload; reports must present it. */
   try_token: string | null;
   /** Why a TI that could run is waiting (unknown pool, executor not loaded, …); null when nothing blocks it. */

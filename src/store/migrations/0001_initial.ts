@@ -1,9 +1,13 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { columnTypes, type DialectKind } from "../dialect.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations are written against the schema as it was, not the current types */
 export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
   const { timestamp } = columnTypes(kind);
+  // Names and ids compare and sort byte-wise on both dialects (SQLite's default), whatever the
+  // PostgreSQL database's locale: listings come out in the same order everywhere.
+  const name = kind === "postgres" ? sql`varchar(250) collate "C"` : "varchar(250)";
+  const text = kind === "postgres" ? sql`text collate "C"` : "text";
   // SQLite only auto-increments an `integer primary key`; PostgreSQL uses an identity column.
   const withId = (table: string) =>
     kind === "postgres"
@@ -12,7 +16,7 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
 
   await db.schema
     .createTable("dag")
-    .addColumn("dag_id", "varchar(250)", (c) => c.primaryKey())
+    .addColumn("dag_id", name, (c) => c.primaryKey())
     .addColumn("fileloc", "text", (c) => c.notNull())
     .addColumn("is_paused", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("is_active", "integer", (c) => c.notNull().defaultTo(1))
@@ -24,8 +28,8 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
     .execute();
 
   await withId("dag_run")
-    .addColumn("dag_id", "varchar(250)", (c) => c.notNull())
-    .addColumn("run_id", "varchar(250)", (c) => c.notNull())
+    .addColumn("dag_id", name, (c) => c.notNull())
+    .addColumn("run_id", name, (c) => c.notNull())
     .addColumn("state", "varchar(20)", (c) => c.notNull())
     .addColumn("run_type", "varchar(20)", (c) => c.notNull())
     .addColumn("logical_date", timestamp, (c) => c.notNull())
@@ -39,17 +43,17 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
 
   await db.schema
     .createTable("task_instance")
-    .addColumn("dag_id", "varchar(250)", (c) => c.notNull())
-    .addColumn("run_id", "varchar(250)", (c) => c.notNull())
-    .addColumn("task_id", "varchar(250)", (c) => c.notNull())
+    .addColumn("dag_id", name, (c) => c.notNull())
+    .addColumn("run_id", name, (c) => c.notNull())
+    .addColumn("task_id", name, (c) => c.notNull())
     .addColumn("map_index", "integer", (c) => c.notNull().defaultTo(-1))
     .addColumn("dag_run_id", "bigint", (c) => c.notNull())
     .addColumn("state", "varchar(20)", (c) => c.notNull())
     .addColumn("try_number", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("max_tries", "integer", (c) => c.notNull().defaultTo(0))
-    .addColumn("executor", "varchar(250)", (c) => c.notNull())
-    .addColumn("queue", "varchar(250)", (c) => c.notNull())
-    .addColumn("pool", "varchar(250)", (c) => c.notNull())
+    .addColumn("executor", name, (c) => c.notNull())
+    .addColumn("queue", name, (c) => c.notNull())
+    .addColumn("pool", name, (c) => c.notNull())
     .addColumn("pool_slots", "integer", (c) => c.notNull().defaultTo(1))
     .addColumn("priority_weight", "integer", (c) => c.notNull().defaultTo(1))
     .addColumn("operator", "varchar(20)", (c) => c.notNull())
@@ -62,6 +66,7 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
     .addColumn("end_date", timestamp)
     .addColumn("duration", "double precision")
     .addColumn("next_retry_at", timestamp)
+    .addColumn("last_heartbeat_at", timestamp)
     .addColumn("try_token", "varchar(64)")
     .addColumn("pending_reason", "text")
     .addColumn("return_value", "text")
@@ -81,7 +86,7 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
 
   await db.schema
     .createTable("pool")
-    .addColumn("name", "varchar(250)", (c) => c.primaryKey())
+    .addColumn("name", name, (c) => c.primaryKey())
     .addColumn("slots", "integer", (c) => c.notNull())
     .addColumn("description", "text", (c) => c.notNull().defaultTo(""))
     .addColumn("include_deferred", "integer", (c) => c.notNull().defaultTo(0))
@@ -103,16 +108,16 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
   await db.schema.createIndex("job_state_idx").on("job").columns(["job_type", "state"]).execute();
 
   await withId("import_error")
-    .addColumn("filename", "text", (c) => c.notNull().unique())
+    .addColumn("filename", text, (c) => c.notNull().unique())
     .addColumn("message", "text", (c) => c.notNull())
     .addColumn("timestamp", timestamp, (c) => c.notNull())
     .execute();
 
   await withId("audit_log")
     .addColumn("ts", timestamp, (c) => c.notNull())
-    .addColumn("dag_id", "varchar(250)", (c) => c.notNull())
-    .addColumn("run_id", "varchar(250)")
-    .addColumn("task_id", "varchar(250)")
+    .addColumn("dag_id", name, (c) => c.notNull())
+    .addColumn("run_id", name)
+    .addColumn("task_id", name)
     .addColumn("map_index", "integer")
     .addColumn("try_number", "integer")
     .addColumn("event", "varchar(60)", (c) => c.notNull())
@@ -125,13 +130,13 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
 
   await db.schema
     .createTable("task_log")
-    .addColumn("dag_id", "varchar(250)", (c) => c.notNull())
-    .addColumn("run_id", "varchar(250)", (c) => c.notNull())
-    .addColumn("task_id", "varchar(250)", (c) => c.notNull())
+    .addColumn("dag_id", name, (c) => c.notNull())
+    .addColumn("run_id", name, (c) => c.notNull())
+    .addColumn("task_id", name, (c) => c.notNull())
     .addColumn("map_index", "integer", (c) => c.notNull())
     .addColumn("try_number", "integer", (c) => c.notNull())
     .addColumn("path", "text", (c) => c.notNull())
-    .addColumn("executor", "varchar(250)", (c) => c.notNull())
+    .addColumn("executor", name, (c) => c.notNull())
     .addPrimaryKeyConstraint("task_log_pk", ["dag_id", "run_id", "task_id", "map_index", "try_number"])
     .execute();
 }

@@ -1,0 +1,21 @@
+import { sql, type Transaction } from "kysely";
+import type { DialectKind } from "../store/dialect.js";
+import type { Database } from "../store/schema.js";
+
+/** Any fixed number: the key of the advisory lock all Switchyard schedulers share. */
+const SCHEDULING_LOCK_KEY = 727_001;
+
+/**
+ * Serialises the decisions that read counts and then act on them (starting runs under
+ * maxActiveRuns, the critical section under pools and parallelism) across schedulers, for the
+ * rest of the transaction. PostgreSQL: a transaction-scoped advisory lock. SQLite: taking the
+ * write lock up front (a write to this scheduler's own job row), so a second scheduler waits
+ * instead of deciding on the same counts.
+ */
+export async function acquireSchedulingLock(trx: Transaction<Database>, kind: DialectKind, jobId: number): Promise<void> {
+  if (kind === "postgres") {
+    await sql`select pg_advisory_xact_lock(${SCHEDULING_LOCK_KEY})`.execute(trx);
+    return;
+  }
+  await trx.updateTable("job").set((eb) => ({ latest_heartbeat: eb.ref("latest_heartbeat") })).where("id", "=", jobId).execute();
+}
