@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { DATABASE_URL_FORMS, resolveDatabaseUrl } from "./database-url.js";
+import { DATABASE_URL_FORMS, SCHEMA_NAME_PATTERN, resolveDatabaseUrl } from "./database-url.js";
 import type { CoreConfig, DatabaseConfig, LoggingConfig, SchedulerConfig } from "./types.js";
 
 /** How a string from an environment variable is turned into a value before validation. */
@@ -102,6 +102,13 @@ export const DATABASE: SectionSpec<DatabaseConfig> = {
   },
   poolSize: integer(1, 5, "connections kept open to the database (PostgreSQL)"),
   statementTimeout: integer(0, 30000, "milliseconds a database statement may run; 0 disables the limit"),
+  schema: {
+    kind: "string",
+    default: "public",
+    schema: () => z.string().regex(SCHEMA_NAME_PATTERN),
+    expect: "a PostgreSQL schema name: 1 to 63 characters from a-z 0-9 _, not starting with a digit or pg_",
+    meaning: "the PostgreSQL schema Switchyard's tables live in (ignored for SQLite)",
+  },
 };
 
 export const SCHEDULER: SectionSpec<SchedulerConfig> = {
@@ -111,6 +118,9 @@ export const SCHEDULER: SectionSpec<SchedulerConfig> = {
   numStuckInQueuedRetries: integer(0, 2, "how often a task instance stuck in queued is requeued before it fails"),
   maxTisPerQuery: integer(1, 512, "the most task instances examined per critical-section pass"),
   idleWakeInterval: seconds(1, "the longest idle wait, a safety net behind the event wake-ups"),
+  zombieDetectionInterval: seconds(10, "how often running task instances are checked for a missing heartbeat"),
+  orphanedTasksCheckInterval: seconds(10, "how often task instances of dead schedulers are looked for (also at start)"),
+  taskQueuedTimeoutCheckInterval: seconds(10, "how often task instances stuck in queued are looked for"),
 };
 
 export const LOGGING: SectionSpec<LoggingConfig> = {

@@ -42,6 +42,8 @@ export interface DatabaseConfig {
   readonly poolSize: number;
   /** Milliseconds; 0 disables. @defaultValue 30000 */
   readonly statementTimeout: number;
+  /** PostgreSQL only: the schema holding Switchyard's tables (search_path of every connection). @defaultValue "public" */
+  readonly schema: string;
 }
 
 export interface SchedulerConfig {
@@ -57,6 +59,12 @@ export interface SchedulerConfig {
   readonly maxTisPerQuery: number;
   /** Longest idle wait in seconds, a safety net behind the event wake-ups. @defaultValue 1 */
   readonly idleWakeInterval: number;
+  /** Seconds between zombie checks. @defaultValue 10 */
+  readonly zombieDetectionInterval: number;
+  /** Seconds between checks for TIs of dead schedulers (also run at start). @defaultValue 10 */
+  readonly orphanedTasksCheckInterval: number;
+  /** Seconds between checks for TIs stuck in queued. @defaultValue 10 */
+  readonly taskQueuedTimeoutCheckInterval: number;
 }
 
 export interface LoggingConfig {

@@ -32,8 +32,6 @@ export interface SchedulerOptions {
   logger: Logger;
 }
 
-/** How often orphaned TIs of dead schedulers, zombies and TIs stuck in queued are looked for, besides at start. */
-const ADOPTION_INTERVAL_MS = 10_000;
 /** Backoff bounds when the database fails mid-loop. */
 const ERROR_BACKOFF_MS = [100, 30_000] as const;
 
@@ -52,6 +50,8 @@ export class Scheduler {
   private stopped: Promise<void> | null = null;
   private lastHeartbeat = 0;
   private lastAdoption = 0;
+  private lastZombieCheck = 0;
+  private lastStuckCheck = 0;
   private dagsChanged = false;
   /** Executor reports drained but not yet written (the database failed): applied first next pass. */
   private unapplied: TaskEvent[] = [];
@@ -174,20 +174,27 @@ export class Scheduler {
       await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
       this.lastHeartbeat = now;
     }
-    if (now - this.lastAdoption >= ADOPTION_INTERVAL_MS) {
+    const sweep = { db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now, source, dirty: this.dirty };
+    const sc = this.config.scheduler;
+    if (now - this.lastAdoption >= sc.orphanedTasksCheckInterval * 1000) {
       this.lastAdoption = now;
-      const sweep = { db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now, source, dirty: this.dirty };
-      work += await failZombies(sweep, this.config.scheduler.taskHeartbeatTimeout * 1000);
-      work += await handleStuckQueued(sweep, this.config.core.taskQueuedTimeout * 1000, this.config.scheduler.numStuckInQueuedRetries);
       work += await adoptOrResetOrphans({
         db,
         executors: this.executorsByName,
         jobId: this.jobId,
-        healthCheckThresholdMs: this.config.scheduler.schedulerHealthCheckThreshold * 1000,
+        healthCheckThresholdMs: sc.schedulerHealthCheckThreshold * 1000,
         now,
         source,
         dirty: this.dirty,
       });
+    }
+    if (now - this.lastZombieCheck >= sc.zombieDetectionInterval * 1000) {
+      this.lastZombieCheck = now;
+      work += await failZombies(sweep, sc.taskHeartbeatTimeout * 1000);
+    }
+    if (now - this.lastStuckCheck >= sc.taskQueuedTimeoutCheckInterval * 1000) {
+      this.lastStuckCheck = now;
+      work += await handleStuckQueued(sweep, this.config.core.taskQueuedTimeout * 1000, sc.numStuckInQueuedRetries);
     }
 
     work += await this.applyEvents(source);
@@ -263,7 +270,9 @@ export class Scheduler {
     const candidates = [
       now + this.config.scheduler.idleWakeInterval * 1000,
       this.lastHeartbeat + this.config.scheduler.jobHeartbeatSec * 1000,
-      this.lastAdoption + ADOPTION_INTERVAL_MS,
+      this.lastAdoption + this.config.scheduler.orphanedTasksCheckInterval * 1000,
+      this.lastZombieCheck + this.config.scheduler.zombieDetectionInterval * 1000,
+      this.lastStuckCheck + this.config.scheduler.taskQueuedTimeoutCheckInterval * 1000,
     ];
     // Times already past were acted on in the pass that just ended (a run that is due but held back by
     // maxActiveRuns waits for a run to finish, which is an event): only future times set a timer.

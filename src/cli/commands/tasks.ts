@@ -52,7 +52,10 @@ export function tasksCommand(): Command {
             signal: abort.signal,
           });
           out(`${dagId}.${taskId} try ${result.key.tryNumber}: ${result.outcome.state}${result.outcome.info.error ? ` (${result.outcome.info.error})` : ""}; task instance is now ${result.finalState}`);
-          if (result.outcome.state !== "success") process.exitCode = 1;
+          if (result.outcome.state === "success" && result.finalState !== "success") {
+            process.stderr.write(`error: the try succeeded but its report was rejected: the task instance had already become ${result.finalState} (see \`switchyard dags audit-log ${dagId} --task-id ${taskId}\`)\n`);
+          }
+          if (result.outcome.state !== "success" || result.finalState !== "success") process.exitCode = 1;
         } finally {
           process.off("SIGTERM", onSignal);
           process.off("SIGINT", onSignal);

@@ -154,6 +154,8 @@ export interface Candidate {
   fileloc: string;
 }
 
+const rejoin = (keys: ReadonlySet<string>) => [...keys].map((k) => k.replace("\u0000", "/"));
+
 /**
  * The scheduler's claim query: scheduled TIs of running runs of unpaused DAGs, highest priority
  * first, then oldest logical date, minus everything already known not to fit this pass (so a
@@ -187,11 +189,12 @@ export async function scheduledCandidates(db: Kysely<Database>, filters: Candida
   if (filters.starvedPools.size) q = q.where("ti.pool", "not in", [...filters.starvedPools]);
   if (filters.starvedExecutors.size) q = q.where("ti.executor", "not in", [...filters.starvedExecutors]);
   if (filters.starvedRuns.size) q = q.where("ti.dag_run_id", "not in", [...filters.starvedRuns]);
+  // PostgreSQL text cannot hold NUL: compare against the keys rejoined with "/", which no id contains.
   if (filters.starvedTasks.size) {
-    q = q.where(sql<string>`ti.dag_id || ${"\u0000"} || ti.task_id`, "not in", [...filters.starvedTasks]);
+    q = q.where(sql<string>`ti.dag_id || '/' || ti.task_id`, "not in", rejoin(filters.starvedTasks));
   }
   if (filters.starvedRunTasks.size) {
-    q = q.where(sql<string>`cast(ti.dag_run_id as varchar(30)) || ${"\u0000"} || ti.task_id`, "not in", [...filters.starvedRunTasks]);
+    q = q.where(sql<string>`cast(ti.dag_run_id as varchar(30)) || '/' || ti.task_id`, "not in", rejoin(filters.starvedRunTasks));
   }
   const rows = await q
     .orderBy("ti.priority_weight", "desc")
@@ -224,12 +227,17 @@ export async function nextRetryDue(db: Kysely<Database>): Promise<number | null>
   return row?.at == null ? null : Number(row.at);
 }
 
-/** Queued or running TIs not owned by any of the given live scheduler jobs. */
+/**
+ * Queued or running TIs queued by a scheduler job that is not among the live ones. TIs with no
+ * owning scheduler (a try started by `tasks run`) are not orphans: their own heartbeat covers them.
+ */
 export async function orphanedTaskInstances(db: Kysely<Database>, liveJobIds: readonly number[]): Promise<TaskInstanceRow[]> {
-  let q = db.selectFrom("task_instance").selectAll().where("state", "in", [...ACTIVE_TI_STATES, TaskState.RESTARTING]);
-  if (liveJobIds.length) {
-    q = q.where((eb) => eb.or([eb("queued_by_job_id", "is", null), eb("queued_by_job_id", "not in", [...liveJobIds])]));
-  }
+  let q = db
+    .selectFrom("task_instance")
+    .selectAll()
+    .where("state", "in", [...ACTIVE_TI_STATES, TaskState.RESTARTING])
+    .where("queued_by_job_id", "is not", null);
+  if (liveJobIds.length) q = q.where("queued_by_job_id", "not in", [...liveJobIds]);
   return q.execute();
 }
 

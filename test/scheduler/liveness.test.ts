@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, describe, it } from "node:test";
+import { eventually, Home, ROOT } from "../support/home.js";
+
+let home: Home;
+afterEach(() => home?.cleanup());
+
+interface AuditRow {
+  tryNumber: number | null;
+  event: string;
+  fromState: string | null;
+  toState: string | null;
+  reason: string | null;
+}
+
+const FAST_SWEEPS = `[scheduler]
+job_heartbeat_sec = 0.5
+task_heartbeat_timeout = 2
+zombie_detection_interval = 0.5
+task_queued_timeout_check_interval = 0.5
+`;
+
+describe("liveness", () => {
+  it("a try whose runner stops heartbeating is declared a zombie; its late success is rejected, not applied", async () => {
+    home = new Home({
+      toml: `[core]\nexecutor = "LocalExecutor"\n${FAST_SWEEPS}`,
+      dags: { "z.ts": `import { dag } from "switchyard";\nconst d = dag("zombie");\nd.bash("t", "sleep 4; echo finished");\nexport default d;\n` },
+    });
+    await home.ok(["db", "init"]);
+    await home.ok(["dags", "trigger", "zombie", "--run-id", "r1"]);
+    const runner = home.spawn(["tasks", "run", "zombie", "t", "r1"]);
+    await eventually("the try to run", async () => ((await home.states("zombie", "r1"))[0]!.state === "running" ? true : undefined));
+    runner.child.kill("SIGSTOP"); // the runner freezes: no heartbeats, no reports
+    const scheduler = home.spawn(["scheduler"]);
+    const failed = await eventually("the zombie to be failed", async () => {
+      const s = (await home.states("zombie", "r1"))[0]!;
+      return s.state === "failed" ? s : undefined;
+    });
+    assert.equal(failed.tryNumber, 1);
+    runner.child.kill("SIGCONT");
+    const late = await runner.done;
+    assert.equal(late.code, 1, "tasks run says its report was rejected");
+    assert.match(late.stderr, /report was rejected: the task instance had already become failed/);
+    const audit = await home.json<AuditRow[]>(["dags", "audit-log", "zombie", "--task-id", "t"]);
+    assert.ok(audit.some((a) => a.toState === "failed" && /zombie: no heartbeat from try 1/.test(a.reason ?? "")), JSON.stringify(audit));
+    assert.ok(audit.some((a) => a.event === "report_rejected" && /late report 'success' from try 1 rejected: the task instance is already failed/.test(a.reason ?? "")));
+    assert.equal((await home.states("zombie", "r1"))[0]!.state, "failed", "the late success was not applied");
+    scheduler.child.kill("SIGTERM");
+    assert.equal((await scheduler.done).code, 0);
+  });
+
+  it("a TI stuck in queued is revoked and rescheduled num_stuck_in_queued_retries times, then failed", async () => {
+    home = new Home({
+      toml: `[core]\nexecutor = "LocalExecutor,hole:./black-hole-executor.mjs#BlackHoleExecutor"\ntask_queued_timeout = 1\n${FAST_SWEEPS}num_stuck_in_queued_retries = 2\n`,
+      dags: { "s.ts": `import { dag } from "switchyard";\nconst d = dag("stuck");\nd.bash("lost", "true", { executor: "hole" });\nd.bash("fine", "true");\nexport default d;\n` },
+    });
+    fs.copyFileSync(path.join(ROOT, "test/fixtures/scheduler/black-hole-executor.mjs"), home.file("black-hole-executor.mjs"));
+    const { states, runState } = await home.runDag("stuck");
+    assert.equal(states.get("fine")!.state, "success");
+    assert.equal(states.get("lost")!.state, "failed");
+    assert.equal(states.get("lost")!.tryNumber, 3, "two reschedules, each a new try");
+    assert.equal(runState, "failed");
+    const audit = await home.json<AuditRow[]>(["dags", "audit-log", "stuck", "--task-id", "lost"]);
+    const steps = audit.filter((a) => a.event.startsWith("stuck_in_queued"));
+    assert.deepEqual(steps.map((a) => [a.event, a.toState]), [
+      ["stuck_in_queued_reschedule", "scheduled"],
+      ["stuck_in_queued_reschedule", "scheduled"],
+      ["stuck_in_queued_failed", "failed"],
+    ]);
+    assert.match(steps[0]!.reason!, /queued for more than 1s without starting \(task_queued_timeout\); revoked and rescheduled \(1 of 2\)/);
+    assert.match(steps[2]!.reason!, /already rescheduled 2 time\(s\)/);
+  });
+});
