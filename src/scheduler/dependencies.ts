@@ -98,6 +98,20 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
       for (const u of task.upstream) countUpstream(counts, states.get(u)?.state ?? TaskState.NONE);
       const decision = evaluateTriggerRule(task.triggerRule, counts);
       if (decision === "wait") continue;
+      if (decision === "run" && task.kind === "empty") {
+        // As Airflow does with EmptyOperator: nothing to execute, so no executor round trip.
+        const tryNumber = ti.try_number + 1;
+        transitions.push({
+          id,
+          expectStates: [TaskState.NONE],
+          expectTry: ti.try_number,
+          set: { state: TaskState.SUCCESS, try_number: tryNumber, start_date: ctx.now, end_date: ctx.now, duration: 0 },
+          audit: { event: "state_change", from_state: TaskState.NONE, to_state: TaskState.SUCCESS, try_number: tryNumber, reason: "empty task: marked success without an executor", source: ctx.source },
+        });
+        ti.state = TaskState.SUCCESS;
+        for (const d of task.downstream) next.add(d);
+        continue;
+      }
       if (decision === "run") {
         transitions.push(scheduleTransition(id, ti, null, ctx.source));
         ti.state = TaskState.SCHEDULED;
