@@ -1,10 +1,10 @@
 import type { Kysely } from "kysely";
-import { formatKey } from "../common/keys.js";
+import { formatKey, tiString } from "../common/keys.js";
 import { TaskState } from "../common/states.js";
 import { EventState, type TaskEvent } from "../common/workload.js";
 import type { SerializedTask } from "../dag/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { applyTransitions, getTaskInstance, type TiTransition } from "../store/queries/task-instances.js";
+import { applyTransitions, getTaskInstances, type TiTransition } from "../store/queries/task-instances.js";
 import type { Database, NewAuditLog, TaskInstanceRow } from "../store/schema.js";
 import type { DagCache } from "./dag-cache.js";
 import type { DirtyRuns } from "./dirty-runs.js";
@@ -119,9 +119,10 @@ export async function applyTaskEvents(ctx: ApplyEventsContext, events: readonly 
   return ctx.db.transaction().execute(async (trx) => {
     const transitions: Array<{ t: TiTransition; dagRunId: number; finishes: boolean }> = [];
     const rejections: NewAuditLog[] = [];
+    const tis = await getTaskInstances(trx, events.map((e) => e.key));
     for (const event of events) {
       const k = event.key;
-      const ti = await getTaskInstance(trx, k);
+      const ti = tis.get(tiString(k));
       if (!ti) {
         rejections.push(auditRow(ctx, event, `report '${event.state}' for ${formatKey(k)} rejected: no such task instance`));
         continue;
@@ -130,6 +131,9 @@ export async function applyTaskEvents(ctx: ApplyEventsContext, events: readonly 
       const decision = decideEvent(ti, event, task, ctx.now, ctx.source);
       if ("rejection" in decision) rejections.push(auditRow(ctx, event, decision.rejection));
       else if ("transition" in decision) {
+        // A later report for the same TI in this batch is decided against the state this one leaves.
+        const to = decision.transition.set.state;
+        if (typeof to === "string") tis.set(tiString(k), { ...ti, state: to });
         transitions.push({ t: decision.transition, dagRunId: Number(ti.dag_run_id), finishes: event.state === EventState.SUCCESS || event.state === EventState.FAILED });
       }
     }
