@@ -15,7 +15,7 @@ export type DatabaseUrlResult = { readonly ok: true; readonly url: string } | { 
  */
 export function resolveDatabaseUrl(url: string, home: string): DatabaseUrlResult {
   if (url === SQLITE_MEMORY_URL) return { ok: true, url };
-  if (/^postgres(ql)?:\/\//i.test(url)) return { ok: true, url };
+  if (/^postgres(ql)?:\/\//i.test(url)) return postgresUrlProblem(url) ?? { ok: true, url };
   const sqlitePrefix = "sqlite:///";
   if (url.startsWith(sqlitePrefix)) {
     const file = url.slice(sqlitePrefix.length);
@@ -33,3 +33,30 @@ export function resolveDatabaseUrl(url: string, home: string): DatabaseUrlResult
 export function sqliteFileOf(url: string): string | null {
   return url.startsWith("sqlite:///") ? url.slice("sqlite:///".length) : null;
 }
+
+/** Checks what the driver would otherwise fail on late or vaguely: a host, a port in range, a database name. */
+function postgresUrlProblem(url: string): DatabaseUrlResult | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return {
+      ok: false,
+      reason:
+        "not a valid PostgreSQL URL (is the port a number up to 65535, and are special characters in the password percent-encoded?); " +
+        "use postgresql://user:password@host:5432/dbname",
+    };
+  }
+  const socketHost = parsed.searchParams.get("host");
+  if (parsed.hostname === "" && !socketHost) {
+    return { ok: false, reason: "names no host; use postgresql://user:password@host:5432/dbname" };
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
+  if (database === "" || database.includes("/")) {
+    return { ok: false, reason: `names no database (the path after the host); use postgresql://user:password@host:5432/dbname` };
+  }
+  return null;
+}
+
+/** PostgreSQL schema names Switchyard accepts: plain lower-case identifiers (never needing quotes), not the reserved pg_ prefix. */
+export const SCHEMA_NAME_PATTERN = /^(?!pg_)[a-z_][a-z0-9_]{0,62}$/;

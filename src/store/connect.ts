@@ -1,49 +1,57 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
+import { Kysely, SqliteDialect } from "kysely";
 import type { DatabaseConfig } from "../config/types.js";
-import { errorLine } from "../common/errors.js";
+import { sqliteCommitWatcher, type CommitWatcher } from "./commit-watch.js";
 import { DialectKind } from "./dialect.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
+import { maskUrl, openPostgres } from "./postgres.js";
 import type { Database } from "./schema.js";
+
+export { maskUrl };
 
 export interface Store {
   readonly db: Kysely<Database>;
   readonly kind: DialectKind;
   /** The URL with any password masked, for messages. */
   readonly displayUrl: string;
+  /** PostgreSQL only: the schema holding the tables (every connection's search_path). */
+  readonly schema?: string;
   /**
    * SQLite only: the database file, and a counter that changes whenever *another* connection
    * commits — how the scheduler notices a trigger from the CLI without polling tables.
    */
   readonly sqlite?: { readonly file: string; dataVersion(): number };
+  /**
+   * Calls `onCommit` after another process commits a change to the DAGs, runs, task instances or
+   * pools (SQLite: the WAL file; PostgreSQL: LISTEN/NOTIFY). Returns a function that stops watching.
+   * Best effort: the caller still wakes on a timer.
+   */
+  readonly watchCommits: CommitWatcher;
   close(): Promise<void>;
 }
 
 export interface OpenStoreOptions {
-  /** Create the SQLite file when it does not exist (db init). Otherwise a missing file is an error, and nothing is created. */
+  /**
+   * Create the SQLite file, or the PostgreSQL schema, when it does not exist (db init). Otherwise
+   * a missing one is an error, and nothing is created.
+   */
   create?: boolean;
 }
 
 /** `sqlite:///abs/path.db` → `/abs/path.db`; `sqlite://:memory:` → `:memory:`. */
 export function sqlitePath(url: string): string {
   const rest = url.slice("sqlite://".length);
-  return rest === ":memory:" || rest === "/:memory:" ? ":memory:" : rest;
+  if (rest === ":memory:" || rest === "/:memory:") return ":memory:";
+  // Three slashes then the path: sqlite:////abs/file.db names /abs/file.db (the config makes every path absolute).
+  return rest.startsWith("/") ? rest.slice(1) : rest;
 }
-
-export function maskUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
-}
-
-// PostgreSQL returns bigint (our epoch-ms timestamps) as strings; they fit a double exactly.
-pg.types.setTypeParser(20, (value) => Number(value));
 
 export async function openStore(config: DatabaseConfig, options: OpenStoreOptions = {}): Promise<Store> {
   const url = config.url;
   if (url.startsWith("sqlite://")) return openSqlite(url, options);
-  if (url.startsWith("postgresql://") || url.startsWith("postgres://")) return openPostgres(config);
+  if (url.startsWith("postgresql://") || url.startsWith("postgres://")) return openPostgres(config, options);
   throw new StoreError(
     StoreErrorCode.BAD_URL,
     `[database] url = "${maskUrl(url)}" is not a supported database URL; valid forms: sqlite:///path/to/file.db, sqlite://:memory:, postgresql://user@host:5432/dbname`,
@@ -66,33 +74,13 @@ function openSqlite(url: string, options: OpenStoreOptions): Store {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 10000");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const dataVersion = () => Number(sqlite.pragma("data_version", { simple: true }));
   return {
     db,
     kind: DialectKind.SQLITE,
     displayUrl: url,
-    sqlite: { file, dataVersion: () => Number(sqlite.pragma("data_version", { simple: true })) },
+    sqlite: { file, dataVersion },
+    watchCommits: sqliteCommitWatcher(file, dataVersion),
     close: () => db.destroy(),
   };
-}
-
-async function openPostgres(config: DatabaseConfig): Promise<Store> {
-  const pool = new pg.Pool({
-    connectionString: config.url,
-    max: config.poolSize,
-    connectionTimeoutMillis: 10_000,
-    ...(config.statementTimeout > 0 ? { statement_timeout: config.statementTimeout } : {}),
-  });
-  try {
-    const client = await pool.connect();
-    client.release();
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw new StoreError(
-      StoreErrorCode.UNREACHABLE,
-      `cannot connect to PostgreSQL at ${maskUrl(config.url)}: ${errorLine(err)}; check [database] url and that the server is running`,
-      { cause: err },
-    );
-  }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: DialectKind.POSTGRES, displayUrl: maskUrl(config.url), close: () => db.destroy() };
 }

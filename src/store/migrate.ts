@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { Migrator, type MigrationResult } from "kysely/migration";
+import { DialectKind } from "./dialect.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import { KNOWN_MIGRATIONS, MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationsFor } from "./migrations/index.js";
 import type { Store } from "./connect.js";
@@ -17,12 +18,23 @@ function migrator(store: Store): Migrator {
     provider: { getMigrations: async () => migrationsFor(store.kind) },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    // Without it Kysely looks for the migration table in every schema, and would take another
+    // deployment's (sharing the database, in its own schema) for ours.
+    ...(store.schema !== undefined ? { migrationTableSchema: store.schema } : {}),
   });
 }
 
+/** Whether our own table exists: in the configured schema on PostgreSQL (never another deployment's), in the file on SQLite. */
+export async function tableExists(store: Store, table: string): Promise<boolean> {
+  const rows =
+    store.kind === DialectKind.POSTGRES
+      ? await sql<{ one: number }>`select 1 as one from pg_tables where schemaname = ${store.schema} and tablename = ${table}`.execute(store.db)
+      : await sql<{ one: number }>`select 1 as one from sqlite_master where type = 'table' and name = ${table}`.execute(store.db);
+  return rows.rows.length > 0;
+}
+
 async function appliedMigrations(store: Store): Promise<string[] | null> {
-  const tables = await store.db.introspection.getTables();
-  if (!tables.some((t) => t.name === MIGRATION_TABLE)) return null;
+  if (!(await tableExists(store, MIGRATION_TABLE))) return null;
   const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)} order by name`.execute(
     store.db,
   );
@@ -45,7 +57,7 @@ export async function assertSchemaCurrent(store: Store): Promise<void> {
   if (status === null) {
     throw new StoreError(
       StoreErrorCode.NOT_INITIALIZED,
-      `the database at ${store.displayUrl} has no Switchyard schema; create it with \`switchyard db init\``,
+      `the database at ${store.displayUrl} has no Switchyard tables; create them with \`switchyard db init\``,
     );
   }
   if (status.unknown.length > 0) {
@@ -94,5 +106,6 @@ export async function resetStore(store: Store): Promise<void> {
   for (const table of OWN_TABLES) {
     await store.db.schema.dropTable(table).ifExists().execute();
   }
+  if (store.kind === DialectKind.POSTGRES) await sql`drop function if exists switchyard_notify_commit()`.execute(store.db);
   await migrateStore(store);
 }

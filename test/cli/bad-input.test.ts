@@ -19,7 +19,7 @@ async function rejects(h: Home, args: string[], pattern: RegExp): Promise<string
   assert.match(r.stderr, /^error: /m);
   assert.match(r.stderr, pattern);
   assert.doesNotMatch(r.stderr, /\n\s+at /, "an expected error prints no stack trace");
-  assert.equal(fs.existsSync(path.join(h.dir, "switchyard.db")), false, "nothing was written");
+  assert.equal(h.databaseExists(), false, "nothing was written");
   return r.stderr;
 }
 
@@ -49,7 +49,7 @@ describe("bad configuration is rejected before anything is written", () => {
     const r = await h.run(["db", "init"], { env: { SWITCHYARD__CORE__PARALLELISM: "-3" } });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /SWITCHYARD__CORE__PARALLELISM/);
-    assert.equal(fs.existsSync(path.join(h.dir, "switchyard.db")), false);
+    assert.equal(h.databaseExists(), false);
   });
 
   const malformedExecutors: Array<[string, RegExp]> = [
@@ -87,7 +87,7 @@ describe("bad configuration is rejected before anything is written", () => {
       const s = await h.run(["scheduler", "--exit-when-idle"]);
       assert.notEqual(s.code, 0, `scheduler must refuse to start with ${entry}`);
     }
-    assert.equal(fs.existsSync(path.join(h.dir, "switchyard.db")), false);
+    assert.equal(h.databaseExists(), false);
   });
 });
 

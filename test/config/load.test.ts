@@ -38,7 +38,7 @@ describe("loadConfig: defaults and file values", () => {
         dagsArePausedAtCreation: false,
         defaultQueue: "default",
       },
-      database: { url: `sqlite:///${join(home, "switchyard.db")}`, poolSize: 5, statementTimeout: 30000 },
+      database: { url: `sqlite:///${join(home, "switchyard.db")}`, poolSize: 5, statementTimeout: 30000, schema: "public" },
       scheduler: {
         jobHeartbeatSec: 5,
         schedulerHealthCheckThreshold: 30,
@@ -46,6 +46,9 @@ describe("loadConfig: defaults and file values", () => {
         numStuckInQueuedRetries: 2,
         maxTisPerQuery: 512,
         idleWakeInterval: 1,
+        zombieDetectionInterval: 10,
+        orphanedTasksCheckInterval: 10,
+        taskQueuedTimeoutCheckInterval: 10,
       },
       logging: { baseLogFolder: join(home, "logs"), level: "info" },
       executors: {},

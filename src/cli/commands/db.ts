@@ -58,7 +58,7 @@ export function dbCommand(): Command {
       const store = await openStore(config.database);
       try {
         const status = await schemaStatus(store);
-        if (status === null) throw new SwitchyardError("DB_NOT_INITIALIZED", `${store.displayUrl} answers but has no Switchyard schema; run \`switchyard db init\``);
+        if (status === null) throw new SwitchyardError("DB_NOT_INITIALIZED", `${store.displayUrl} answers but has no Switchyard tables; run \`switchyard db init\``);
         if (status.unknown.length) throw new SwitchyardError("DB_SCHEMA_TOO_NEW", `${store.displayUrl}: schema is newer than this Switchyard (${status.unknown.join(", ")})`);
         if (status.pending.length) throw new SwitchyardError("DB_NEEDS_MIGRATION", `${store.displayUrl}: ${status.pending.length} pending migration(s) (${status.pending.join(", ")}); run \`switchyard db migrate\``);
         out(`${store.displayUrl}: ok (schema ${KNOWN_MIGRATIONS.at(-1)})`);

@@ -139,4 +139,19 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
     .addColumn("executor", name, (c) => c.notNull())
     .addPrimaryKeyConstraint("task_log_pk", ["dag_id", "run_id", "task_id", "map_index", "try_number"])
     .execute();
+
+  if (kind === "postgres") {
+    // Commits to the tables a scheduler acts on notify COMMIT_CHANNEL (see store/commit-watch.ts)
+    // with the schema as payload: how a scheduler hears of a trigger, a pause or a try recorded by
+    // another process. Statement triggers, so a batch costs one notification, folded per transaction.
+    await sql`create or replace function switchyard_notify_commit() returns trigger language plpgsql as $$
+      begin
+        perform pg_notify('switchyard_commit', tg_table_schema);
+        return null;
+      end $$`.execute(db);
+    for (const table of ["dag", "dag_run", "task_instance", "pool"]) {
+      await sql`create trigger ${sql.raw(`${table}_notify_commit`)} after insert or update or delete on ${sql.table(table)}
+        for each statement execute function switchyard_notify_commit()`.execute(db);
+    }
+  }
 }
