@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   logger: Logger;
 }
 
+/** How far before a commit notice the scan for TIs settled by other processes looks. */
+const EXTERNAL_SCAN_SLACK_MS = 5_000;
 /** Backoff bounds when the database fails mid-loop. */
 const ERROR_BACKOFF_MS = [100, 30_000] as const;
 
@@ -92,9 +94,11 @@ export class Scheduler {
       ex.onEvent(this.waker.wake);
       await ex.start();
     }
+    let lastScan = Date.now() - EXTERNAL_SCAN_SLACK_MS;
     const unwatchDb = watchExternalCommits(this.store, () => {
-      // A little slack: the other process stamped updated_at before it committed.
-      this.externalCommitSince ??= Date.now() - 60_000;
+      // Look back to the previous scan, with slack: the other process stamped updated_at before it committed.
+      this.externalCommitSince ??= lastScan - EXTERNAL_SCAN_SLACK_MS;
+      lastScan = Date.now();
       this.waker.wake();
     });
     const unwatchDags = this.options.watchDags === false ? () => undefined : this.watchDagsFolder();

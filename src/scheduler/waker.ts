@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { Store } from "../store/connect.js";
 
 /**
@@ -34,28 +32,7 @@ export class Waker {
   }
 }
 
-/**
- * Wakes on commits made by other processes to a SQLite database: the WAL file changes on every
- * commit, and data_version tells another connection's commit from our own.
- */
+/** Wakes on commits made by other processes (SQLite: the WAL file; PostgreSQL: LISTEN/NOTIFY). */
 export function watchExternalCommits(store: Store, onCommit: () => void): () => void {
-  const sqlite = store.sqlite;
-  if (!sqlite || sqlite.file === ":memory:") return () => undefined;
-  const base = path.basename(sqlite.file);
-  let seen = sqlite.dataVersion();
-  let watcher: fs.FSWatcher;
-  try {
-    watcher = fs.watch(path.dirname(sqlite.file), (_event, name) => {
-      if (name !== `${base}-wal` && name !== base) return;
-      const v = sqlite.dataVersion();
-      if (v !== seen) {
-        seen = v;
-        onCommit();
-      }
-    });
-  } catch {
-    return () => undefined; // no inotify: the idle interval still bounds the delay
-  }
-  watcher.on("error", () => undefined);
-  return () => watcher.close();
+  return store.watchCommits(onCommit);
 }
