@@ -57,9 +57,11 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
     const perRun = new Map<number, number>();
     const perDagTask = new Map<string, number>();
     const perRunTask = new Map<string, number>();
+    const perExecutor = new Map<string, number>();
     for (const row of await activeTiCounts(trx)) {
       const n = Number(row.n);
       active += n;
+      perExecutor.set(row.executor, (perExecutor.get(row.executor) ?? 0) + n);
       const runId = Number(row.dag_run_id);
       perRun.set(runId, (perRun.get(runId) ?? 0) + n);
       perDagTask.set(row.dag_id + sep + row.task_id, (perDagTask.get(row.dag_id + sep + row.task_id) ?? 0) + n);
@@ -72,6 +74,11 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
       starvedTasks: new Set<string>(),
       starvedRunTasks: new Set<string>(),
     };
+    // An executor's parallelism holds across schedulers too: its queued and running TIs in the
+    // database count, not only the ones this scheduler's instance holds.
+    for (const [name, ex] of ctx.executors) {
+      executorSlots.set(name, Math.min(executorSlots.get(name)!, ex.parallelism - (perExecutor.get(name) ?? 0)));
+    }
     for (const [name, n] of executorSlots) if (n <= 0) filters.starvedExecutors.add(name);
     // [core] parallelism counts queued and running TIs in the database: every executor, every scheduler.
     let budget = Math.min(ctx.maxTisPerQuery, ctx.parallelism - active);

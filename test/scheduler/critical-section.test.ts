@@ -93,8 +93,7 @@ perTask.bash("free", ${JSON.stringify(marked(m, 0.3))});`,
     );
     await home.ok(["dags", "trigger", "capped", "--run-id", "c1"]);
     for (const r of ["a", "b", "c"]) await home.ok(["dags", "trigger", "per_task", "--run-id", r, "--no-parse"]);
-    const sched = await home.run(["scheduler", "--exit-when-idle"]);
-    assert.equal(sched.code, 0, sched.stderr);
+    await home.runSchedulersUntilIdle();
     const intervals = readIntervals(m);
     const capped = intervals.filter((i) => i.name.endsWith("@c1"));
     assert.equal(capped.length, 5);

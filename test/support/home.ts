@@ -138,11 +138,22 @@ export class Home {
   async runDag(dagId: string, runId = "r1", opts: { conf?: string } = {}): Promise<{ states: Map<string, TiState>; runState: string; scheduler: CliResult }> {
     if (!this.initialised && !fs.existsSync(path.join(this.dir, "switchyard.db"))) await this.ok(["db", "init"]);
     await this.ok(["dags", "trigger", dagId, "--run-id", runId, ...(opts.conf ? ["--conf", opts.conf] : [])]);
-    const scheduler = await this.run(["scheduler", "--exit-when-idle"]);
-    if (scheduler.code !== 0) throw new Error(`scheduler exited ${scheduler.code}: ${scheduler.stderr}`);
+    const scheduler = await this.runSchedulersUntilIdle();
     const states = new Map((await this.states(dagId, runId)).map((s) => [s.taskId, s]));
     const runState = (await this.ok(["dags", "state", dagId, runId])).trim();
     return { states, runState, scheduler };
+  }
+
+  /**
+   * Runs `scheduler --exit-when-idle` until no run is active: one scheduler, or as many as
+   * SWITCHYARD_TEST_SCHEDULERS says, side by side on the same database (active-active).
+   * Fails with their output if any exits non-zero; returns the first one's result.
+   */
+  async runSchedulersUntilIdle(): Promise<CliResult> {
+    const n = Math.max(1, Number(process.env.SWITCHYARD_TEST_SCHEDULERS ?? "1"));
+    const results = await Promise.all(Array.from({ length: n }, () => this.run(["scheduler", "--exit-when-idle"])));
+    for (const r of results) if (r.code !== 0) throw new Error(`scheduler exited ${r.code}: ${r.stderr}`);
+    return results[0]!;
   }
 
   /**
