@@ -2,18 +2,15 @@ import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "../config/types.js";
 import { coerceError } from "../common/errors.js";
-import { postgresCommitWatcher } from "./commit-watch.js";
+import { postgresCommitWatcher } from "./postgres-commit-watch.js";
 import { DialectKind } from "./dialect.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import type { Database } from "./schema.js";
-import type { OpenStoreOptions, Store } from "./connect.js";
+import { maskUrl, type OpenStoreOptions, type Store } from "./connect.js";
 
 // PostgreSQL returns bigint (our epoch-ms timestamps, COUNT(*), SUM(integer)) as strings; they fit a double exactly.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export function maskUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
-}
 
 /** `host:port/dbname` of a URL, for messages. */
 function where(url: string): { server: string; database: string } {

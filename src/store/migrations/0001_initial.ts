@@ -141,7 +141,7 @@ export async function up(db: Kysely<any>, kind: DialectKind): Promise<void> {
     .execute();
 
   if (kind === "postgres") {
-    // Commits to the tables a scheduler acts on notify COMMIT_CHANNEL (see store/commit-watch.ts)
+    // Commits to the tables a scheduler acts on notify COMMIT_CHANNEL (see store/postgres-commit-watch.ts)
     // with the schema as payload: how a scheduler hears of a trigger, a pause or a try recorded by
     // another process. Statement triggers, so a batch costs one notification, folded per transaction.
     await sql`create or replace function switchyard_notify_commit() returns trigger language plpgsql as $$
