@@ -31,6 +31,8 @@ export interface CriticalSectionContext {
   baseLogFolder: string;
   now: number;
   source: string;
+  /** True once this scheduler has lost its lease: what it queued must not reach an executor. */
+  fenced: () => boolean;
 }
 
 const sep = "\u0000";
@@ -206,6 +208,8 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
     return out;
   });
   // Only after the commit: an executor must never run a try the database does not show as queued.
+  // A scheduler that lost its lease meanwhile hands nothing off: those TIs are another's to reset.
+  if (ctx.fenced()) return 0;
   for (const { executor, workload } of handOff) ctx.executors.get(executor)!.queueWorkload(workload);
   return handOff.length;
 }

@@ -8,7 +8,7 @@ import type { BaseExecutor } from "../executors/base.js";
 import type { ExecutorName } from "../config/executor-names.js";
 import type { Store } from "../store/connect.js";
 import { nextDagrunDue } from "../store/queries/dags.js";
-import { createJob, endJob, heartbeatJob, JobState } from "../store/queries/jobs.js";
+import { createJob, endJob, heartbeatJob, JobState, markJobsFailed } from "../store/queries/jobs.js";
 import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/queries/task-instances.js";
 import type { TaskEvent } from "../common/workload.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
@@ -55,6 +55,10 @@ export class Scheduler {
   private lastZombieCheck = 0;
   private lastStuckCheck = 0;
   private dagsChanged = false;
+  /** When this scheduler last recorded a heartbeat (the value written): the start of its lease. */
+  private leaseRenewedAt = Date.now();
+  /** Set when the lease was lost: running tries were stopped; rejoin under a new job before anything else. */
+  private fenced = false;
   /** Executor reports drained but not yet written (the database failed): applied first next pass. */
   private unapplied: TaskEvent[] = [];
   /** SWITCHYARD_SCHEDULER_PASS_LOG=<file>: one line per pass (epoch ms, pass ms, busy) for the benchmarks. */
@@ -87,7 +91,6 @@ export class Scheduler {
     const log = this.options.logger;
     const db = this.store.db;
     this.jobId = await createJob(db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now: Date.now() });
-    const source = `scheduler:${this.jobId}`;
     log.info(`scheduler job ${this.jobId} started (pid ${process.pid}); executors: ${this.executors.map((e) => `${e.name.name} (parallelism ${e.parallelism})`).join(", ")}`);
     for (const ex of this.executors) {
       ex.jobId = this.jobId;
@@ -102,14 +105,24 @@ export class Scheduler {
       this.waker.wake();
     });
     const unwatchDags = this.options.watchDags === false ? () => undefined : this.watchDagsFolder();
+    // The lease: peers declare this scheduler dead once its heartbeat is older than the threshold
+    // and then re-run its tries. Stop them well before that if heartbeats cannot be recorded, so
+    // no try ever runs beside its replacement. A timer, because a pass may hang on the database.
+    const leaseMs = (this.config.scheduler.schedulerHealthCheckThreshold * 1000) / 2;
+    const leaseTimer = setInterval(() => {
+      if (!this.fenced && Date.now() - this.leaseRenewedAt > leaseMs) {
+        void this.fence(`no heartbeat could be recorded for ${Math.round((Date.now() - this.leaseRenewedAt) / 1000)}s`);
+      }
+    }, Math.max(50, Math.min(1000, leaseMs / 4)));
     let finalState: JobState = JobState.SUCCESS;
     try {
       await this.syncDags();
-      await this.loop(source);
+      await this.loop();
     } catch (err) {
       finalState = JobState.FAILED;
       throw err;
     } finally {
+      clearInterval(leaseTimer);
       unwatchDb();
       unwatchDags();
       this.passLog?.end();
@@ -121,7 +134,7 @@ export class Scheduler {
     }
   }
 
-  private async loop(source: string): Promise<void> {
+  private async loop(): Promise<void> {
     const log = this.options.logger;
     let errors = 0;
     let draining = false;
@@ -133,7 +146,7 @@ export class Scheduler {
       let busy: boolean;
       try {
         const started = performance.now();
-        busy = await this.pass(source, draining);
+        busy = await this.pass(`scheduler:${this.jobId}`, draining);
         this.passLog?.write(`${Date.now()} ${(performance.now() - started).toFixed(3)} ${busy ? 1 : 0}\n`);
         errors = 0;
       } catch (err) {
@@ -145,7 +158,7 @@ export class Scheduler {
       }
       if (draining && this.executors.every((e) => e.slotsOccupied === 0)) {
         for (const ex of this.executors) await ex.end();
-        await this.applyEvents(source); // the reports of the last tries
+        await this.applyEvents(`scheduler:${this.jobId}`); // the reports of the last tries
         return;
       }
       if (this.options.exitWhenIdle && !busy && (await this.idle())) {
@@ -172,8 +185,13 @@ export class Scheduler {
       this.dagsChanged = false;
       await this.syncDags();
     }
+    if (this.fenced) await this.rejoin(source);
     if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
-      await heartbeatJob(db, this.jobId, now);
+      if (!(await heartbeatJob(db, this.jobId, now))) {
+        await this.fence(`scheduler job ${this.jobId} was declared dead by another scheduler`);
+        return true;
+      }
+      this.leaseRenewedAt = now;
       // The tries our executors hold are alive: their runners are connected to this process.
       await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
       this.lastHeartbeat = now;
@@ -240,10 +258,42 @@ export class Scheduler {
         baseLogFolder: this.config.logging.baseLogFolder,
         now,
         source,
+        fenced: () => this.fenced,
       });
     }
     for (const ex of this.executors) await ex.heartbeat();
     return work > 0;
+  }
+
+  /** Stops every try this scheduler's executors hold (without reporting them) and marks it to rejoin. */
+  private async fence(reason: string): Promise<void> {
+    if (this.fenced) return;
+    this.fenced = true;
+    const held = this.executors.reduce((n, e) => n + e.slotsOccupied, 0);
+    this.options.logger.warn(`lease lost (${reason}): stopping ${held} tr${held === 1 ? "y" : "ies"} so another scheduler can take them over without running them twice`);
+    for (const ex of this.executors) {
+      const keys = [...ex.running.values(), ...[...ex.queuedTasks.values()].map((w) => w.key)];
+      for (const key of keys) {
+        await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null });
+      }
+      ex.getEventBuffer(); // reports of stopped tries: their TIs are reset by whoever adopts the old job
+    }
+    this.unapplied = [];
+  }
+
+  /** After a lost lease: a new job, the old one marked failed, so its TIs are reset and scheduled again. */
+  private async rejoin(source: string): Promise<void> {
+    const now = Date.now();
+    const old = this.jobId;
+    const db = this.store.db;
+    this.jobId = await createJob(db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now });
+    await markJobsFailed(db, [old], now);
+    for (const ex of this.executors) ex.jobId = this.jobId;
+    this.leaseRenewedAt = now;
+    this.lastHeartbeat = now;
+    this.lastAdoption = 0; // reset the old job's TIs at once
+    this.fenced = false;
+    this.options.logger.info(`rejoined as scheduler job ${this.jobId} (job ${old} marked failed; ${source})`);
   }
 
   private async applyEvents(source: string): Promise<number> {

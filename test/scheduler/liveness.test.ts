@@ -72,4 +72,26 @@ describe("liveness", () => {
     assert.match(steps[0]!.reason!, /queued for more than 1s without starting \(task_queued_timeout\); revoked and rescheduled \(1 of 2\)/);
     assert.match(steps[2]!.reason!, /already rescheduled 2 time\(s\)/);
   });
+
+  it("a scheduler declared dead while alive stops its tries before anyone re-runs them, then rejoins", async () => {
+    home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\n${FAST_SWEEPS}scheduler_health_check_threshold = 3\n` });
+    const markers = home.file("markers.txt");
+    const marked = `echo "start $SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}; sleep 3; echo "end $SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}`;
+    home.writeDag("f.ts", `import { dag } from "switchyard";\nconst d = dag("fenced");\nd.bash("long", ${JSON.stringify(marked)});\nexport default d;\n`);
+    await home.ok(["db", "init"]);
+    await home.ok(["dags", "trigger", "fenced", "--run-id", "r1"]);
+    const scheduler = home.spawn(["scheduler", "--exit-when-idle"]);
+    await eventually("try 1 to start", async () => (fs.existsSync(markers) && fs.readFileSync(markers, "utf8").includes("start 1") ? true : undefined));
+    // What a peer does when this scheduler's heartbeat looks stale: declare its job dead.
+    home.query("update job set state = 'failed'");
+    const exit = await scheduler.done;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stderr, /lease lost \(scheduler job \d+ was declared dead by another scheduler\): stopping 1 try/);
+    assert.match(exit.stderr, /rejoined as scheduler job/);
+    const lines = fs.readFileSync(markers, "utf8").trim().split("\n");
+    assert.ok(!lines.some((l) => l.startsWith("end 1")), "try 1 was stopped, not left running beside try 2");
+    assert.ok(lines.some((l) => l.startsWith("end 2")), "try 2 ran to the end");
+    const s = (await home.states("fenced", "r1"))[0]!;
+    assert.deepEqual([s.state, s.tryNumber], ["success", 2]);
+  });
 });

@@ -23,8 +23,15 @@ export async function createJob(
   return Number(row.id);
 }
 
-export async function heartbeatJob(db: Kysely<Database>, jobId: number, now: number): Promise<void> {
-  await db.updateTable("job").set({ latest_heartbeat: now }).where("id", "=", jobId).execute();
+/** Renews a running job's heartbeat. False when the job is no longer running: another scheduler declared it dead. */
+export async function heartbeatJob(db: Kysely<Database>, jobId: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("job")
+    .set({ latest_heartbeat: now })
+    .where("id", "=", jobId)
+    .where("state", "=", JobState.RUNNING)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function endJob(db: Kysely<Database>, jobId: number, state: JobState, now: number): Promise<void> {
