@@ -100,6 +100,10 @@ export async function openPostgres(config: DatabaseConfig, options: OpenStoreOpt
   // The server process ids of our own connections: commit notifications they caused are not news.
   const ownBackends = new Set<number>();
   pool.on("connect", (c) => {
+    // A connection that dies while checked out (mid-transaction, during an outage) emits 'error'
+    // on its client, which the pool's handler does not cover; unheard, it would crash the
+    // process. The query in flight fails on its own and the scheduler retries with backoff.
+    c.on("error", () => undefined);
     const pid = (c as unknown as { processID: number | null }).processID;
     if (pid !== null) ownBackends.add(pid);
   });
