@@ -15,6 +15,8 @@ export class Dag implements DagDefinition, TaskOwner {
   readonly dagId: string;
   readonly options: Readonly<DagOptions>;
   readonly #tasks = new Map<string, Task>();
+  /** Each task's live downstream set, kept as tasks are added: the cycle check of a new edge must not rebuild it (O(tasks) per edge). */
+  readonly #downstream = new Map<string, ReadonlySet<string>>();
 
   /** @internal Use `dag()`. */
   constructor(dagId: string, options: DagOptions) {
@@ -76,6 +78,7 @@ export class Dag implements DagDefinition, TaskOwner {
     if (problems.length > 0) throw this.error(problems.map((p) => `task '${taskId}': ${p}`).join(`\nDAG '${this.dagId}': `), taskId);
     const task = new Task(this, taskId, kind, body, options ?? {});
     this.#tasks.set(taskId, task);
+    this.#downstream.set(taskId, task.downstreamIds);
     return task;
   }
 
@@ -93,9 +96,7 @@ export class Dag implements DagDefinition, TaskOwner {
   }
 
   private downstreamMap(): DownstreamMap {
-    const map = new Map<string, ReadonlySet<string>>();
-    for (const [id, task] of this.#tasks) map.set(id, task.downstreamIds);
-    return map;
+    return this.#downstream;
   }
 
   private error(message: string, taskId: string | null): DagDefinitionError {

@@ -18,6 +18,12 @@ const WATCHDOG_SLACK_MS = 10_000;
 /** How long `end()` lets runners exit on their own before killing them. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
+/**
+ * Fresh runners kept started (and preloaded) for process-isolated tries, once the executor has
+ * seen one: such a try then starts without waiting for Node, tsx and the switchyard API to load.
+ */
+const SPARE_RUNNERS = 1;
+
 interface Try {
   readonly workload: Workload;
   readonly runner: RunnerHandle;
@@ -32,7 +38,8 @@ interface Try {
  * Warm isolation (default) keeps long-lived runners that take many tries each: `fn` tries run
  * inside them without a process start, bash tries are process groups of their own. A task that
  * crashes its runner fails only the tries that runner had; a replacement starts at once.
- * Process isolation gives every try a fresh runner that exits after it.
+ * Process isolation gives every try a fresh runner that exits after it; one spare fresh runner
+ * is kept started for the next such try.
  */
 export class LocalExecutor extends BaseExecutor {
   override readonly isLocal = true;
@@ -43,6 +50,10 @@ export class LocalExecutor extends BaseExecutor {
   readonly #pool: RunnerPool;
   /** Runners of process-isolated tries. */
   readonly #oneShot = new Set<RunnerHandle>();
+  /** Fresh runners that have run nothing yet, for the next process-isolated tries. */
+  readonly #spares = new Set<RunnerHandle>();
+  /** Whether to keep spares: process isolation is the default, or a try asked for it. */
+  #wantSpares = false;
   readonly #tries = new Map<string, Try>();
   #closing = false;
   #terminating = false;
@@ -62,6 +73,8 @@ export class LocalExecutor extends BaseExecutor {
     this.#closing = false;
     this.#terminating = false;
     if (this.options.isolation === "warm") this.#pool.fill();
+    else this.#wantSpares = true;
+    this.#fillSpares();
   }
 
   protected executeAsync(workload: Workload): void {
@@ -71,8 +84,9 @@ export class LocalExecutor extends BaseExecutor {
     if (isolation === "warm") {
       runner = this.#pool.pick();
     } else {
-      runner = this.#spawnRunner();
+      runner = this.#takeSpare() ?? this.#spawnRunner();
       this.#oneShot.add(runner);
+      this.#wantSpares = true; // the replacement starts in sync(), once this try has been sent
     }
     const entry: Try = { workload, runner };
     this.#tries.set(keyString(workload.key), entry);
@@ -87,7 +101,26 @@ export class LocalExecutor extends BaseExecutor {
   }
 
   sync(): void {
-    // Runners push events over IPC as they happen.
+    // Runners push events over IPC as they happen; what this heartbeat started leaves now, one message per runner.
+    for (const runner of this.#pool.runners) runner.flush();
+    for (const runner of this.#oneShot) runner.flush();
+    this.#fillSpares();
+  }
+
+  /** A spare runner, ready ones first (one still starting is sooner than a new one). */
+  #takeSpare(): RunnerHandle | undefined {
+    let pick: RunnerHandle | undefined;
+    for (const spare of this.#spares) {
+      if (!spare.alive) continue;
+      if (pick === undefined || (spare.everReady && !pick.everReady)) pick = spare;
+    }
+    if (pick !== undefined) this.#spares.delete(pick);
+    return pick;
+  }
+
+  #fillSpares(): void {
+    if (!this.#wantSpares || this.#closing || this.#terminating) return;
+    while (this.#spares.size < SPARE_RUNNERS) this.#spares.add(this.#spawnRunner());
   }
 
   #isolationOf(workload: Workload): Isolation {
@@ -134,8 +167,10 @@ export class LocalExecutor extends BaseExecutor {
   }
 
   #onRunnerExit(runner: RunnerHandle, exit: RunnerExit, orphans: Workload[]): void {
-    this.#pool.remove(runner);
+    const pooled = this.#pool.remove(runner);
     this.#oneShot.delete(runner);
+    // A spare that dies is replaced by the next process-isolated try, not here: no restart loop.
+    this.#spares.delete(runner);
     const how = exit.error !== undefined
       ? `could not be started (${errorLine(exit.error)})`
       : exit.signal !== null
@@ -162,7 +197,8 @@ export class LocalExecutor extends BaseExecutor {
         ...(entry.watchdogFired ? { timedOut: true } : {}),
       });
     }
-    if (!this.#closing && runner.everReady && this.options.isolation === "warm") {
+    // Only a warm runner is replaced: a process-isolated one exits after its try by design.
+    if (!this.#closing && pooled && runner.everReady && this.options.isolation === "warm") {
       this.logger.warn(`runner process ${runner.pid} ${how}; starting a replacement`);
       this.#pool.fill();
     }
@@ -195,7 +231,7 @@ export class LocalExecutor extends BaseExecutor {
   override async end(): Promise<void> {
     await super.end();
     this.#closing = true;
-    const runners = [...this.#pool.runners, ...this.#oneShot];
+    const runners = [...this.#pool.runners, ...this.#oneShot, ...this.#spares];
     for (const runner of runners) runner.shutdown();
     await Promise.all(runners.map((runner) => this.#exitWithin(runner, SHUTDOWN_TIMEOUT_MS)));
   }
@@ -208,7 +244,7 @@ export class LocalExecutor extends BaseExecutor {
     for (const entry of this.#tries.values()) {
       if (entry.pid !== undefined && entry.pid !== entry.runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
     }
-    const runners = [...this.#pool.runners, ...this.#oneShot];
+    const runners = [...this.#pool.runners, ...this.#oneShot, ...this.#spares];
     for (const runner of runners) runner.forceKill();
     await Promise.all(runners.map((runner) => runner.exited));
   }
@@ -225,6 +261,7 @@ export class LocalExecutor extends BaseExecutor {
       options: this.options,
       runners: this.#pool.runners.map((r) => ({ pid: r.pid, load: r.load })),
       oneShotRunners: [...this.#oneShot].map((r) => r.pid),
+      spareRunners: [...this.#spares].map((r) => r.pid),
     };
   }
 }

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { loadDagFile, registerDagLoader } from "../dag/loader.js";
 import type { DagDefinition } from "../dag/types.js";
 
@@ -14,7 +14,8 @@ interface Entry {
 const cache = new Map<string, Entry>();
 
 export async function loadDagsCached(file: string): Promise<DagDefinition[]> {
-  const { mtimeMs } = await stat(file);
+  // Synchronous: one local stat per try is cheaper than a thread-pool round trip.
+  const { mtimeMs } = statSync(file);
   const hit = cache.get(file);
   if (hit !== undefined && hit.mtimeMs === mtimeMs) return hit.dags;
   const dags = (async () => {

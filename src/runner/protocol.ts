@@ -4,21 +4,28 @@ import type { TaskEvent, Workload } from "../common/workload.js";
 import { RunnerProtocolError } from "./errors.js";
 import { describeIssues, taskEventSchema, taskInstanceKeySchema, workloadSchema } from "./workload-schema.js";
 
-/** Parent (executor) → runner child. */
+/**
+ * Parent (executor) → runner child. Messages are delivered in the order they were sent; the
+ * executor batches the tries it starts in one heartbeat into one `runs` message (one write on
+ * the channel instead of one per try).
+ */
 export type ParentMessage =
   | { readonly type: "run"; readonly workload: Workload }
+  | { readonly type: "runs"; readonly workloads: readonly Workload[] }
   | { readonly type: "kill"; readonly key: TaskInstanceKey }
   /** Finish the tries in flight, then exit. */
   | { readonly type: "shutdown" };
 
-/** Runner child → parent. */
+/** Runner child → parent. Events reported in the same turn of the runner's event loop travel as one `events` message. */
 export type ChildMessage =
   /** The runner listens for messages; sent once, first. */
   | { readonly type: "ready" }
-  | { readonly type: "event"; readonly event: TaskEvent };
+  | { readonly type: "event"; readonly event: TaskEvent }
+  | { readonly type: "events"; readonly events: readonly TaskEvent[] };
 
 const parentMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run"), workload: workloadSchema }),
+  z.object({ type: z.literal("runs"), workloads: z.array(workloadSchema) }),
   z.object({ type: z.literal("kill"), key: taskInstanceKeySchema }),
   z.object({ type: z.literal("shutdown") }),
 ]);
@@ -26,13 +33,14 @@ const parentMessageSchema = z.discriminatedUnion("type", [
 const childMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready") }),
   z.object({ type: z.literal("event"), event: taskEventSchema }),
+  z.object({ type: z.literal("events"), events: z.array(taskEventSchema) }),
 ]);
 
 export function parseParentMessage(raw: unknown): ParentMessage {
   const parsed = parentMessageSchema.safeParse(raw);
   if (!parsed.success) {
     throw new RunnerProtocolError(
-      `malformed message from the executor (valid types: run, kill, shutdown): ${describeIssues(parsed.error, "message")}`,
+      `malformed message from the executor (valid types: run, runs, kill, shutdown): ${describeIssues(parsed.error, "message")}`,
     );
   }
   return parsed.data as ParentMessage;
@@ -42,8 +50,20 @@ export function parseChildMessage(raw: unknown): ChildMessage {
   const parsed = childMessageSchema.safeParse(raw);
   if (!parsed.success) {
     throw new RunnerProtocolError(
-      `malformed message from a runner process (valid types: ready, event): ${describeIssues(parsed.error, "message")}`,
+      `malformed message from a runner process (valid types: ready, event, events): ${describeIssues(parsed.error, "message")}`,
     );
   }
   return parsed.data as ChildMessage;
+}
+
+/** The events a child message carries (none for `ready`). */
+export function eventsOf(message: ChildMessage): readonly TaskEvent[] {
+  switch (message.type) {
+    case "ready":
+      return [];
+    case "event":
+      return [message.event];
+    case "events":
+      return message.events;
+  }
 }

@@ -12,6 +12,9 @@ import { describeBashExit, startBash } from "./run-bash.js";
 import { TryLog } from "./try-log.js";
 import type { RunTaskTryOptions, TryOutcome, TryReporter, TryTerminalState } from "./types.js";
 
+/** Looked up once per process: a uname(2) per try adds up at thousands of tries per second. */
+const HOSTNAME = hostname();
+
 /** The end of a try as the task kinds see it, before timing and host details are added. */
 interface Ending {
   readonly state: TryTerminalState;
@@ -31,7 +34,7 @@ export async function runTaskTry(
   opts: RunTaskTryOptions = {},
 ): Promise<TryOutcome> {
   const startDate = Date.now();
-  const base: EventInfo = { pid: process.pid, hostname: hostname(), startDate };
+  const base: EventInfo = { pid: process.pid, hostname: HOSTNAME, startDate };
 
   let log: TryLog;
   try {

@@ -7,7 +7,9 @@
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
+import { EventOutbox } from "./event-outbox.js";
 import { installOutputCapture } from "./output-capture.js";
+import { preloadDagRuntime } from "./preload.js";
 import { killAllProcessGroups } from "./process-groups.js";
 import { parseParentMessage, type ChildMessage, type ParentMessage } from "./protocol.js";
 import { runTaskTry } from "./run-task-try.js";
@@ -31,31 +33,39 @@ function send(message: ChildMessage): Promise<void> {
   });
 }
 
+/** Events of one turn of the event loop leave together: one write on the channel, not one per event. */
+const outbox = new EventOutbox((events) => send(events.length === 1 ? { type: "event", event: events[0]! } : { type: "events", events }));
+
 function reporterFor(workload: Workload): TryReporter {
-  const event = (state: TaskEvent["state"], info: EventInfo): Promise<void> =>
-    send({ type: "event", event: { key: workload.key, state, info } });
+  const event = (state: TaskEvent["state"], info: EventInfo): Promise<void> => outbox.send({ key: workload.key, state, info });
   return {
     running: (info) => event("running", info),
     finished: (state, info) => event(state, info),
   };
 }
 
+function run(workload: Workload): void {
+  const id = keyString(workload.key);
+  if (tries.has(id) || shuttingDown) {
+    process.stderr.write(`switchyard runner: ignored run of ${id}: ${shuttingDown ? "shutting down" : "already running"}\n`);
+    return;
+  }
+  const controller = new AbortController();
+  const done = runTaskTry(workload, reporterFor(workload), { signal: controller.signal }).finally(() => {
+    tries.delete(id);
+    if (shuttingDown && tries.size === 0) process.exit(0);
+  });
+  tries.set(id, { controller, done });
+}
+
 function handle(message: ParentMessage): void {
   switch (message.type) {
-    case "run": {
-      const id = keyString(message.workload.key);
-      if (tries.has(id) || shuttingDown) {
-        process.stderr.write(`switchyard runner: ignored run of ${id}: ${shuttingDown ? "shutting down" : "already running"}\n`);
-        return;
-      }
-      const controller = new AbortController();
-      const done = runTaskTry(message.workload, reporterFor(message.workload), { signal: controller.signal }).finally(() => {
-        tries.delete(id);
-        if (shuttingDown && tries.size === 0) process.exit(0);
-      });
-      tries.set(id, { controller, done });
+    case "run":
+      run(message.workload);
       return;
-    }
+    case "runs":
+      for (const workload of message.workloads) run(workload);
+      return;
     case "kill":
       tries.get(keyString(message.key))?.controller.abort();
       return;
@@ -79,4 +89,6 @@ process.on("disconnect", () => {
   killAllProcessGroups();
   process.exit(1);
 });
-void send({ type: "ready" }).catch(() => process.exit(1));
+void send({ type: "ready" })
+  .then(() => preloadDagRuntime())
+  .catch(() => process.exit(1));

@@ -1,10 +1,6 @@
-import { closeSync, open, writeSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { format, promisify } from "node:util";
-
-// The callback API gives a plain descriptor; a FileHandle would close it behind our back when collected.
-const openFd = promisify(open);
+import { format } from "node:util";
 
 /**
  * The log file of one try. Opened in append mode (each try has its own path, and a runner that
@@ -21,9 +17,14 @@ export class TryLog {
     readonly fd: number,
   ) {}
 
+  /**
+   * Synchronous inside (two quick local syscalls): a round trip through libuv's thread pool for
+   * each would cost more than the calls themselves. A plain descriptor, not a FileHandle, which
+   * would close it behind our back when collected.
+   */
   static async open(path: string): Promise<TryLog> {
-    await mkdir(dirname(path), { recursive: true });
-    return new TryLog(path, await openFd(path, "a"));
+    mkdirSync(dirname(path), { recursive: true });
+    return new TryLog(path, openSync(path, "a"));
   }
 
   get closed(): boolean {

@@ -5,7 +5,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExecutorOptionsError } from "../../src/executors/errors.js";
+import type { TaskEvent } from "../../src/common/workload.js";
 import { LocalExecutor } from "../../src/executors/local.js";
+import { RunnerHandle } from "../../src/executors/local/runner-handle.js";
 import { executorConformance, started } from "./conformance.js";
 import { Driver, FIXTURES, alive, context, tempDir, waitUntil, workload } from "./helpers.js";
 
@@ -97,6 +99,61 @@ describe("LocalExecutor", () => {
     assert.notEqual(pids[0], pids[1]);
     assert.ok(!pids.includes(process.pid));
     await waitUntil(() => pids.every((pid) => !alive(pid)), "the runners to exit");
+  });
+
+  it("keeps one spare fresh runner for process isolation: the next try runs in it, and end() stops it", async (t) => {
+    const dir = await tempDir(t);
+    const executor = local({ isolation: "process" }, 2);
+    const driver = await started(t, executor);
+    const spares = () => executor.debugDump()["spareRunners"] as number[];
+    assert.equal(spares().length, 1, "a spare is started with the executor");
+    const spare = spares()[0]!;
+    const w = workload(dir, { taskId: "ret" });
+    executor.queueWorkload(w);
+    const end = await driver.terminal(w);
+    assert.equal(end.state, "success");
+    assert.equal(end.info.pid, spare, "the try ran in the spare");
+    await waitUntil(() => spares().length === 1 && spares()[0] !== spare, "a new spare");
+    await waitUntil(() => !alive(spare), "the used runner to exit after its try");
+    const next = spares()[0]!;
+    await executor.end();
+    assert.equal(alive(next), false, "end() stops the spare too");
+  });
+
+  it("starts a spare only once a try asks for process isolation", async (t) => {
+    const dir = await tempDir(t);
+    const executor = local({ runners: 1 }, 2);
+    const driver = await started(t, executor);
+    const warm = workload(dir, { taskId: "ret", runId: "warm" });
+    executor.queueWorkload(warm);
+    await driver.terminal(warm);
+    assert.deepEqual(executor.debugDump()["spareRunners"], []);
+    const fresh = workload(dir, { taskId: "ret", runId: "fresh", executorConfig: { isolation: "process" } });
+    executor.queueWorkload(fresh);
+    assert.equal((await driver.terminal(fresh)).state, "success");
+    assert.equal((executor.debugDump()["spareRunners"] as number[]).length, 1);
+  });
+
+  it("sends the tries collected before a flush to a runner in one message, and its events come back", async (t) => {
+    const dir = await tempDir(t);
+    const events: TaskEvent[] = [];
+    const handle = new RunnerHandle({ onEvent: (_h, e) => events.push(e), onExit: () => undefined, warn: () => undefined });
+    t.after(() => handle.forceKill());
+    const sends: string[] = [];
+    const original = handle.child.send.bind(handle.child);
+    handle.child.send = ((message: { type: string }, ...rest: unknown[]) => {
+      sends.push(message.type);
+      return (original as (...args: unknown[]) => boolean)(message, ...rest);
+    }) as typeof handle.child.send;
+    await waitUntil(() => handle.everReady, "the runner to be ready");
+    const ws = ["a", "b", "c"].map((runId) => workload(dir, { taskId: "ret", runId }));
+    for (const w of ws) handle.run(w);
+    handle.flush();
+    await waitUntil(() => events.filter((e) => e.state === "success").length === 3, "three successes");
+    assert.deepEqual(sends, ["runs"]);
+    assert.equal(handle.load, 0);
+    handle.shutdown();
+    assert.deepEqual((await handle.exited).code, 0);
   });
 
   it("honours executorConfig.isolation per try, and fails a try whose isolation is invalid", async (t) => {

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { describe, it, type TestContext } from "node:test";
 import type { TaskEvent } from "../../src/common/workload.js";
 import { forkRunnerProcess, inheritedExecArgv, runnerProcessPath } from "../../src/runner/fork-runner.js";
-import { parseChildMessage, parseParentMessage, type ChildMessage, type ParentMessage } from "../../src/runner/protocol.js";
+import { eventsOf, parseChildMessage, parseParentMessage, type ChildMessage, type ParentMessage } from "../../src/runner/protocol.js";
 import { alive, tempDir, waitUntil, workload } from "../executors/helpers.js";
 
 /** A runner child with its messages and stderr collected; killed when the test ends. */
@@ -18,7 +18,7 @@ async function runner(t: TestContext) {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
   await waitUntil(() => messages.some((m) => m.type === "ready"), "the runner to be ready");
-  const events = () => messages.filter((m): m is Extract<ChildMessage, { type: "event" }> => m.type === "event").map((m) => m.event);
+  const events = () => messages.flatMap((m) => eventsOf(m));
   return {
     child,
     events,
@@ -45,6 +45,14 @@ describe("runner process", () => {
     assert.equal(r.eventsOf("b")[0]!.info.pid, r.child.pid);
   });
 
+  it("runs every try of a runs message", async (t) => {
+    const dir = await tempDir(t);
+    const r = await runner(t);
+    r.send({ type: "runs", workloads: ["a", "b", "c"].map((runId) => workload(dir, { taskId: "ok", runId })) });
+    await waitUntil(() => r.events().filter((e) => e.state === "success").length === 3, "three successes");
+    for (const runId of ["a", "b", "c"]) assert.deepEqual(r.eventsOf(runId).map((e) => e.state), ["running", "success"]);
+  });
+
   it("logs a malformed message to stderr, ignores it and keeps working", async (t) => {
     const dir = await tempDir(t);
     const r = await runner(t);
@@ -53,7 +61,7 @@ describe("runner process", () => {
     r.send({ type: "run", workload: workload(dir, { taskId: "ok" }) });
     await waitUntil(() => r.events().some((e) => e.state === "success"), "the valid run to succeed");
     await waitUntil(() => (r.stderr().match(/malformed message/g) ?? []).length === 2, "two warnings");
-    assert.match(r.stderr(), /malformed message from the executor \(valid types: run, kill, shutdown\): message\.workload\.key\.taskId: /);
+    assert.match(r.stderr(), /malformed message from the executor \(valid types: run, runs, kill, shutdown\): message\.workload\.key\.taskId: /);
   });
 
   it("kills a try on a kill message", async (t) => {

@@ -3,7 +3,7 @@ import { errorLine } from "../../common/errors.js";
 import { keyString, type TaskInstanceKey } from "../../common/keys.js";
 import type { TaskEvent, Workload } from "../../common/workload.js";
 import { forkRunnerProcess } from "../../runner/fork-runner.js";
-import { parseChildMessage, type ParentMessage } from "../../runner/protocol.js";
+import { eventsOf, parseChildMessage, type ParentMessage } from "../../runner/protocol.js";
 
 export interface RunnerExit {
   readonly code: number | null;
@@ -24,7 +24,9 @@ export interface RunnerHandleHooks {
 /**
  * One runner child process seen from the executor: sends it work, tracks the tries it has not
  * finished, turns its IPC messages into events. Messages sent before the child is ready are held
- * back (a child that has not attached its listener yet would drop them).
+ * back (a child that has not attached its listener yet would drop them). Tries started in one
+ * heartbeat leave as one `runs` message at `flush()` (the executor's sync, or at setImmediate at
+ * the latest): one write on the channel instead of one per try.
  */
 export class RunnerHandle {
   readonly child: ChildProcess;
@@ -35,6 +37,9 @@ export class RunnerHandle {
   #alive = true;
   #everReady = false;
   #pending: ParentMessage[] = [];
+  /** Tries to send at the next flush, in order. */
+  #outbox: Workload[] = [];
+  #flushScheduled = false;
 
   constructor(private readonly hooks: RunnerHandleHooks) {
     this.child = forkRunnerProcess();
@@ -78,16 +83,31 @@ export class RunnerHandle {
 
   run(workload: Workload): void {
     this.inflight.set(keyString(workload.key), workload);
-    this.#send({ type: "run", workload });
+    this.#outbox.push(workload);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Send the tries `run()` has collected, as one message. */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#outbox.length === 0) return;
+    const workloads = this.#outbox;
+    this.#outbox = [];
+    this.#send(workloads.length === 1 ? { type: "run", workload: workloads[0]! } : { type: "runs", workloads });
   }
 
   kill(key: TaskInstanceKey): void {
     this.inflight.delete(keyString(key));
+    this.flush(); // a run still in the outbox must not arrive after its kill
     this.#send({ type: "kill", key });
   }
 
   /** Let the runner finish its tries and exit. */
   shutdown(): void {
+    this.flush();
     this.#send({ type: "shutdown" });
   }
 
@@ -124,7 +144,10 @@ export class RunnerHandle {
       for (const m of pending) this.#send(m);
       return;
     }
-    const { event } = message;
+    for (const event of eventsOf(message)) this.#event(event);
+  }
+
+  #event(event: TaskEvent): void {
     const id = keyString(event.key);
     if (event.state === "success" || event.state === "failed") {
       if (!this.inflight.delete(id)) return; // killed or unknown: nobody waits for it

@@ -34,7 +34,8 @@ export class RunnerPool {
     return runner;
   }
 
-  remove(runner: RunnerHandle): void {
-    this.#runners.delete(runner);
+  /** Forget a runner; false when it was not one of this pool's. */
+  remove(runner: RunnerHandle): boolean {
+    return this.#runners.delete(runner);
   }
 }
