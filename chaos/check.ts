@@ -1,0 +1,286 @@
+import { TaskMode, type TaskSpec } from "./dag.js";
+import type { TaskKill } from "./faults.js";
+import type { TaskMarks } from "./marks.js";
+
+/** One row of `tasks states-for-dag-run -o json` (the fields the checks read). */
+export interface TiState {
+  readonly taskId: string;
+  readonly state: string;
+  readonly tryNumber: number;
+  readonly maxTries: number;
+}
+
+/** One row of `dags audit-log -o json`. */
+export interface AuditRow {
+  readonly time: string;
+  readonly taskId: string | null;
+  readonly tryNumber: number | null;
+  readonly event: string;
+  readonly fromState: string | null;
+  readonly toState: string | null;
+  readonly reason: string | null;
+  readonly source: string;
+}
+
+export const ViolationKind = {
+  /** Work that never ran to completion although the TI ended success, or a run that never finished. */
+  LOST: "lost",
+  /** A TI's successful work done by more than one try, or one try started twice. */
+  DUPLICATED: "duplicated",
+  /**
+   * A try finished its work, but its scheduler died before recording it: the try was reset as
+   * lost and its work done again. At-least-once delivery, as in Airflow; a duplicate only with
+   * --fail-on-rerun.
+   */
+  RERUN: "rerun_after_scheduler_death",
+  /** Two tries of one TI running at the same time (the task's lock was held). */
+  OVERLAPPING: "overlapping",
+  /** A TI not terminal at the deadline. */
+  STUCK: "stuck",
+  /** Retry accounting off: try numbers, max_tries, counted failures, or a final state the tries do not explain. */
+  MISCOUNTED: "miscounted",
+  /**
+   * A try reset as lost ("scheduler job N that queued it is dead") while job N's process was
+   * still alive: two schedulers then act on the same task instance.
+   */
+  FALSE_RESET: "reset_while_scheduler_alive",
+  /** A try failed for a reason no injected fault explains. */
+  UNEXPLAINED_FAILURE: "unexplained_failure",
+  /** A scheduler exited on its own, or did not stop on SIGTERM. */
+  CRASH: "crash",
+} as const;
+export type ViolationKind = (typeof ViolationKind)[keyof typeof ViolationKind];
+export const VIOLATION_KINDS: readonly ViolationKind[] = Object.values(ViolationKind);
+
+export interface Violation {
+  readonly kind: ViolationKind;
+  readonly taskId?: string;
+  readonly detail: string;
+}
+
+export interface CheckStats {
+  readonly tis: number;
+  /** Tries whose bash started (markers). */
+  readonly triesRun: number;
+  /** Tries reset as lost (dead scheduler) or requeued after task_queued_timeout. */
+  readonly resets: number;
+  readonly zombieFailures: number;
+  readonly rejectedReports: number;
+  /** Tries the suite killed after their work had already finished: retried, as a kill must be. */
+  readonly killedAfterDone: number;
+}
+
+export interface CheckInput {
+  readonly specs: ReadonlyMap<string, TaskSpec>;
+  readonly states: readonly TiState[];
+  readonly audit: readonly AuditRow[];
+  readonly marks: ReadonlyMap<string, TaskMarks>;
+  readonly kills: readonly TaskKill[];
+  /** The run's state from `dags state`, or null when it could not be read. */
+  readonly runState: string | null;
+  /** Scheduler job id → epoch ms the suite killed it. */
+  readonly schedulerKills: ReadonlyMap<number, number>;
+  /** Scheduler job id → epoch ms its process was gone (killed, crashed or stopped). */
+  readonly schedulerDeaths: ReadonlyMap<number, number>;
+}
+
+type Outcome = { kind: "success" } | { kind: "failed"; reason: string } | { kind: "lost"; reason: string; at: number };
+
+const TERMINAL = new Set(["success", "failed", "skipped", "upstream_failed"]);
+const IN_FLIGHT = new Set(["queued", "running"]);
+
+/** Per task, try number → what the audit log says ended that try. */
+function outcomesFromAudit(audit: readonly AuditRow[]): Map<string, Map<number, Outcome[]>> {
+  const out = new Map<string, Map<number, Outcome[]>>();
+  const add = (task: string, n: number, o: Outcome) => {
+    const tries = out.get(task) ?? new Map<number, Outcome[]>();
+    out.set(task, tries);
+    tries.set(n, [...(tries.get(n) ?? []), o]);
+  };
+  for (const r of audit) {
+    if (r.taskId === null || r.tryNumber === null) continue;
+    const from = r.fromState ?? "";
+    if (r.event === "state_change" && IN_FLIGHT.has(from)) {
+      if (r.toState === "success") add(r.taskId, r.tryNumber, { kind: "success" });
+      else if (r.toState === "failed" || r.toState === "up_for_retry") add(r.taskId, r.tryNumber, { kind: "failed", reason: r.reason ?? "" });
+    } else if (r.event === "reset" || r.event === "stuck_in_queued_reschedule") {
+      add(r.taskId, r.tryNumber, { kind: "lost", reason: `${r.event}: ${r.reason ?? ""}`, at: Date.parse(r.time) });
+    } else if (r.event === "stuck_in_queued_failed") {
+      add(r.taskId, r.tryNumber, { kind: "failed", reason: r.reason ?? "" });
+    }
+  }
+  return out;
+}
+
+/** Why a try failed, as far as the suite can tell; null when nothing it did explains it. */
+function failureCause(reason: string, taskId: string, n: number, marks: TaskMarks | undefined, kills: readonly TaskKill[]): string | null {
+  if (/SIGKILL/.test(reason) && kills.some((k) => k.taskId === taskId && k.tryNumber === n)) return "killed by the suite";
+  if (/exited with code 1\b/.test(reason) && marks?.ends.get(n)?.some((e) => e.result === "fail")) return "failed on purpose";
+  if (/zombie/.test(reason)) return "zombie (no heartbeat during a fault)";
+  return null;
+}
+
+/** The invariants of one cycle, from the final TI states, the audit log and the tasks' own markers. */
+export function checkCycle(input: CheckInput): { violations: Violation[]; stats: CheckStats } {
+  const v: Violation[] = [];
+  const outcomes = outcomesFromAudit(input.audit);
+  const states = new Map(input.states.map((s) => [s.taskId, s]));
+  let triesRun = 0;
+  let resets = 0;
+  let killedAfterDone = 0;
+
+  if (input.runState !== "success" && input.runState !== "failed") {
+    v.push({ kind: ViolationKind.LOST, detail: `the run never finished (state ${input.runState ?? "unreadable"})` });
+  }
+
+  for (const [taskId, spec] of input.specs) {
+    const st = states.get(taskId);
+    if (!st) {
+      v.push({ kind: ViolationKind.LOST, taskId, detail: "no task instance in the run" });
+      continue;
+    }
+    const marks = input.marks.get(taskId);
+    const tries = outcomes.get(taskId) ?? new Map<number, Outcome[]>();
+    for (const starts of marks?.starts.values() ?? []) triesRun += starts.length;
+
+    if (!TERMINAL.has(st.state)) {
+      v.push({ kind: ViolationKind.STUCK, taskId, detail: `${st.state} at try ${st.tryNumber} when the deadline passed` });
+      continue;
+    }
+
+    // Overlap: the lock, and the start/end intervals of tries that finished.
+    for (const o of marks?.overlaps ?? []) {
+      v.push({ kind: ViolationKind.OVERLAPPING, taskId, detail: `try ${o.tryNumber} found the task's lock held by another try at ${iso(o.at)}` });
+    }
+    const intervals = [...(marks?.starts ?? [])].flatMap(([n, starts]) => {
+      const end = marks?.ends.get(n)?.[0]?.at;
+      return starts.length === 1 && end !== undefined ? [{ n, start: starts[0]!, end }] : [];
+    });
+    for (const a of intervals) {
+      for (const b of intervals) {
+        if (a.n < b.n && a.start < b.end && b.start < a.end) {
+          v.push({ kind: ViolationKind.OVERLAPPING, taskId, detail: `tries ${a.n} [${iso(a.start)}, ${iso(a.end)}] and ${b.n} [${iso(b.start)}, ${iso(b.end)}] ran at the same time` });
+        }
+      }
+    }
+
+    // One outcome per try, for every try up to the current one.
+    let counted = 0;
+    let lost = 0;
+    const causes: string[] = [];
+    for (const [n, os] of tries) {
+      if (os.length > 1) v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `try ${n} ended ${os.length} times: ${os.map((o) => o.kind).join(", ")}` });
+      for (const o of os) {
+        if (o.kind === "lost") lost++;
+        if (o.kind !== "failed") continue;
+        counted++;
+        const cause = failureCause(o.reason, taskId, n, marks, input.kills);
+        if (cause === null) v.push({ kind: ViolationKind.UNEXPLAINED_FAILURE, taskId, detail: `try ${n} failed: ${o.reason}` });
+        else causes.push(cause);
+      }
+    }
+    resets += lost;
+    for (let n = 1; n < st.tryNumber; n++) {
+      if (!tries.has(n)) v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `try ${n} has no recorded end, but the TI moved on to try ${st.tryNumber}` });
+    }
+    for (const n of tries.keys()) {
+      if (n > st.tryNumber) v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `the audit log ends try ${n}, past the TI's try ${st.tryNumber}` });
+    }
+    if (st.maxTries !== spec.retries + lost) {
+      v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `max_tries ${st.maxTries}, expected retries ${spec.retries} + ${lost} lost tr${lost === 1 ? "y" : "ies"}` });
+    }
+    if (st.tryNumber > st.maxTries + 1) v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `try ${st.tryNumber} > max_tries ${st.maxTries} + 1` });
+
+    // The final state against the tries.
+    const finalOutcome = tries.get(st.tryNumber)?.at(-1);
+    if (st.state === "success" || st.state === "failed") {
+      if (finalOutcome?.kind !== (st.state === "success" ? "success" : "failed")) {
+        v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `state ${st.state}, but the audit log ends try ${st.tryNumber} as ${finalOutcome?.kind ?? "nothing"}` });
+      }
+    }
+    if (st.state === "failed" && counted !== spec.retries + 1) {
+      v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `failed after ${counted} counted tries; retries ${spec.retries} allow ${spec.retries + 1}` });
+    }
+    if (st.state === "success" && counted > spec.retries) {
+      v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `succeeded after ${counted} counted failures; retries ${spec.retries} allow ${spec.retries}` });
+    }
+    const expected = expectedState(spec, st, counted, states);
+    if (expected !== null && st.state !== expected) {
+      v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `ended ${st.state}, expected ${expected} (mode ${spec.mode}, ${counted} counted failures: ${causes.join("; ") || "none"})` });
+    }
+
+    // Work done exactly once: the last try of a success has its `end ok`, no other try does.
+    const okTries = [...(marks?.ends ?? [])].filter(([, ends]) => ends.some((e) => e.result === "ok")).map(([n]) => n);
+    if (st.state === "success" && !okTries.includes(st.tryNumber)) {
+      v.push({ kind: ViolationKind.LOST, taskId, detail: `recorded success at try ${st.tryNumber}, but that try never finished its work (tries that did: ${okTries.join(", ") || "none"})` });
+    }
+    for (const n of okTries) {
+      if (st.state === "success" && n === st.tryNumber) continue;
+      const o = tries.get(n)?.at(-1);
+      if (o?.kind === "failed" && failureCause(o.reason, taskId, n, marks, input.kills) === "killed by the suite") {
+        killedAfterDone++;
+        continue;
+      }
+      const deadJob = o?.kind === "lost" ? /scheduler job (\d+) that queued it is (?:dead|no longer running)/.exec(o.reason) : null;
+      if (deadJob && o?.kind === "lost" && !resetTooEarly(o.at, input.schedulerDeaths.get(Number(deadJob[1])))) {
+        const doneAt = marks?.ends.get(n)?.[0]?.at;
+        const killedAt = input.schedulerKills.get(Number(deadJob[1]));
+        const when =
+          doneAt === undefined || killedAt === undefined
+            ? `at ${iso(doneAt)}`
+            : `${Math.abs(doneAt - killedAt)} ms ${doneAt <= killedAt ? "before" : "after"} the suite killed scheduler job ${deadJob[1]}`;
+        v.push({ kind: ViolationKind.RERUN, taskId, detail: `try ${n} finished its work ${when}, and was reset as lost; try ${st.tryNumber} did it again` });
+        continue;
+      }
+      const what = o === undefined ? "has no recorded end" : o.kind === "lost" ? `was then ${o.reason}` : `was recorded ${o.kind}${o.kind === "failed" ? ` (${o.reason})` : ""}`;
+      v.push({ kind: ViolationKind.DUPLICATED, taskId, detail: `try ${n} finished its work and ${what}; the TI ended ${st.state} at try ${st.tryNumber}` });
+    }
+    for (const [n, starts] of marks?.starts ?? []) {
+      if (starts.length > 1) v.push({ kind: ViolationKind.DUPLICATED, taskId, detail: `try ${n} started ${starts.length} times` });
+    }
+  }
+  // A reset names the scheduler job it took the try from: that process must have been gone.
+  for (const r of input.audit) {
+    if (r.event !== "reset") continue;
+    const job = /scheduler job (\d+) that queued it/.exec(r.reason ?? "");
+    if (!job) continue;
+    const diedAt = input.schedulerDeaths.get(Number(job[1]));
+    if (resetTooEarly(Date.parse(r.time), diedAt)) {
+      v.push({
+        kind: ViolationKind.FALSE_RESET,
+        ...(r.taskId ? { taskId: r.taskId } : {}),
+        detail: `try ${r.tryNumber} reset at ${r.time} by ${r.source} (${r.reason}), but job ${job[1]}'s process ${diedAt === undefined ? "outlived the run" : `lived until ${iso(diedAt)}`}`,
+      });
+    }
+  }
+  const zombieFailures = input.audit.filter((r) => r.event === "state_change" && /zombie/.test(r.reason ?? "")).length;
+  const rejectedReports = input.audit.filter((r) => r.event === "report_rejected").length;
+  return { violations: v, stats: { tis: input.states.length, triesRun, resets, zombieFailures, rejectedReports, killedAfterDone } };
+}
+
+/** Whether a reset at `at` came before its scheduler's process was gone (slack: the audit time is taken at the start of the pass). */
+function resetTooEarly(at: number, diedAt: number | undefined): boolean {
+  return diedAt === undefined || at < diedAt - 1500;
+}
+
+function iso(ms: number | undefined): string {
+  return ms === undefined || !Number.isFinite(ms) ? "?" : new Date(ms).toISOString();
+}
+
+/** The state a task instance must end in, given its mode, its counted failures and its upstream; null: no opinion. */
+function expectedState(
+  spec: TaskSpec,
+  st: TiState,
+  counted: number,
+  states: ReadonlyMap<string, TiState>,
+): string | null {
+  if (spec.triggerRule === "all_done") return counted > spec.retries ? "failed" : "success";
+  const upstreamStates = spec.upstream.map((u) => states.get(u)?.state);
+  if (upstreamStates.some((s) => s === "failed" || s === "upstream_failed")) {
+    // all_success: a failed upstream settles it, unless this task already ran.
+    return st.tryNumber > 0 && st.state !== "upstream_failed" ? null : "upstream_failed";
+  }
+  if (spec.mode === TaskMode.DOOMED) return "failed";
+  if (counted > spec.retries) return "failed";
+  return "success";
+}

@@ -1,0 +1,297 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { checkCycle, ViolationKind, type AuditRow, type CheckStats, type TiState, type Violation } from "./check.js";
+import { buildChaosDag, type DagShape } from "./dag.js";
+import { Deployment, sleep } from "./deployment.js";
+import { FaultKind, killOneTask, PostgresCluster, SchedulerFleet, type Fault, type TaskKill, type TaskKillTarget } from "./faults.js";
+import { readMarks } from "./marks.js";
+import { PgAdmin } from "./pg-admin.js";
+import { Probe, type DatabaseTarget } from "./probe.js";
+import { Rng } from "./rng.js";
+
+/** The file whose presence allows PostgreSQL restarts (they cut every session on the server). */
+export const PG_RESTARTS_OK_FILE = "/tmp/pg-restarts-ok";
+
+export interface CycleOptions {
+  readonly index: number;
+  readonly seed: number;
+  readonly shape: DagShape;
+  readonly db: "postgres" | "sqlite";
+  readonly pgUrl: string;
+  /** Restart PostgreSQL as a fault (still only while PG_RESTARTS_OK_FILE exists). */
+  readonly pgRestarts: boolean;
+  /** Cut this deployment off PostgreSQL for a while as a fault (its own role: nobody else is touched). */
+  readonly dbOutages: boolean;
+  /** A task kill hits the try's bash (its pid) or its whole process group. */
+  readonly taskKill: TaskKillTarget;
+  readonly schedulers: number;
+  /** Per-scheduler [core] parallelism, and the DAG's maxActiveTasks. */
+  readonly parallelism: number;
+  readonly maxActiveTasks: number;
+  /** How long the run may take before its unfinished TIs count as stuck. */
+  readonly deadlineMs: number;
+  /** Pause between faults, drawn from [min, max]. */
+  readonly faultGapMs: readonly [number, number];
+  /** At most this many faults per cycle, so the run gets to finish. */
+  readonly maxFaults: number;
+  /** Keep the home and schema even when the cycle passed. */
+  readonly keep: boolean;
+  /** Which violations fail the cycle (and so keep its home and schema as evidence). */
+  readonly failing: (kind: ViolationKind) => boolean;
+  readonly cliPath: string;
+  readonly taskScript: string;
+}
+
+export interface CycleResult {
+  readonly index: number;
+  readonly seed: number;
+  readonly runState: string | null;
+  readonly faults: readonly Fault[];
+  readonly violations: readonly Violation[];
+  readonly stats: CheckStats;
+  readonly wallMs: number;
+  readonly runMs: number;
+  /** Home, role, db init, schedulers started, run triggered. */
+  readonly setupMs: number;
+  /** Stopping the schedulers gracefully. */
+  readonly stopMs: number;
+  /** Reading states and the audit log through the CLI. */
+  readonly collectMs: number;
+  readonly schedulersStarted: number;
+  /** Where the evidence is, when the cycle was kept. */
+  readonly home: string | null;
+}
+
+const DAG_ID = "chaos";
+
+/** The running cycle's PostgreSQL role, so an interrupted suite can allow its logins again. */
+export const activeAdmin: { current: PgAdmin | null } = { current: null };
+
+function toml(o: CycleOptions): string {
+  return `[core]
+executor = "LocalExecutor"
+parallelism = ${o.parallelism}
+task_queued_timeout = 20
+
+[scheduler]
+job_heartbeat_sec = 0.5
+scheduler_health_check_threshold = 3
+task_heartbeat_timeout = 3
+zombie_detection_interval = 0.5
+orphaned_tasks_check_interval = 0.5
+task_queued_timeout_check_interval = 1
+`;
+}
+
+function pgRestartsAllowed(o: CycleOptions): boolean {
+  return o.db === "postgres" && o.pgRestarts && fs.existsSync(PG_RESTARTS_OK_FILE);
+}
+
+/**
+ * One cycle: a fresh deployment, `schedulers` schedulers, one run of the chaos DAG with faults
+ * injected at random moments until it ends (or the deadline passes), then the checks.
+ */
+export async function runCycle(o: CycleOptions): Promise<CycleResult> {
+  const started = Date.now();
+  const rng = new Rng(o.seed);
+  const dagRng = rng.fork(1);
+  const faultRng = rng.fork(2);
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), `switchyard-chaos-${o.index}-`));
+  const name = `chaos_${process.pid}_${o.index}`;
+  const admin = o.db === "postgres" ? new PgAdmin(o.pgUrl, name) : null;
+  activeAdmin.current = admin;
+  const target: DatabaseTarget = admin
+    ? { kind: "postgres", url: admin.url, schema: name, adminUrl: o.pgUrl }
+    : { kind: "sqlite", file: path.join(home, "switchyard.db") };
+  const deployment = new Deployment(home, o.cliPath, target);
+  const dag = buildChaosDag(DAG_ID, o.shape, dagRng, o.taskScript, deployment.marksDir, o.maxActiveTasks);
+  deployment.create(toml(o), "chaos.ts", dag.source);
+  const runId = `chaos_${o.seed}`;
+  const probe = new Probe(target);
+  const cluster = o.db === "postgres" ? new PostgresCluster() : null;
+  const fleet = new SchedulerFleet(deployment, o.schedulers);
+  const faults: Fault[] = [];
+  const kills: TaskKill[] = [];
+  const violations: Violation[] = [];
+  let dropped = false;
+
+  try {
+    await cluster?.ensureRunning();
+    await admin?.createRole();
+    const init = await deployment.cli(["db", "init"], { attempts: 5 });
+    if (init.code !== 0) throw new Error(`db init failed: ${init.stderr.trim()}`);
+    // Trigger first: the CLI and two starting schedulers would parse the DAG file at once.
+    const trigger = await deployment.cli(["dags", "trigger", DAG_ID, "--run-id", runId], { attempts: 10 });
+    if (trigger.code !== 0) throw new Error(`dags trigger failed: ${trigger.stderr.trim()}`);
+    fleet.start();
+    const t0 = Date.now();
+
+    let finished = false;
+    const watcher = (async () => {
+      while (Date.now() - t0 < o.deadlineMs) {
+        const state = await probe.runState(runId);
+        if (state === "success" || state === "failed") break;
+        await sleep(250);
+      }
+      finished = true;
+    })();
+    const injector = (async () => {
+      const first: FaultKind[] = faultRng.next() < 0.5 ? [FaultKind.SCHEDULER_KILL, FaultKind.TASK_KILL] : [FaultKind.TASK_KILL, FaultKind.SCHEDULER_KILL];
+      let gap = faultRng.int(1500, 3000);
+      while (!finished && faults.length < o.maxFaults) {
+        const until = Date.now() + gap;
+        while (!finished && Date.now() < until) await sleep(50);
+        if (finished) break;
+        gap = faultRng.int(o.faultGapMs[0], o.faultGapMs[1]);
+        const kind = first.shift() ?? pickKind(faultRng, { pgRestart: pgRestartsAllowed(o), dbOutage: admin !== null && o.dbOutages });
+        const at = Date.now() - t0;
+        if (kind === FaultKind.SCHEDULER_KILL) {
+          const restartMs = faultRng.int(200, 3000);
+          const victim = fleet.killOne(faultRng, restartMs);
+          if (victim) faults.push({ kind, at, time: new Date().toISOString(), detail: `scheduler #${victim.n} (pid ${victim.pid}) killed; a new one starts in ${restartMs} ms` });
+        } else if (kind === FaultKind.TASK_KILL) {
+          for (let attempt = 0; attempt < 20 && !finished; attempt++) {
+            const tis = await probe.taskInstances(runId);
+            const kill = tis ? killOneTask(deployment, tis, dag.tasks, kills, faultRng, Date.now() - t0, o.taskKill) : null;
+            if (kill) {
+              kills.push(kill);
+              faults.push({ kind, at: kill.at, time: new Date().toISOString(), detail: `${kill.taskId} try ${kill.tryNumber} (${o.taskKill} ${kill.pid}) killed` });
+              break;
+            }
+            await sleep(100);
+          }
+        } else if (kind === FaultKind.DB_OUTAGE && admin) {
+          const downMs = faultRng.int(500, 5000);
+          const fault = { kind, at, time: new Date().toISOString(), detail: `deployment cut off PostgreSQL for ${downMs} ms` };
+          faults.push(fault);
+          const cut = await admin.outage(downMs);
+          Object.assign(fault, { detail: `${fault.detail} (${cut} session(s) terminated)` });
+        } else if (cluster) {
+          const downMs = faultRng.int(0, 5000);
+          faults.push({ kind, at, time: new Date().toISOString(), detail: `PostgreSQL stopped (fast) and started again after ${downMs} ms` });
+          await cluster.restart(downMs);
+        }
+      }
+    })();
+    await watcher;
+    await injector;
+    const runMs = Date.now() - t0;
+    const stopStarted = Date.now();
+
+    await cluster?.ensureRunning();
+    await admin?.allowLogin();
+    for (const s of await fleet.stopAll(30_000)) {
+      violations.push({ kind: ViolationKind.CRASH, detail: `scheduler #${s.n} (pid ${s.pid}) did not stop within 30 s of SIGTERM; see ${s.logFile}` });
+    }
+    for (const s of fleet.hangs) {
+      violations.push({
+        kind: ViolationKind.CRASH,
+        detail: `scheduler #${s.n} (pid ${s.pid}) logged its job's end at ${new Date(s.endLoggedAt ?? 0).toISOString()} (${lastError(s.logFile)}) but did not exit; killed and replaced after 5 s`,
+      });
+    }
+    for (const s of fleet.crashes.filter((x) => !refusedAtStart(x.logFile))) {
+      violations.push({ kind: ViolationKind.CRASH, detail: `scheduler #${s.n} (pid ${s.pid}) exited on its own (${s.exit?.signal ?? `code ${s.exit?.code}`}): ${tail(s.logFile, 3)}` });
+    }
+    for (const s of fleet.all) {
+      // Exit 0 after a graceful stop; a scheduler still starting up (no handler yet) dies of the SIGTERM itself.
+      if (s.endedByUs === "stopped" && s.exit?.code !== 0 && s.exit?.signal !== "SIGTERM" && !fleet.crashes.includes(s)) {
+        violations.push({ kind: ViolationKind.CRASH, detail: `scheduler #${s.n} (pid ${s.pid}) exited ${s.exit?.signal ?? `code ${s.exit?.code}`} after SIGTERM: ${tail(s.logFile, 3)}` });
+      }
+    }
+
+    const stopMs = Date.now() - stopStarted;
+    const collectStarted = Date.now();
+    const states = await deployment.json<TiState[]>(["tasks", "states-for-dag-run", DAG_ID, runId]);
+    const audit = await deployment.json<AuditRow[]>(["dags", "audit-log", DAG_ID, "--run-id", runId, "--limit", "1000000"]);
+    const stateOut = await deployment.cli(["dags", "state", DAG_ID, runId], { attempts: 10 });
+    const runState = stateOut.code === 0 ? stateOut.stdout.trim() : null;
+    fs.writeFileSync(path.join(home, "faults.json"), JSON.stringify({ faults, kills }, null, 2));
+    fs.writeFileSync(path.join(home, "audit.json"), JSON.stringify(audit, null, 1));
+    fs.writeFileSync(path.join(home, "states.json"), JSON.stringify(states, null, 1));
+    const collectMs = Date.now() - collectStarted;
+    const schedulerKills = new Map<number, number>();
+    const schedulerDeaths = new Map<number, number>();
+    for (const s of fleet.all) {
+      const job = s.jobId();
+      if (job === null) continue;
+      if (s.killedAt !== null) schedulerKills.set(job, s.killedAt);
+      if (s.exitedAt !== null) schedulerDeaths.set(job, s.killedAt ?? s.endLoggedAt ?? s.exitedAt);
+    }
+    const checked = checkCycle({ specs: dag.tasks, states, audit, marks: readMarks(deployment.eventsFile), kills, runState, schedulerKills, schedulerDeaths });
+    violations.push(...checked.violations);
+
+    const keep = o.keep || violations.some((x) => o.failing(x.kind));
+    await probe.close();
+    if (!keep) {
+      await admin?.dropAll(name);
+      dropped = true;
+      deployment.removeHome();
+    }
+    return {
+      index: o.index,
+      seed: o.seed,
+      runState,
+      faults,
+      violations,
+      stats: checked.stats,
+      wallMs: Date.now() - started,
+      runMs,
+      setupMs: t0 - started,
+      stopMs,
+      collectMs,
+      schedulersStarted: fleet.all.length,
+      home: keep ? home : null,
+    };
+  } finally {
+    await probe.close();
+    await fleet.stopAll(5_000);
+    await cluster?.ensureRunning();
+    if (!dropped) await admin?.allowLogin();
+  }
+}
+
+function pickKind(rng: Rng, allowed: { pgRestart: boolean; dbOutage: boolean }): FaultKind {
+  const weights: Array<[FaultKind, number]> = [
+    [FaultKind.SCHEDULER_KILL, 0.3],
+    [FaultKind.TASK_KILL, 0.4],
+    ...(allowed.dbOutage ? ([[FaultKind.DB_OUTAGE, 0.15]] as Array<[FaultKind, number]>) : []),
+    ...(allowed.pgRestart ? ([[FaultKind.PG_RESTART, 0.15]] as Array<[FaultKind, number]>) : []),
+  ];
+  let x = rng.next() * weights.reduce((a, [, w]) => a + w, 0);
+  for (const [kind, w] of weights) {
+    if ((x -= w) < 0) return kind;
+  }
+  return FaultKind.TASK_KILL;
+}
+
+/**
+ * A scheduler that could not reach the database when it started exits 1 with a one-line message
+ * (issue 4, item 1); the fleet starts another. That is not a crash.
+ */
+function refusedAtStart(logFile: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(logFile, "utf8");
+  } catch {
+    return false;
+  }
+  return !/scheduler job \d+ started/.test(text) && /cannot connect to PostgreSQL|refused the login|does not answer/.test(text);
+}
+
+/** The `error:` line a scheduler printed before it gave up. */
+function lastError(logFile: string): string {
+  try {
+    return fs.readFileSync(logFile, "utf8").split("\n").filter((l) => l.startsWith("error:")).at(-1) ?? "no error line";
+  } catch {
+    return "no log";
+  }
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return fs.readFileSync(file, "utf8").trim().split("\n").slice(-lines).join(" | ");
+  } catch {
+    return "(no log)";
+  }
+}

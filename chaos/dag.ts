@@ -1,0 +1,124 @@
+import type { Rng } from "./rng.js";
+
+/** What a chaos task does, and so what its task instance must end as. */
+export const TaskMode = {
+  /** Succeeds on every try. */
+  OK: "ok",
+  /** Fails on try 1 (via $SWITCHYARD_TRY_NUMBER), succeeds after. */
+  FLAKY: "flaky",
+  /** Fails on every try: must end failed after exactly retries + 1 counted tries. */
+  DOOMED: "doomed",
+} as const;
+export type TaskMode = (typeof TaskMode)[keyof typeof TaskMode];
+
+export interface TaskSpec {
+  readonly id: string;
+  readonly mode: TaskMode;
+  readonly retries: number;
+  readonly retryDelay: number;
+  readonly sleepMs: number;
+  readonly triggerRule?: "all_done";
+  readonly upstream: readonly string[];
+}
+
+export interface DagShape {
+  /** Parallel chains and their length. */
+  readonly chains: number;
+  readonly chainLength: number;
+  /** Fan-out/fan-in groups (head → width tasks → join) and their width. */
+  readonly fans: number;
+  readonly fanWidth: number;
+  /** Tasks that fail on purpose, each followed by an all_done cleanup so the run can still succeed. */
+  readonly doomed: number;
+  readonly flaky: number;
+  /** Share of tasks with retries = 0 (never picked for a task kill). */
+  readonly noRetryShare: number;
+}
+
+/** About 260 tasks; the 40-task chains make the run last long enough for several faults. */
+export const FULL_SHAPE: DagShape = { chains: 5, chainLength: 40, fans: 2, fanWidth: 25, doomed: 2, flaky: 8, noRetryShare: 0.05 };
+/** About 60 tasks, for CI. */
+export const SHORT_SHAPE: DagShape = { chains: 2, chainLength: 20, fans: 1, fanWidth: 15, doomed: 1, flaky: 3, noRetryShare: 0.05 };
+
+export interface ChaosDag {
+  readonly dagId: string;
+  readonly tasks: ReadonlyMap<string, TaskSpec>;
+  /** The DAG file's text. */
+  readonly source: string;
+}
+
+/**
+ * A DAG of a few hundred short bash tasks: a start task, chains, fan-out/fan-in groups, doomed
+ * tasks with all_done cleanups, and a final join. Every task runs chaos/task.sh.
+ */
+export function buildChaosDag(dagId: string, shape: DagShape, rng: Rng, taskScript: string, marksDir: string, maxActiveTasks: number): ChaosDag {
+  const specs: Array<{ -readonly [K in keyof TaskSpec]: TaskSpec[K] }> = [];
+  const add = (id: string, upstream: string[], extra: Partial<TaskSpec> = {}): string => {
+    const noRetry = rng.next() < shape.noRetryShare;
+    specs.push({
+      id,
+      mode: TaskMode.OK,
+      retries: noRetry ? 0 : 1,
+      retryDelay: rng.pick([0, 0.2, 0.5, 1]),
+      sleepMs: rng.int(50, 300),
+      upstream,
+      ...extra,
+    });
+    return id;
+  };
+
+  const start = add("start", []);
+  const leaves: string[] = [];
+  const middle: string[] = [];
+  for (let c = 0; c < shape.chains; c++) {
+    let prev = start;
+    for (let i = 0; i < shape.chainLength; i++) {
+      prev = add(`chain${c}_${i}`, [prev]);
+      middle.push(prev);
+    }
+    leaves.push(prev);
+  }
+  for (let f = 0; f < shape.fans; f++) {
+    const head = add(`fan${f}_head`, [start]);
+    const wide: string[] = [];
+    for (let i = 0; i < shape.fanWidth; i++) wide.push(add(`fan${f}_${i}`, [head]));
+    middle.push(...wide);
+    leaves.push(add(`fan${f}_join`, wide));
+  }
+  for (let d = 0; d < shape.doomed; d++) {
+    const doomed = add(`doomed${d}`, [start], { mode: TaskMode.DOOMED, retries: rng.int(1, 2), retryDelay: 0.2 });
+    leaves.push(add(`doomed${d}_cleanup`, [doomed], { triggerRule: "all_done" }));
+  }
+  add("finish", leaves);
+
+  const flakyIds = new Set<string>();
+  while (flakyIds.size < Math.min(shape.flaky, middle.length)) flakyIds.add(rng.pick(middle));
+  const tasks = new Map<string, TaskSpec>();
+  for (const s of specs) {
+    if (flakyIds.has(s.id)) {
+      s.mode = TaskMode.FLAKY;
+      s.retries = 2;
+    }
+    tasks.set(s.id, s);
+  }
+  return { dagId, tasks, source: dagSource(dagId, tasks, taskScript, marksDir, maxActiveTasks) };
+}
+
+function dagSource(dagId: string, tasks: ReadonlyMap<string, TaskSpec>, taskScript: string, marksDir: string, maxActiveTasks: number): string {
+  const lines = [
+    `import { dag } from "switchyard";`,
+    `const d = dag(${JSON.stringify(dagId)}, { maxActiveTasks: ${maxActiveTasks} });`,
+    `const t = {};`,
+  ];
+  for (const s of tasks.values()) {
+    const command = `bash ${taskScript} ${marksDir} ${s.sleepMs} ${s.mode}`;
+    const opts: Record<string, unknown> = { retries: s.retries, retryDelay: s.retryDelay };
+    if (s.triggerRule) opts.triggerRule = s.triggerRule;
+    lines.push(`t[${JSON.stringify(s.id)}] = d.bash(${JSON.stringify(s.id)}, ${JSON.stringify(command)}, ${JSON.stringify(opts)});`);
+  }
+  for (const s of tasks.values()) {
+    if (s.upstream.length > 0) lines.push(`t[${JSON.stringify(s.id)}].after(${s.upstream.map((u) => `t[${JSON.stringify(u)}]`).join(", ")});`);
+  }
+  lines.push(`export default d;`, ``);
+  return lines.join("\n");
+}

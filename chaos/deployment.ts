@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { DatabaseTarget } from "./probe.js";
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Every scheduler the suite started and has not seen exit: what an interrupted suite must kill. */
+export const liveSchedulers = new Set<ChildProcess>();
+
+/** One `switchyard scheduler` process of a cycle, its output going to <home>/scheduler-<n>.log. */
+export class SchedulerProcess {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Set when the suite killed it (SIGKILL) or asked it to stop (SIGTERM): an exit is then expected. */
+  endedByUs: "killed" | "stopped" | null = null;
+  exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  /** Epoch ms of the suite's SIGKILL. */
+  killedAt: number | null = null;
+  /** Epoch ms the suite saw it exit. */
+  exitedAt: number | null = null;
+  /** Epoch ms the suite first saw its "scheduler job N ended" line (it gave up) while it ran. */
+  endLoggedAt: number | null = null;
+
+  constructor(
+    readonly n: number,
+    readonly child: ChildProcess,
+    readonly logFile: string,
+  ) {
+    liveSchedulers.add(child);
+    this.exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        liveSchedulers.delete(child);
+        this.exit = { code, signal };
+        this.exitedAt = Date.now();
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get alive(): boolean {
+    return this.exit === null;
+  }
+
+  kill(): void {
+    this.endedByUs = "killed";
+    this.child.kill("SIGKILL");
+  }
+
+  /** Whether its log says its job ended (`scheduler job N ended (failed)`): it gave up. */
+  loggedEnd(): boolean {
+    try {
+      return /scheduler job \d+ ended/.test(fs.readFileSync(this.logFile, "utf8"));
+    } catch {
+      return false;
+    }
+  }
+
+  /** The scheduler's job id, from the first line it logs. */
+  jobId(): number | null {
+    try {
+      const m = /scheduler job (\d+) started/.exec(fs.readFileSync(this.logFile, "utf8"));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  stop(): void {
+    this.endedByUs ??= "stopped";
+    this.child.kill("SIGTERM");
+  }
+}
+
+/**
+ * A throwaway $SWITCHYARD_HOME (switchyard.toml, the DAG file, the task markers) and its database:
+ * a fresh PostgreSQL schema, or a SQLite file in the home.
+ */
+export class Deployment {
+  readonly marksDir: string;
+  readonly eventsFile: string;
+  private schedulerCount = 0;
+
+  constructor(
+    readonly home: string,
+    readonly cliPath: string,
+    readonly db: DatabaseTarget,
+  ) {
+    this.marksDir = path.join(home, "marks");
+    this.eventsFile = path.join(this.marksDir, "events");
+  }
+
+  create(toml: string, dagFile: string, dagSource: string): void {
+    fs.mkdirSync(path.join(this.home, "dags"), { recursive: true });
+    fs.mkdirSync(path.join(this.marksDir, "locks"), { recursive: true });
+    fs.writeFileSync(this.eventsFile, "");
+    fs.writeFileSync(path.join(this.home, "switchyard.toml"), toml);
+    fs.writeFileSync(path.join(this.home, "dags", dagFile), dagSource);
+  }
+
+  env(): NodeJS.ProcessEnv {
+    const database =
+      this.db.kind === "postgres"
+        ? { SWITCHYARD__DATABASE__URL: this.db.url, SWITCHYARD__DATABASE__SCHEMA: this.db.schema }
+        : { SWITCHYARD__DATABASE__URL: `sqlite:///${this.db.file}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_HOME: this.home, ...database };
+    // The suite runs under tsx; the CLI under test is the built one, as a user runs it.
+    delete env.NODE_OPTIONS;
+    return env;
+  }
+
+  /** Runs the CLI; with `attempts` > 1, runs it again (after a pause) while it exits non-zero, e.g. during a database restart. */
+  async cli(args: readonly string[], opts: { attempts?: number; pauseMs?: number } = {}): Promise<CliResult> {
+    const attempts = opts.attempts ?? 1;
+    let last: CliResult = { code: null, stdout: "", stderr: "" };
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0) await sleep(opts.pauseMs ?? 1000);
+      last = await this.cliOnce(args);
+      if (last.code === 0) return last;
+    }
+    return last;
+  }
+
+  /** Runs the CLI and parses its JSON output; throws with its stderr when it keeps failing. */
+  async json<T>(args: readonly string[], attempts = 10): Promise<T> {
+    const r = await this.cli([...args, "-o", "json"], { attempts });
+    if (r.code !== 0) throw new Error(`switchyard ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
+    return JSON.parse(r.stdout) as T;
+  }
+
+  startScheduler(): SchedulerProcess {
+    const n = ++this.schedulerCount;
+    const logFile = path.join(this.home, `scheduler-${n}.log`);
+    const fd = fs.openSync(logFile, "a");
+    const child = spawn(process.execPath, [this.cliPath, "scheduler"], { cwd: this.home, env: this.env(), stdio: ["ignore", fd, fd] });
+    fs.closeSync(fd);
+    return new SchedulerProcess(n, child, logFile);
+  }
+
+  removeHome(): void {
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+
+  private cliOnce(args: readonly string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [this.cliPath, ...args], { cwd: this.home, env: this.env(), stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.once("error", (err) => resolve({ code: null, stdout, stderr: stderr + String(err) }));
+      child.once("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,68 @@
+import { VIOLATION_KINDS, ViolationKind } from "./check.js";
+import type { CycleResult } from "./cycle.js";
+import { FaultKind } from "./faults.js";
+
+const FAULT_LABEL: Record<FaultKind, string> = {
+  [FaultKind.SCHEDULER_KILL]: "scheduler kill -9",
+  [FaultKind.TASK_KILL]: "task kill -9",
+  [FaultKind.PG_RESTART]: "PostgreSQL restart",
+  [FaultKind.DB_OUTAGE]: "database cut-off (sessions killed, logins refused)",
+};
+
+export function faultCounts(faults: CycleResult["faults"]): Record<FaultKind, number> {
+  const counts = { [FaultKind.SCHEDULER_KILL]: 0, [FaultKind.TASK_KILL]: 0, [FaultKind.PG_RESTART]: 0, [FaultKind.DB_OUTAGE]: 0 };
+  for (const f of faults) counts[f.kind]++;
+  return counts;
+}
+
+/** The one line printed on stderr after each cycle. */
+export function progressLine(r: CycleResult, total: number, failing: (k: ViolationKind) => boolean): string {
+  const c = faultCounts(r.faults);
+  const found = VIOLATION_KINDS.map((k) => [k, r.violations.filter((v) => v.kind === k).length] as const).filter(([, n]) => n > 0);
+  const bad = found.filter(([k]) => failing(k));
+  const notes = found.filter(([k]) => !failing(k));
+  return (
+    `cycle ${r.index}/${total} seed ${r.seed}: run ${r.runState ?? "?"} in ${(r.runMs / 1000).toFixed(1)} s (cycle ${(r.wallMs / 1000).toFixed(1)} s: setup ${(r.setupMs / 1000).toFixed(1)}, stop ${(r.stopMs / 1000).toFixed(1)}, collect ${(r.collectMs / 1000).toFixed(1)}), ` +
+    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart; ` +
+    (bad.length === 0 ? "ok" : `VIOLATIONS: ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} (kept ${r.home})`) +
+    (notes.length === 0 ? "" : `; noted: ${notes.map(([k, n]) => `${n} ${k}`).join(", ")}`)
+  );
+}
+
+/** The final table (markdown, so it pastes into docs/reliability.md as is). */
+export function summaryTable(results: readonly CycleResult[], wallMs: number, errors: number): string {
+  const sum = (f: (r: CycleResult) => number) => results.reduce((a, r) => a + f(r), 0);
+  const faults = faultCounts(results.flatMap((r) => r.faults));
+  const count = (k: ViolationKind) => sum((r) => r.violations.filter((v) => v.kind === k).length);
+  const rows: Array<[string, string | number]> = [
+    ["cycles", results.length + (errors > 0 ? ` (+${errors} that could not run)` : "")],
+    [`faults: ${FAULT_LABEL.scheduler_kill}`, faults.scheduler_kill],
+    [`faults: ${FAULT_LABEL.task_kill}`, faults.task_kill],
+    [`faults: ${FAULT_LABEL.db_outage}`, faults.db_outage],
+    [`faults: ${FAULT_LABEL.pg_restart}`, faults.pg_restart],
+    ["faults: total", faults.scheduler_kill + faults.task_kill + faults.db_outage + faults.pg_restart],
+    ["task instances", sum((r) => r.stats.tis)],
+    ["tries run (bash started)", sum((r) => r.stats.triesRun)],
+    ["tries reset as lost (not counted)", sum((r) => r.stats.resets)],
+    ["zombie failures", sum((r) => r.stats.zombieFailures)],
+    ["late reports rejected by fencing", sum((r) => r.stats.rejectedReports)],
+    ["runs ended success / failed / unfinished", `${results.filter((r) => r.runState === "success").length} / ${results.filter((r) => r.runState === "failed").length} / ${results.filter((r) => r.runState !== "success" && r.runState !== "failed").length}`],
+    ["**lost**", count(ViolationKind.LOST)],
+    ["**duplicated**", count(ViolationKind.DUPLICATED)],
+    ["re-runs after a scheduler death (at-least-once)", count(ViolationKind.RERUN)],
+    ["**overlapping tries**", count(ViolationKind.OVERLAPPING)],
+    ["**stuck**", count(ViolationKind.STUCK)],
+    ["resets while the owning scheduler lived", count(ViolationKind.FALSE_RESET)],
+    ["retry accounting wrong", count(ViolationKind.MISCOUNTED)],
+    ["unexplained try failures", count(ViolationKind.UNEXPLAINED_FAILURE)],
+    ["scheduler crashes / hangs", count(ViolationKind.CRASH)],
+    ["wall time", formatDuration(wallMs)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return ["| what | count |", "| --- | ---: |", ...rows.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`)].join("\n");
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
