@@ -1,0 +1,50 @@
+/**
+ * `npm run bench [-- scenario ...] [--json file]`: runs the scenarios (default: all) against
+ * the built CLI, printing each one's figures beside its floor, then a summary of the targets.
+ */
+import fs from "node:fs";
+import { executor } from "./executor.js";
+import { fanout } from "./fanout.js";
+import { hop } from "./hop.js";
+import { describeMachine } from "./lib/machine.js";
+import { loadAverage } from "./lib/procfs.js";
+import { assertBuilt } from "./lib/paths.js";
+import { printScenario, printSummary, type ScenarioResult } from "./lib/report.js";
+import { incidents } from "./lib/session.js";
+import { multi } from "./multi.js";
+import { wide } from "./wide.js";
+
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide };
+
+async function main(argv: readonly string[]): Promise<void> {
+  const names: string[] = [];
+  let json: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--json") json = argv[++i];
+    else if (arg in SCENARIOS) names.push(arg);
+    else throw new Error(`unknown argument ${JSON.stringify(arg)}; scenarios: ${Object.keys(SCENARIOS).join(", ")}; option: --json <file>`);
+  }
+  assertBuilt();
+  const selected = names.length > 0 ? names : Object.keys(SCENARIOS);
+  process.stdout.write(`# Switchyard benchmarks\n\nmachine: ${describeMachine()}\nscenarios: ${selected.join(", ")}\n`);
+  const results: ScenarioResult[] = [];
+  const started = Date.now();
+  for (const name of selected) {
+    const t0 = Date.now();
+    const loadBefore = loadAverage();
+    const measured = await SCENARIOS[name]!();
+    const result = { ...measured, notes: [...measured.notes, `load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAverage()}; took ${((Date.now() - t0) / 1000).toFixed(0)}s`] };
+    printScenario(result);
+    results.push(result);
+  }
+  printSummary(results);
+  if (incidents.length > 0) process.stdout.write(`\n## Incidents (worked around)\n\n${incidents.map((i) => `- ${i}`).join("\n")}\n`);
+  process.stdout.write(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)}s\n`);
+  if (json !== undefined) fs.writeFileSync(json, `${JSON.stringify({ machine: describeMachine(), date: new Date().toISOString(), results }, null, 2)}\n`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
