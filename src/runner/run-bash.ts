@@ -32,7 +32,12 @@ export async function startBash(command: string, env: NodeJS.ProcessEnv, logFd: 
     throw exit.spawnError ?? new Error("bash could not be started");
   }
   trackProcessGroup(pid);
-  void exited.then(() => untrackProcessGroup(pid));
+  // A try is over when its bash is: whatever it left running in its group (a child orphaned by a
+  // kill -9 of bash, a forgotten background job) dies with it, so it can never overlap the next try.
+  void exited.then(() => {
+    signalProcessGroup(pid, "SIGKILL");
+    untrackProcessGroup(pid);
+  });
 
   let stopping: Promise<BashExit> | undefined;
   const stop = (graceMs: number): Promise<BashExit> => {

@@ -116,7 +116,8 @@ export class Scheduler {
     }, Math.max(50, Math.min(1000, leaseMs / 4)));
     let finalState: JobState = JobState.SUCCESS;
     try {
-      await this.syncDags();
+      // The first pass parses the DAG folder; inside the loop a database failure is retried, not fatal.
+      this.dagsChanged = true;
       await this.loop();
     } catch (err) {
       finalState = JobState.FAILED;
@@ -182,8 +183,8 @@ export class Scheduler {
     let work = 0;
 
     if (this.dagsChanged && !draining) {
-      this.dagsChanged = false;
       await this.syncDags();
+      this.dagsChanged = false; // only once written: a failed parse is tried again next pass
     }
     if (this.fenced) await this.rejoin(source);
     if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
@@ -276,9 +277,10 @@ export class Scheduler {
       for (const key of keys) {
         await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null });
       }
-      ex.getEventBuffer(); // reports of stopped tries: their TIs are reset by whoever adopts the old job
+      // Reports already in hand (tries that finished before the fence) are kept and applied after
+      // rejoining: they name their try, so one that was reset meanwhile is rejected, not re-run.
+      this.unapplied.push(...ex.getEventBuffer());
     }
-    this.unapplied = [];
   }
 
   /** After a lost lease: a new job, the old one marked failed, so its TIs are reset and scheduled again. */
@@ -286,6 +288,7 @@ export class Scheduler {
     const now = Date.now();
     const old = this.jobId;
     const db = this.store.db;
+    await this.applyEvents(`scheduler:${old}`);
     this.jobId = await createJob(db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now });
     await markJobsFailed(db, [old], now);
     for (const ex of this.executors) ex.jobId = this.jobId;

@@ -39,6 +39,10 @@ export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdl
     process.on("SIGINT", onSignal);
     try {
       await scheduler.run();
+    } catch (err) {
+      // Leave no runner behind (it would keep this process alive and its tries running unowned).
+      for (const ex of executors.all) await Promise.resolve(ex.terminate()).catch(() => undefined);
+      throw err;
     } finally {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
