@@ -80,7 +80,7 @@ export interface CheckInput {
   readonly runState: string | null;
   /** Scheduler job id → epoch ms the suite killed it. */
   readonly schedulerKills: ReadonlyMap<number, number>;
-  /** Scheduler job id → epoch ms its process was gone (killed, crashed or stopped). */
+  /** Scheduler job id → epoch ms it stopped acting: its process gone (killed, crashed, stopped), or its lease lost. */
   readonly schedulerDeaths: ReadonlyMap<number, number>;
 }
 
@@ -249,7 +249,7 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
       v.push({
         kind: ViolationKind.FALSE_RESET,
         ...(r.taskId ? { taskId: r.taskId } : {}),
-        detail: `try ${r.tryNumber} reset at ${r.time} by ${r.source} (${r.reason}), but job ${job[1]}'s process ${diedAt === undefined ? "outlived the run" : `lived until ${iso(diedAt)}`}`,
+        detail: `try ${r.tryNumber} reset at ${r.time} by ${r.source} (${r.reason}), but job ${job[1]} ${diedAt === undefined ? "was still running at the end of the cycle" : `was still acting until ${iso(diedAt)}`}`,
       });
     }
   }

@@ -209,14 +209,19 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     fs.writeFileSync(path.join(home, "faults.json"), JSON.stringify({ faults, kills }, null, 2));
     fs.writeFileSync(path.join(home, "audit.json"), JSON.stringify(audit, null, 1));
     fs.writeFileSync(path.join(home, "states.json"), JSON.stringify(states, null, 1));
+    fs.writeFileSync(path.join(home, "jobs.json"), JSON.stringify(await probe.jobs(), null, 1));
     const collectMs = Date.now() - collectStarted;
     const schedulerKills = new Map<number, number>();
     const schedulerDeaths = new Map<number, number>();
     for (const s of fleet.all) {
-      const job = s.jobId();
-      if (job === null) continue;
-      if (s.killedAt !== null) schedulerKills.set(job, s.killedAt);
-      if (s.exitedAt !== null) schedulerDeaths.set(job, s.killedAt ?? s.endLoggedAt ?? s.exitedAt);
+      const jobs = s.jobs();
+      const last = jobs.at(-1);
+      for (const job of jobs) {
+        if (job.gaveUpAt !== null) schedulerDeaths.set(job.id, job.gaveUpAt);
+      }
+      if (last === undefined) continue;
+      if (s.killedAt !== null) schedulerKills.set(last.id, s.killedAt);
+      if (s.exitedAt !== null) schedulerDeaths.set(last.id, s.killedAt ?? s.endLoggedAt ?? s.exitedAt);
     }
     const checked = checkCycle({ specs: dag.tasks, states, audit, marks: readMarks(deployment.eventsFile), kills, runState, schedulerKills, schedulerDeaths });
     violations.push(...checked.violations);

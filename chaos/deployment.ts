@@ -63,14 +63,28 @@ export class SchedulerProcess {
     }
   }
 
-  /** The scheduler's job id, from the first line it logs. */
-  jobId(): number | null {
+  /**
+   * The scheduler jobs this process ran, from its log: the one it started as, then one per
+   * "rejoined as scheduler job N" (after its lease was lost). `gaveUpAt` is when the process
+   * stopped acting as that job (its lease lost, or it rejoined under another id); null for the
+   * last one, which ends with the process.
+   */
+  jobs(): Array<{ id: number; gaveUpAt: number | null }> {
+    let text: string;
     try {
-      const m = /scheduler job (\d+) started/.exec(fs.readFileSync(this.logFile, "utf8"));
-      return m ? Number(m[1]) : null;
+      text = fs.readFileSync(this.logFile, "utf8");
     } catch {
-      return null;
+      return [];
     }
+    const jobs: Array<{ id: number; gaveUpAt: number | null }> = [];
+    for (const line of text.split("\n")) {
+      const at = Date.parse(line.slice(0, 24));
+      const started = /scheduler job (\d+) started/.exec(line) ?? /rejoined as scheduler job (\d+)/.exec(line);
+      const current = jobs.at(-1);
+      if (current && current.gaveUpAt === null && Number.isFinite(at) && (/lease lost|declared dead/.test(line) || started)) current.gaveUpAt = at;
+      if (started) jobs.push({ id: Number(started[1]), gaveUpAt: null });
+    }
+    return jobs;
   }
 
   stop(): void {

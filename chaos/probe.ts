@@ -44,6 +44,11 @@ export class Probe {
     return rows?.[0]?.state ?? null;
   }
 
+  /** The scheduler jobs (id, state, pid, start/end, latest heartbeat): evidence for a failed cycle. */
+  async jobs(): Promise<unknown[] | null> {
+    return this.query<unknown>("select id, state, hostname, pid, start_date, end_date, latest_heartbeat from job order by id", []);
+  }
+
   async close(): Promise<void> {
     const c = this.client;
     this.client = null;

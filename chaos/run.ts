@@ -34,7 +34,8 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write(`usage: npm run chaos -- [--cycles N] [--short] [--seed S] [--no-pg-restart] [--db postgres|sqlite] [--pg-url URL] [--keep]
+  process.stdout.write(`usage: npm run chaos -- [--cycles N] [--short] [--seed S] [--no-pg-restart] [--no-db-outage]
+         [--task-kill pid|group] [--db postgres|sqlite] [--pg-url URL] [--fail-on-rerun] [--keep] [--cli PATH]
   --cycles N        cycles to run (default 50; 2 with --short)
   --short           the CI form: a smaller DAG and shorter deadlines
   --seed S          seeds the DAG shapes and the fault plan (default: from the clock; printed)
