@@ -1,12 +1,12 @@
 import os from "node:os";
-import type { Kysely } from "kysely";
+import type { Kysely, UpdateQueryBuilder, UpdateResult } from "kysely";
 import { TaskState } from "../common/states.js";
 import type { BaseExecutor } from "../executors/base.js";
 import type { TaskInstanceRef } from "../executors/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { listRunningJobs, markJobsFailed } from "../store/queries/jobs.js";
-import { orphanedTaskInstances } from "../store/queries/task-instances.js";
-import type { Database, JobRow, NewAuditLog, TaskInstanceRow } from "../store/schema.js";
+import { listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../store/queries/jobs.js";
+import { orphanedTaskInstances } from "../store/queries/liveness.js";
+import type { Database, NewAuditLog, TaskInstanceRow } from "../store/schema.js";
 import type { DirtyRuns } from "./dirty-runs.js";
 
 export const SCHEDULER_JOB = "scheduler";
@@ -16,6 +16,12 @@ export interface AdoptionContext {
   executors: ReadonlyMap<string, BaseExecutor>;
   jobId: number;
   healthCheckThresholdMs: number;
+  /**
+   * Whether a stale heartbeat may get a peer declared dead now. False just after this scheduler
+   * could not reach the database itself: its peers were cut off too and get time to heartbeat
+   * (and to apply the reports they held) before their tries are taken from them.
+   */
+  judgeHeartbeats: boolean;
   now: number;
   source: string;
   dirty: DirtyRuns;
@@ -31,28 +37,30 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * A scheduler is dead when its heartbeat is older than the threshold, or — without waiting for
- * the threshold — when it ran on this host and its process is gone.
+ * Declares dead the schedulers whose heartbeat is older than the threshold, and — without
+ * waiting for the threshold — those that ran on this host and whose process is gone. Returns the
+ * job ids this call marked.
  */
-export function isDeadScheduler(job: JobRow, ctx: { jobId: number; now: number; healthCheckThresholdMs: number }): boolean {
-  if (job.id === ctx.jobId) return false;
-  if (ctx.now - Number(job.latest_heartbeat) > ctx.healthCheckThresholdMs) return true;
-  return job.hostname === os.hostname() && (job.pid === process.pid || !processAlive(job.pid));
+export async function declareDeadSchedulers(ctx: AdoptionContext): Promise<number[]> {
+  const dead = ctx.judgeHeartbeats
+    ? await markStaleJobsFailed(ctx.db, { jobType: SCHEDULER_JOB, cutoff: ctx.now - ctx.healthCheckThresholdMs, exceptId: ctx.jobId, now: ctx.now })
+    : [];
+  const host = os.hostname();
+  const gone = (await listRunningJobs(ctx.db, SCHEDULER_JOB))
+    .filter((j) => Number(j.id) !== ctx.jobId && j.hostname === host && (j.pid === process.pid || !processAlive(j.pid)))
+    .map((j) => Number(j.id));
+  return [...dead, ...(await markJobsFailed(ctx.db, gone, ctx.now))];
 }
 
 /**
- * Finds queued and running TIs whose scheduler is dead (or that no live scheduler owns), offers
- * them to their executor for adoption, and resets the rest so they are scheduled again. A reset
- * TI's lost try does not count against its retries, and its try number moves on, so a late
- * report from the lost try is fenced out.
+ * Finds queued and running TIs whose scheduler is no longer running, offers them to their
+ * executor for adoption, and resets the rest so they are scheduled again. A reset TI's lost try
+ * does not count against its retries, and its try number moves on, so a late report from the
+ * lost try is fenced out. Each reset and its audit row commit together.
  */
 export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number> {
-  const jobs = await listRunningJobs(ctx.db, SCHEDULER_JOB);
-  const dead = jobs.filter((j) => isDeadScheduler(j, ctx));
-  await markJobsFailed(ctx.db, dead.map((j) => Number(j.id)), ctx.now);
-  const live = jobs.filter((j) => !dead.includes(j)).map((j) => Number(j.id));
-  if (!live.includes(ctx.jobId)) live.push(ctx.jobId);
-  const orphans = await orphanedTaskInstances(ctx.db, live);
+  const dead = new Set(await declareDeadSchedulers(ctx));
+  const orphans = await orphanedTaskInstances(ctx.db);
   if (orphans.length === 0) return 0;
 
   const byExecutor = new Map<string, TaskInstanceRow[]>();
@@ -70,23 +78,17 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
     for (const [ti, ref] of refs) (notAdopted.has(ref) ? toReset : adopted).push(ti);
   }
 
-  const audits: NewAuditLog[] = [];
-  const deadIds = new Set(dead.map((j) => Number(j.id)));
-  for (const ti of adopted) {
-    await ctx.db
-      .updateTable("task_instance")
-      .set({ queued_by_job_id: ctx.jobId, updated_at: ctx.now })
-      .where("dag_run_id", "=", ti.dag_run_id)
-      .where("task_id", "=", ti.task_id)
-      .where("map_index", "=", ti.map_index)
-      .where("try_number", "=", ti.try_number)
-      .execute();
-    audits.push(audit(ti, "adopted", ti.state, `adopted by scheduler job ${ctx.jobId} from ${owner(ti, deadIds)}`, ctx));
-  }
-  for (const ti of toReset) {
-    const result = await ctx.db
-      .updateTable("task_instance")
-      .set({
+  let moved = 0;
+  await ctx.db.transaction().execute(async (trx) => {
+    const audits: NewAuditLog[] = [];
+    for (const ti of adopted) {
+      const result = await sameTry(trx.updateTable("task_instance").set({ queued_by_job_id: ctx.jobId, updated_at: ctx.now }), ti).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) continue;
+      moved++;
+      audits.push(audit(ti, "adopted", ti.state, `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}`, ctx));
+    }
+    for (const ti of toReset) {
+      const reset = trx.updateTable("task_instance").set({
         state: TaskState.NONE,
         queued_by_job_id: null,
         queued_at: null,
@@ -94,19 +96,27 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
         max_tries: ti.max_tries + 1,
         pid: null,
         updated_at: ctx.now,
-      })
-      .where("dag_run_id", "=", ti.dag_run_id)
-      .where("task_id", "=", ti.task_id)
-      .where("map_index", "=", ti.map_index)
-      .where("try_number", "=", ti.try_number)
-      .where("state", "=", ti.state)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) continue;
-    ctx.dirty.markChanged(Number(ti.dag_run_id), ti.task_id);
-    audits.push(audit(ti, "reset", TaskState.NONE, `try ${ti.try_number} lost: ${owner(ti, deadIds)}; it will be scheduled again (the lost try does not count against retries)`, ctx));
-  }
-  await insertAuditLogs(ctx.db, audits);
-  return orphans.length;
+      });
+      const result = await sameTry(reset, ti).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) continue;
+      moved++;
+      ctx.dirty.markChanged(Number(ti.dag_run_id), ti.task_id);
+      audits.push(audit(ti, "reset", TaskState.NONE, `try ${ti.try_number} lost: ${owner(ti, dead)}; it will be scheduled again (the lost try does not count against retries)`, ctx));
+    }
+    await insertAuditLogs(trx, audits);
+  });
+  return moved;
+}
+
+/** Narrows an update to the TI exactly as it was read: same try, same state, same owner (another scheduler may have taken it since). */
+function sameTry<QB extends UpdateQueryBuilder<Database, "task_instance", "task_instance", UpdateResult>>(qb: QB, ti: TaskInstanceRow): QB {
+  return qb
+    .where("dag_run_id", "=", ti.dag_run_id)
+    .where("task_id", "=", ti.task_id)
+    .where("map_index", "=", ti.map_index)
+    .where("try_number", "=", ti.try_number)
+    .where("state", "=", ti.state)
+    .where("queued_by_job_id", "=", Number(ti.queued_by_job_id)) as QB;
 }
 
 function owner(ti: TaskInstanceRow, deadIds: ReadonlySet<number>): string {

@@ -32,6 +32,17 @@ export async function evaluateDirtyRuns(ctx: DependencyContext, dirty: DirtyRuns
   const result: DependencyResult = { changed: 0, finishedRuns: [] };
   const marked = dirty.drain();
   if (marked.size === 0) return result;
+  try {
+    await evaluateMarked(ctx, marked, result);
+  } catch (err) {
+    // Re-evaluating a run is harmless; forgetting one leaves its tasks waiting for an event that already happened.
+    dirty.restore(marked);
+    throw err;
+  }
+  return result;
+}
+
+async function evaluateMarked(ctx: DependencyContext, marked: Map<number, Set<string> | "all">, result: DependencyResult): Promise<void> {
   const runs = await ctx.db
     .selectFrom("dag_run")
     .selectAll()
@@ -48,7 +59,6 @@ export async function evaluateDirtyRuns(ctx: DependencyContext, dirty: DirtyRuns
       if (finished) result.finishedRuns.push({ dagId: run.dag_id, state: finished });
     });
   }
-  return result;
 }
 
 async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRunRow, changedTasks: Set<string> | "all"): Promise<number> {

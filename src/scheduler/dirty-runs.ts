@@ -20,6 +20,14 @@ export class DirtyRuns {
     return this.runs.size;
   }
 
+  /** Puts back marks taken by drain() whose work did not complete (the database failed). */
+  restore(marks: ReadonlyMap<number, Set<string> | "all">): void {
+    for (const [run, tasks] of marks) {
+      if (tasks === "all") this.markAll(run);
+      else for (const t of tasks) this.markChanged(run, t);
+    }
+  }
+
   /** Returns everything marked and starts afresh. */
   drain(): Map<number, Set<string> | "all"> {
     const out = new Map(this.runs);

@@ -9,6 +9,8 @@ import type { ExecutorName } from "../config/executor-names.js";
 import type { Store } from "../store/connect.js";
 import { nextDagrunDue } from "../store/queries/dags.js";
 import { createJob, endJob, heartbeatJob, JobState, markJobsFailed } from "../store/queries/jobs.js";
+import { runsInStates } from "../store/queries/dag-runs.js";
+import { StoreError, StoreErrorCode } from "../store/errors.js";
 import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/queries/task-instances.js";
 import type { TaskEvent } from "../common/workload.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
@@ -34,8 +36,11 @@ export interface SchedulerOptions {
 
 /** How far before a commit notice the scan for TIs settled by other processes looks. */
 const EXTERNAL_SCAN_SLACK_MS = 5_000;
-/** Backoff bounds when the database fails mid-loop. */
-const ERROR_BACKOFF_MS = [100, 30_000] as const;
+/**
+ * Backoff bounds when the database fails mid-loop. The cap is short because a scheduler that
+ * waits long after the database is back holds its peers' work (and its own reports) for that long.
+ */
+const ERROR_BACKOFF_MS = [100, 5_000] as const;
 
 /**
  * The scheduler loop. Each pass: apply executor reports, create and start runs, move TIs along
@@ -54,7 +59,18 @@ export class Scheduler {
   private lastAdoption = 0;
   private lastZombieCheck = 0;
   private lastStuckCheck = 0;
+  /** When passes last started succeeding after a database failure (-Infinity: none yet). */
+  private healthySince = Number.NEGATIVE_INFINITY;
+  /** Set when the database failed; cleared by the next pass that succeeds. */
+  private failing = false;
+  /** Resolves when stop() is called: ends an error backoff early, which an ordinary wake-up does not. */
+  private readonly stopRequested: Promise<void>;
+  private requestStop: () => void = () => undefined;
+  /** Half the health-check threshold: how long this scheduler may act without recording a heartbeat. */
+  private readonly leaseMs: number;
   private dagsChanged = false;
+  /** Set at start and after rejoining: every running run is evaluated in the next pass. */
+  private evaluateAllRuns = true;
   /** When this scheduler last recorded a heartbeat (the value written): the start of its lease. */
   private leaseRenewedAt = Date.now();
   /** Set when the lease was lost: running tries were stopped; rejoin under a new job before anything else. */
@@ -75,6 +91,8 @@ export class Scheduler {
   ) {
     this.dags = new DagCache(store.db);
     this.executorsByName = new Map(executors.map((e) => [e.name.name, e]));
+    this.leaseMs = (config.scheduler.schedulerHealthCheckThreshold * 1000) / 2;
+    this.stopRequested = new Promise((resolve) => (this.requestStop = resolve));
   }
 
   get id(): number {
@@ -84,13 +102,14 @@ export class Scheduler {
   /** Ask for a graceful stop: nothing new is queued, running tries finish and are recorded. */
   stop(): void {
     this.stopping = true;
+    this.requestStop();
     this.waker.wake();
   }
 
   async run(): Promise<void> {
     const log = this.options.logger;
     const db = this.store.db;
-    this.jobId = await createJob(db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now: Date.now() });
+    this.jobId = await this.registerJob();
     log.info(`scheduler job ${this.jobId} started (pid ${process.pid}); executors: ${this.executors.map((e) => `${e.name.name} (parallelism ${e.parallelism})`).join(", ")}`);
     for (const ex of this.executors) {
       ex.jobId = this.jobId;
@@ -108,12 +127,11 @@ export class Scheduler {
     // The lease: peers declare this scheduler dead once its heartbeat is older than the threshold
     // and then re-run its tries. Stop them well before that if heartbeats cannot be recorded, so
     // no try ever runs beside its replacement. A timer, because a pass may hang on the database.
-    const leaseMs = (this.config.scheduler.schedulerHealthCheckThreshold * 1000) / 2;
     const leaseTimer = setInterval(() => {
-      if (!this.fenced && Date.now() - this.leaseRenewedAt > leaseMs) {
+      if (!this.fenced && this.leaseExpired()) {
         void this.fence(`no heartbeat could be recorded for ${Math.round((Date.now() - this.leaseRenewedAt) / 1000)}s`);
       }
-    }, Math.max(50, Math.min(1000, leaseMs / 4)));
+    }, Math.max(50, Math.min(1000, this.leaseMs / 4)));
     let finalState: JobState = JobState.SUCCESS;
     try {
       // The first pass parses the DAG folder; inside the loop a database failure is retried, not fatal.
@@ -145,16 +163,26 @@ export class Scheduler {
         log.info("stopping: no new task instances will be queued; waiting for running tries to finish");
       }
       let busy: boolean;
+      let sleepMs = 0;
       try {
         const started = performance.now();
         busy = await this.pass(`scheduler:${this.jobId}`, draining);
         this.passLog?.write(`${Date.now()} ${(performance.now() - started).toFixed(3)} ${busy ? 1 : 0}\n`);
+        // Its queries are part of the pass: a database failure here is retried like any other.
+        if (!busy && !draining) sleepMs = await this.msUntilNextTimer();
+        if (this.failing) {
+          this.failing = false;
+          this.healthySince = Date.now();
+          log.info(`database reachable again after ${errors} failed pass(es)`);
+        }
         errors = 0;
       } catch (err) {
         errors++;
-        const delay = Math.min(ERROR_BACKOFF_MS[0] * 2 ** Math.min(errors, 10), ERROR_BACKOFF_MS[1]);
+        this.failing = true;
+        const delay = Math.min(ERROR_BACKOFF_MS[0] * 2 ** Math.min(errors - 1, 10), ERROR_BACKOFF_MS[1]);
         log.error(`scheduler pass failed (${errors} in a row), retrying in ${delay} ms: ${errorLine(err)}`);
-        await this.waker.wait(delay);
+        // Executor reports would cut an ordinary wait short; only a stop does here, so the backoff holds.
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, delay)), this.stopRequested]);
         continue;
       }
       if (draining && this.executors.every((e) => e.slotsOccupied === 0)) {
@@ -172,7 +200,7 @@ export class Scheduler {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      await this.waker.wait(await this.msUntilNextTimer());
+      await this.waker.wait(sleepMs);
     }
   }
 
@@ -197,6 +225,8 @@ export class Scheduler {
       await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
       this.lastHeartbeat = now;
     }
+    // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
+    work += await this.applyEvents(source);
     const sweep = { db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now, source, dirty: this.dirty };
     const sc = this.config.scheduler;
     if (now - this.lastAdoption >= sc.orphanedTasksCheckInterval * 1000) {
@@ -206,6 +236,7 @@ export class Scheduler {
         executors: this.executorsByName,
         jobId: this.jobId,
         healthCheckThresholdMs: sc.schedulerHealthCheckThreshold * 1000,
+        judgeHeartbeats: now - this.healthySince >= this.leaseMs,
         now,
         source,
         dirty: this.dirty,
@@ -220,7 +251,10 @@ export class Scheduler {
       work += await handleStuckQueued(sweep, this.config.core.taskQueuedTimeout * 1000, sc.numStuckInQueuedRetries);
     }
 
-    work += await this.applyEvents(source);
+    if (this.evaluateAllRuns) {
+      await this.markRunningRunsDirty();
+      this.evaluateAllRuns = false;
+    }
     if (this.externalCommitSince !== null) {
       const since = this.externalCommitSince;
       this.externalCommitSince = null;
@@ -259,11 +293,33 @@ export class Scheduler {
         baseLogFolder: this.config.logging.baseLogFolder,
         now,
         source,
-        fenced: () => this.fenced,
+        // Checked again right before the hand-off: a long pass may have outlived the lease.
+        fenced: () => this.fenced || this.leaseExpired(),
       });
     }
     for (const ex of this.executors) await ex.heartbeat();
     return work > 0;
+  }
+
+  private leaseExpired(): boolean {
+    return Date.now() - this.leaseRenewedAt > this.leaseMs;
+  }
+
+  /** Registers this scheduler in `job`. A database that fails here is a one-line error, not a stack. */
+  private async registerJob(): Promise<number> {
+    try {
+      return await createJob(this.store.db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now: Date.now() });
+    } catch (err) {
+      throw new StoreError(StoreErrorCode.UNREACHABLE, `could not register the scheduler in the job table: ${errorLine(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Every running run is evaluated once when this scheduler starts or rejoins: a scheduler that
+   * recorded a TI's end and died before evaluating its downstream leaves that work to others.
+   */
+  private async markRunningRunsDirty(): Promise<void> {
+    for (const run of await runsInStates(this.store.db, [DagRunState.RUNNING])) this.dirty.markAll(Number(run.id));
   }
 
   /** Stops every try this scheduler's executors hold (without reporting them) and marks it to rejoin. */
@@ -291,6 +347,7 @@ export class Scheduler {
     await this.applyEvents(`scheduler:${old}`);
     this.jobId = await createJob(db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now });
     await markJobsFailed(db, [old], now);
+    this.evaluateAllRuns = true;
     for (const ex of this.executors) ex.jobId = this.jobId;
     this.leaseRenewedAt = now;
     this.lastHeartbeat = now;

@@ -38,7 +38,7 @@ export function tiRef(ti: TaskInstanceRow): TaskInstanceRef {
  * path (so retries apply), and any later report from that try is rejected by try fencing.
  */
 export async function failZombies(ctx: SweepContext, timeoutMs: number): Promise<number> {
-  const zombies = await silentRunningTis(ctx.db, ctx.now - timeoutMs);
+  const zombies = await silentRunningTis(ctx.db, ctx.now, timeoutMs);
   if (zombies.length === 0) return 0;
   for (const ti of zombies) {
     const executor = ctx.executors.get(ti.executor);
@@ -64,43 +64,51 @@ export async function failZombies(ctx: SweepContext, timeoutMs: number): Promise
  */
 export async function handleStuckQueued(ctx: SweepContext, timeoutMs: number, maxReschedules: number): Promise<number> {
   const stuck = await stuckQueuedTis(ctx.db, ctx.jobId, ctx.now - timeoutMs);
+  let moved = 0;
   for (const ti of stuck) {
     await ctx.executors.get(ti.executor)?.revokeTask(tiRef(ti));
-    const before = await countTiAuditEvents(ctx.db, ti, STUCK_RESCHEDULE_EVENT);
     const waited = `queued for more than ${Math.round(timeoutMs / 1000)}s without starting (task_queued_timeout)`;
-    const reschedule = before < maxReschedules;
-    const result = await ctx.db
-      .updateTable("task_instance")
-      .set(
-        reschedule
-          ? { state: TaskState.SCHEDULED, try_number: ti.try_number + 1, max_tries: ti.max_tries + 1, queued_at: null, queued_by_job_id: null, updated_at: ctx.now }
-          : { state: TaskState.FAILED, end_date: ctx.now, updated_at: ctx.now },
-      )
-      .where("dag_run_id", "=", ti.dag_run_id)
-      .where("task_id", "=", ti.task_id)
-      .where("map_index", "=", ti.map_index)
-      .where("try_number", "=", ti.try_number)
-      .where("state", "=", TaskState.QUEUED)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) continue;
+    // The count, the move and its audit row commit together: the count of audit rows is what
+    // limits the reschedules, so a move without its row would allow one too many.
+    const done = await ctx.db.transaction().execute(async (trx) => {
+      const before = await countTiAuditEvents(trx, ti, STUCK_RESCHEDULE_EVENT);
+      const reschedule = before < maxReschedules;
+      const result = await trx
+        .updateTable("task_instance")
+        .set(
+          reschedule
+            ? { state: TaskState.SCHEDULED, try_number: ti.try_number + 1, max_tries: ti.max_tries + 1, queued_at: null, queued_by_job_id: null, updated_at: ctx.now }
+            : { state: TaskState.FAILED, end_date: ctx.now, updated_at: ctx.now },
+        )
+        .where("dag_run_id", "=", ti.dag_run_id)
+        .where("task_id", "=", ti.task_id)
+        .where("map_index", "=", ti.map_index)
+        .where("try_number", "=", ti.try_number)
+        .where("state", "=", TaskState.QUEUED)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await insertAuditLogs(trx, [
+        {
+          ts: ctx.now,
+          dag_id: ti.dag_id,
+          run_id: ti.run_id,
+          task_id: ti.task_id,
+          map_index: ti.map_index,
+          try_number: ti.try_number,
+          event: reschedule ? STUCK_RESCHEDULE_EVENT : "stuck_in_queued_failed",
+          from_state: TaskState.QUEUED,
+          to_state: reschedule ? TaskState.SCHEDULED : TaskState.FAILED,
+          reason: reschedule
+            ? `${waited}; revoked and rescheduled (${before + 1} of ${maxReschedules})`
+            : `${waited}; already rescheduled ${before} time(s) (num_stuck_in_queued_retries = ${maxReschedules}): failed`,
+          source: ctx.source,
+        },
+      ]);
+      return true;
+    });
+    if (!done) continue;
+    moved++;
     ctx.dirty.markChanged(Number(ti.dag_run_id), ti.task_id);
-    await insertAuditLogs(ctx.db, [
-      {
-        ts: ctx.now,
-        dag_id: ti.dag_id,
-        run_id: ti.run_id,
-        task_id: ti.task_id,
-        map_index: ti.map_index,
-        try_number: ti.try_number,
-        event: reschedule ? STUCK_RESCHEDULE_EVENT : "stuck_in_queued_failed",
-        from_state: TaskState.QUEUED,
-        to_state: reschedule ? TaskState.SCHEDULED : TaskState.FAILED,
-        reason: reschedule
-          ? `${waited}; revoked and rescheduled (${before + 1} of ${maxReschedules})`
-          : `${waited}; already rescheduled ${before} time(s) (num_stuck_in_queued_retries = ${maxReschedules}): failed`,
-        source: ctx.source,
-      },
-    ]);
   }
-  return stuck.length;
+  return moved;
 }

@@ -6,7 +6,8 @@ import { openStore } from "../../src/store/connect.js";
 import { StoreError } from "../../src/store/errors.js";
 import { countRunningRunsByDag, createDagRun, RunType, setDagRunState } from "../../src/store/queries/dag-runs.js";
 import { listDags, nextDagrunDue, setDagPaused, syncDagBag } from "../../src/store/queries/dags.js";
-import { createJob, heartbeatJob, listRunningJobs } from "../../src/store/queries/jobs.js";
+import { createJob, heartbeatJob, listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../../src/store/queries/jobs.js";
+import { orphanedTaskInstances, silentRunningTis } from "../../src/store/queries/liveness.js";
 import { deletePool, listPools, poolUsage, setPool } from "../../src/store/queries/pools.js";
 import {
   activeTiCounts,
@@ -230,6 +231,56 @@ describe(`store queries (${TEST_DB})`, () => {
     await heartbeatJob(db(), jobId, NOW + 1000);
     const jobs = await listRunningJobs(db(), "SchedulerJob");
     assert.deepEqual(jobs.map((j) => [j.id, j.latest_heartbeat, j.pid]), [[jobId, NOW + 1000, 42]]);
+  });
+});
+
+describe(`scheduler liveness (${TEST_DB})`, () => {
+  let t: TestStore;
+  before(async () => {
+    t = await openTestStore();
+  });
+  after(async () => {
+    await t?.cleanup();
+  });
+  const db = () => t.store.db;
+  const job = (now: number) => createJob(db(), { jobType: "scheduler", hostname: "elsewhere", pid: 1, now });
+
+  it("declares a scheduler dead by its heartbeat as the update sees it, not as an earlier read saw it", async () => {
+    const me = await job(NOW);
+    const stale = await job(NOW - 60_000);
+    const renewed = await job(NOW - 60_000);
+    // Between a peer's read and its update, `renewed` heartbeats: it must survive the update.
+    assert.ok(await heartbeatJob(db(), renewed, NOW));
+    assert.deepEqual(await markStaleJobsFailed(db(), { jobType: "scheduler", cutoff: NOW - 30_000, exceptId: me, now: NOW }), [stale]);
+    assert.deepEqual(await markStaleJobsFailed(db(), { jobType: "scheduler", cutoff: NOW - 30_000, exceptId: me, now: NOW }), [], "marked once");
+    assert.deepEqual((await listRunningJobs(db(), "scheduler")).map((j) => j.id).sort(), [me, renewed].sort());
+    assert.equal(await heartbeatJob(db(), stale, NOW), false, "a job declared dead cannot heartbeat its way back");
+    assert.deepEqual(await markJobsFailed(db(), [stale, renewed], NOW), [renewed], "only jobs still running are marked");
+  });
+
+  it("orphans are the TIs of schedulers that are not running when the query runs, and zombies need a live scheduler", async () => {
+    const d = dag("liveness_dag", [task("orphan"), task("owned"), task("zombie"), task("outage"), task("manual")]);
+    const run = await createDagRun(db(), { dag: d, runId: "r1", runType: RunType.MANUAL, logicalDate: NOW, conf: {}, now: NOW, resolveExecutor: () => "LocalExecutor", source: "test" });
+    const dead = await job(NOW);
+    await markJobsFailed(db(), [dead], NOW);
+    // A scheduler that started after the caller listed the running jobs still owns its TIs.
+    const newcomer = await job(NOW);
+    const cutOff = await job(NOW - 40_000); // its heartbeat is as old as its TI's: silence they share
+    const set = (taskId: string, owner: number | null, heartbeat: number) =>
+      db()
+        .updateTable("task_instance")
+        .set({ state: TaskState.RUNNING, queued_by_job_id: owner, last_heartbeat_at: heartbeat, try_number: 1 })
+        .where("dag_run_id", "=", run.id)
+        .where("task_id", "=", taskId)
+        .execute();
+    await set("orphan", dead, NOW);
+    await set("owned", newcomer, NOW);
+    await set("zombie", newcomer, NOW - 40_000); // its scheduler heartbeats, but not for this try
+    await set("outage", cutOff, NOW - 40_000);
+    await set("manual", null, NOW - 40_000); // `tasks run`: only its own heartbeat counts
+    assert.deepEqual((await orphanedTaskInstances(db())).map((ti) => ti.task_id), ["orphan"]);
+    const zombies = (await silentRunningTis(db(), NOW, 30_000)).map((ti) => ti.task_id).sort();
+    assert.deepEqual(zombies, ["manual", "zombie"]);
   });
 });
 

@@ -47,12 +47,36 @@ export async function listRunningJobs(db: Kysely<Database>, jobType: string): Pr
     .execute();
 }
 
-export async function markJobsFailed(db: Kysely<Database>, ids: readonly number[], now: number): Promise<void> {
-  if (ids.length === 0) return;
-  await db
+/** Marks running jobs failed. Returns the ids this call marked (not those already ended). */
+export async function markJobsFailed(db: Kysely<Database>, ids: readonly number[], now: number): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
     .updateTable("job")
     .set({ state: JobState.FAILED, end_date: now })
     .where("id", "in", [...ids])
     .where("state", "=", JobState.RUNNING)
+    .returning("id")
     .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/**
+ * Declares dead the running jobs of a type whose heartbeat is older than `cutoff`. The age is
+ * checked by the UPDATE itself, not by an earlier read: a job that heartbeat in the meantime is
+ * left alone. Returns the ids this call marked.
+ */
+export async function markStaleJobsFailed(
+  db: Kysely<Database>,
+  opts: { jobType: string; cutoff: number; exceptId: number; now: number },
+): Promise<number[]> {
+  const rows = await db
+    .updateTable("job")
+    .set({ state: JobState.FAILED, end_date: opts.now })
+    .where("job_type", "=", opts.jobType)
+    .where("state", "=", JobState.RUNNING)
+    .where("id", "!=", opts.exceptId)
+    .where("latest_heartbeat", "<", opts.cutoff)
+    .returning("id")
+    .execute();
+  return rows.map((r) => Number(r.id));
 }

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { TaskInstanceKey } from "../../common/keys.js";
 import { TaskState } from "../../common/states.js";
 import type { Database, TaskInstanceRow } from "../schema.js";
+import { JobState } from "./jobs.js";
 
 /** Renews the heartbeat of tries that are known to be alive (their runner is connected, or is this process). */
 export async function refreshTiHeartbeats(db: Kysely<Database>, keys: readonly TaskInstanceKey[], now: number): Promise<void> {
@@ -19,13 +20,51 @@ export async function refreshTiHeartbeats(db: Kysely<Database>, keys: readonly T
   }
 }
 
-/** Running TIs whose try has not shown a sign of life since `olderThan`. */
-export async function silentRunningTis(db: Kysely<Database>, olderThan: number): Promise<TaskInstanceRow[]> {
+/**
+ * Zombies: running TIs whose try has shown no sign of life for `timeoutMs`. A TI a scheduler
+ * queued counts only when that scheduler has heartbeat more than `timeoutMs` after the TI last did:
+ * the scheduler is alive but no longer holds the try. Silence shared with its scheduler (a
+ * database outage, or a dead scheduler, which adoption handles) is not a zombie. A TI with no
+ * scheduler (`tasks run`) counts from its own heartbeat alone.
+ */
+export async function silentRunningTis(db: Kysely<Database>, now: number, timeoutMs: number): Promise<TaskInstanceRow[]> {
   return db
-    .selectFrom("task_instance")
-    .selectAll()
-    .where("state", "=", TaskState.RUNNING)
-    .where((eb) => eb(eb.fn.coalesce("last_heartbeat_at", "start_date", "queued_at", "updated_at"), "<", olderThan))
+    .selectFrom("task_instance as ti")
+    .selectAll("ti")
+    .where("ti.state", "=", TaskState.RUNNING)
+    .where((eb) => {
+      const lastSign = eb.fn.coalesce("ti.last_heartbeat_at", "ti.start_date", "ti.queued_at", "ti.updated_at");
+      return eb.and([
+        eb(lastSign, "<", now - timeoutMs),
+        eb.or([
+          eb("ti.queued_by_job_id", "is", null),
+          eb.exists(
+            eb
+              .selectFrom("job")
+              .select("job.id")
+              .whereRef("job.id", "=", "ti.queued_by_job_id")
+              .where("job.latest_heartbeat", ">", eb(lastSign, "+", timeoutMs)),
+          ),
+        ]),
+      ]);
+    })
+    .execute();
+}
+
+/**
+ * Queued and running TIs whose scheduler is no longer running (it was declared dead or ended),
+ * judged when the statement runs: a scheduler that started after the caller last listed jobs is
+ * not mistaken for a dead one.
+ */
+export async function orphanedTaskInstances(db: Kysely<Database>): Promise<TaskInstanceRow[]> {
+  return db
+    .selectFrom("task_instance as ti")
+    .selectAll("ti")
+    .where("ti.state", "in", [TaskState.QUEUED, TaskState.RUNNING, TaskState.RESTARTING])
+    .where("ti.queued_by_job_id", "is not", null)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom("job").select("job.id").whereRef("job.id", "=", "ti.queued_by_job_id").where("job.state", "=", JobState.RUNNING))),
+    )
     .execute();
 }
 

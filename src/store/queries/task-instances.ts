@@ -249,20 +249,6 @@ export async function nextRetryDue(db: Kysely<Database>): Promise<number | null>
   return row?.at == null ? null : Number(row.at);
 }
 
-/**
- * Queued or running TIs queued by a scheduler job that is not among the live ones. TIs with no
- * owning scheduler (a try started by `tasks run`) are not orphans: their own heartbeat covers them.
- */
-export async function orphanedTaskInstances(db: Kysely<Database>, liveJobIds: readonly number[]): Promise<TaskInstanceRow[]> {
-  let q = db
-    .selectFrom("task_instance")
-    .selectAll()
-    .where("state", "in", [...ACTIVE_TI_STATES, TaskState.RESTARTING])
-    .where("queued_by_job_id", "is not", null);
-  if (liveJobIds.length) q = q.where("queued_by_job_id", "not in", [...liveJobIds]);
-  return q.execute();
-}
-
 export async function listTaskLogs(db: Kysely<Database>, id: TiId) {
   return db
     .selectFrom("task_log")
