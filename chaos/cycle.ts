@@ -109,7 +109,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   deployment.create(toml(o), "chaos.ts", dag.source);
   const runId = `chaos_${o.seed}`;
   const probe = new Probe(target);
-  const cluster = o.db === "postgres" ? new PostgresCluster() : null;
+  const cluster = o.db === "postgres" ? new PostgresCluster(o.pgUrl) : null;
   const fleet = new SchedulerFleet(deployment, o.schedulers);
   const faults: Fault[] = [];
   const kills: TaskKill[] = [];

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import type { Deployment, SchedulerProcess } from "./deployment.js";
 import { sleep } from "./deployment.js";
@@ -214,14 +214,26 @@ export function killOneTask(
   return null;
 }
 
-/** The local PostgreSQL cluster, driven through pg_ctlcluster. */
+/**
+ * The local PostgreSQL cluster that serves the suite's URL (found by its port in `pg_lsclusters`),
+ * driven through pg_ctlcluster. Point --pg-url at a cluster of its own and restarts touch nobody else.
+ */
 export class PostgresCluster {
   readonly version: string;
+  readonly name: string;
+  readonly port: string;
 
-  constructor() {
-    const versions = fs.existsSync("/etc/postgresql") ? fs.readdirSync("/etc/postgresql") : [];
-    if (versions.length !== 1) throw new Error(`expected one cluster version under /etc/postgresql, found: ${versions.join(", ") || "none"}`);
-    this.version = versions[0]!;
+  constructor(url: string) {
+    this.port = new URL(url).port || "5432";
+    const listing = spawnSync("pg_lsclusters", ["-h"], { encoding: "utf8" });
+    if (listing.status !== 0) throw new Error(`pg_lsclusters failed: ${(listing.stderr || String(listing.error)).trim()}`);
+    const row = listing.stdout
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/))
+      .find((cols) => cols[2] === this.port);
+    if (!row) throw new Error(`no local PostgreSQL cluster listens on port ${this.port} (pg_lsclusters)`);
+    this.version = row[0]!;
+    this.name = row[1]!;
   }
 
   /** Stop (fast: connections are cut), stay down `downMs`, start again. */
@@ -235,15 +247,15 @@ export class PostgresCluster {
   }
 
   async ensureRunning(): Promise<void> {
-    if ((await run("pg_isready", ["-q", "-h", "127.0.0.1", "-p", "5432"])).code === 0) return;
+    if ((await run("pg_isready", ["-q", "-h", "127.0.0.1", "-p", this.port])).code === 0) return;
     const r = await this.ctl("start");
-    if (r.code !== 0 && (await run("pg_isready", ["-q", "-h", "127.0.0.1", "-p", "5432"])).code !== 0) {
-      throw new Error(`could not start PostgreSQL: ${r.output}`);
+    if (r.code !== 0 && (await run("pg_isready", ["-q", "-h", "127.0.0.1", "-p", this.port])).code !== 0) {
+      throw new Error(`could not start PostgreSQL cluster ${this.version}/${this.name}: ${r.output}`);
     }
   }
 
   private ctl(...args: string[]): Promise<{ code: number | null; output: string }> {
-    return run("pg_ctlcluster", ["--skip-systemctl-redirect", this.version, "main", ...args]);
+    return run("pg_ctlcluster", ["--skip-systemctl-redirect", this.version, this.name, ...args]);
   }
 }
 

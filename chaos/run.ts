@@ -76,7 +76,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.stderr.write(`chaos: ${signal}; killing ${liveSchedulers.size} scheduler(s), making sure PostgreSQL runs, then exiting\n`);
     for (const child of liveSchedulers) child.kill("SIGKILL");
     void (async () => {
-      if (db === "postgres") await new PostgresCluster().ensureRunning().catch(() => undefined);
+      if (db === "postgres") await new PostgresCluster(values["pg-url"]).ensureRunning().catch(() => undefined);
       await activeAdmin.current?.allowLogin().catch(() => undefined);
     })().finally(() => process.exit(130));
   });
