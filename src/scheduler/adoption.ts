@@ -1,12 +1,12 @@
 import os from "node:os";
-import type { Kysely, UpdateQueryBuilder, UpdateResult } from "kysely";
+import type { Kysely, Updateable, UpdateQueryBuilder, UpdateResult } from "kysely";
 import { TaskState } from "../common/states.js";
 import type { BaseExecutor } from "../executors/base.js";
 import type { TaskInstanceRef } from "../executors/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../store/queries/jobs.js";
 import { orphanedTaskInstances } from "../store/queries/liveness.js";
-import type { Database, NewAuditLog, TaskInstanceRow } from "../store/schema.js";
+import type { Database, NewAuditLog, TaskInstanceRow, TaskInstanceTable } from "../store/schema.js";
 import type { DirtyRuns } from "./dirty-runs.js";
 
 export const SCHEDULER_JOB = "scheduler";
@@ -22,7 +22,6 @@ export interface AdoptionContext {
    * (and to apply the reports they held) before their tries are taken from them.
    */
   judgeHeartbeats: boolean;
-  now: number;
   source: string;
   dirty: DirtyRuns;
 }
@@ -42,14 +41,17 @@ function processAlive(pid: number): boolean {
  * job ids this call marked.
  */
 export async function declareDeadSchedulers(ctx: AdoptionContext): Promise<number[]> {
+  // The clock is read here, not taken from the pass: a pass can run long, and a stale "now" would
+  // both misjudge heartbeat ages and date the marks before what they record.
+  const now = Date.now();
   const dead = ctx.judgeHeartbeats
-    ? await markStaleJobsFailed(ctx.db, { jobType: SCHEDULER_JOB, cutoff: ctx.now - ctx.healthCheckThresholdMs, exceptId: ctx.jobId, now: ctx.now })
+    ? await markStaleJobsFailed(ctx.db, { jobType: SCHEDULER_JOB, cutoff: now - ctx.healthCheckThresholdMs, exceptId: ctx.jobId, now })
     : [];
   const host = os.hostname();
   const gone = (await listRunningJobs(ctx.db, SCHEDULER_JOB))
     .filter((j) => Number(j.id) !== ctx.jobId && j.hostname === host && (j.pid === process.pid || !processAlive(j.pid)))
     .map((j) => Number(j.id));
-  return [...dead, ...(await markJobsFailed(ctx.db, gone, ctx.now))];
+  return [...dead, ...(await markJobsFailed(ctx.db, gone, Date.now()))];
 }
 
 /**
@@ -78,33 +80,27 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
     for (const [ti, ref] of refs) (notAdopted.has(ref) ? toReset : adopted).push(ti);
   }
 
+  // One TI per transaction: it holds one row lock at a time, so it cannot deadlock with a peer
+  // that updates a batch of TIs in another order.
+  const apply = async (ti: TaskInstanceRow, change: Updateable<TaskInstanceTable>, event: string, to: string, reason: string): Promise<boolean> =>
+    ctx.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      const result = await sameTry(trx.updateTable("task_instance").set({ ...change, updated_at: now }), ti).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await insertAuditLogs(trx, [audit(ti, event, to, reason, ctx.source, now)]);
+      return true;
+    });
   let moved = 0;
-  await ctx.db.transaction().execute(async (trx) => {
-    const audits: NewAuditLog[] = [];
-    for (const ti of adopted) {
-      const result = await sameTry(trx.updateTable("task_instance").set({ queued_by_job_id: ctx.jobId, updated_at: ctx.now }), ti).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) continue;
-      moved++;
-      audits.push(audit(ti, "adopted", ti.state, `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}`, ctx));
-    }
-    for (const ti of toReset) {
-      const reset = trx.updateTable("task_instance").set({
-        state: TaskState.NONE,
-        queued_by_job_id: null,
-        queued_at: null,
-        external_executor_id: null,
-        max_tries: ti.max_tries + 1,
-        pid: null,
-        updated_at: ctx.now,
-      });
-      const result = await sameTry(reset, ti).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) continue;
-      moved++;
-      ctx.dirty.markChanged(Number(ti.dag_run_id), ti.task_id);
-      audits.push(audit(ti, "reset", TaskState.NONE, `try ${ti.try_number} lost: ${owner(ti, dead)}; it will be scheduled again (the lost try does not count against retries)`, ctx));
-    }
-    await insertAuditLogs(trx, audits);
-  });
+  for (const ti of adopted) {
+    if (await apply(ti, { queued_by_job_id: ctx.jobId }, "adopted", ti.state, `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}`)) moved++;
+  }
+  for (const ti of toReset) {
+    const reset = { state: TaskState.NONE, queued_by_job_id: null, queued_at: null, external_executor_id: null, max_tries: ti.max_tries + 1, pid: null };
+    const reason = `try ${ti.try_number} lost: ${owner(ti, dead)}; it will be scheduled again (the lost try does not count against retries)`;
+    if (!(await apply(ti, reset, "reset", TaskState.NONE, reason))) continue;
+    moved++;
+    ctx.dirty.markChanged(Number(ti.dag_run_id), ti.task_id);
+  }
   return moved;
 }
 
@@ -126,9 +122,9 @@ function owner(ti: TaskInstanceRow, deadIds: ReadonlySet<number>): string {
     : `scheduler job ${ti.queued_by_job_id} that queued it is no longer running`;
 }
 
-function audit(ti: TaskInstanceRow, event: string, to: string, reason: string, ctx: AdoptionContext): NewAuditLog {
+function audit(ti: TaskInstanceRow, event: string, to: string, reason: string, source: string, now: number): NewAuditLog {
   return {
-    ts: ctx.now,
+    ts: now,
     dag_id: ti.dag_id,
     run_id: ti.run_id,
     task_id: ti.task_id,
@@ -138,7 +134,7 @@ function audit(ti: TaskInstanceRow, event: string, to: string, reason: string, c
     from_state: ti.state,
     to_state: to,
     reason,
-    source: ctx.source,
+    source,
   };
 }
 

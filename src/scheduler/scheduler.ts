@@ -38,7 +38,9 @@ export interface SchedulerOptions {
 const EXTERNAL_SCAN_SLACK_MS = 5_000;
 /**
  * Backoff bounds when the database fails mid-loop. The cap is short because a scheduler that
- * waits long after the database is back holds its peers' work (and its own reports) for that long.
+ * waits long after the database is back holds its peers' work (and its own reports) for that
+ * long; it is also at most a quarter of the lease, so a peer back from the same outage, which
+ * waits one lease before judging heartbeats, hears from this one first.
  */
 const ERROR_BACKOFF_MS = [100, 5_000] as const;
 
@@ -179,7 +181,8 @@ export class Scheduler {
       } catch (err) {
         errors++;
         this.failing = true;
-        const delay = Math.min(ERROR_BACKOFF_MS[0] * 2 ** Math.min(errors - 1, 10), ERROR_BACKOFF_MS[1]);
+        const cap = Math.max(ERROR_BACKOFF_MS[0], Math.min(ERROR_BACKOFF_MS[1], this.leaseMs / 4));
+        const delay = Math.min(ERROR_BACKOFF_MS[0] * 2 ** Math.min(errors - 1, 10), cap);
         log.error(`scheduler pass failed (${errors} in a row), retrying in ${delay} ms: ${errorLine(err)}`);
         // Executor reports would cut an ordinary wait short; only a stop does here, so the backoff holds.
         await Promise.race([new Promise((resolve) => setTimeout(resolve, delay)), this.stopRequested]);
@@ -214,7 +217,10 @@ export class Scheduler {
       await this.syncDags();
       this.dagsChanged = false; // only once written: a failed parse is tried again next pass
     }
-    if (this.fenced) await this.rejoin(source);
+    if (this.fenced) {
+      await this.rejoin(source);
+      source = `scheduler:${this.jobId}`; // what follows is done by the new job
+    }
     if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
       if (!(await heartbeatJob(db, this.jobId, now))) {
         await this.fence(`scheduler job ${this.jobId} was declared dead by another scheduler`);
@@ -227,7 +233,8 @@ export class Scheduler {
     }
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);
-    const sweep = { db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now, source, dirty: this.dirty };
+    // Each sweep reads the clock when it starts: the pass's own start may be seconds old by then.
+    const sweep = () => ({ db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now: Date.now(), source, dirty: this.dirty });
     const sc = this.config.scheduler;
     if (now - this.lastAdoption >= sc.orphanedTasksCheckInterval * 1000) {
       this.lastAdoption = now;
@@ -236,19 +243,19 @@ export class Scheduler {
         executors: this.executorsByName,
         jobId: this.jobId,
         healthCheckThresholdMs: sc.schedulerHealthCheckThreshold * 1000,
-        judgeHeartbeats: now - this.healthySince >= this.leaseMs,
-        now,
+        // Not in the first pass after an outage either: `failing` is cleared only once it succeeds.
+        judgeHeartbeats: !this.failing && Date.now() - this.healthySince >= this.leaseMs,
         source,
         dirty: this.dirty,
       });
     }
     if (now - this.lastZombieCheck >= sc.zombieDetectionInterval * 1000) {
       this.lastZombieCheck = now;
-      work += await failZombies(sweep, sc.taskHeartbeatTimeout * 1000);
+      work += await failZombies(sweep(), sc.taskHeartbeatTimeout * 1000);
     }
     if (now - this.lastStuckCheck >= sc.taskQueuedTimeoutCheckInterval * 1000) {
       this.lastStuckCheck = now;
-      work += await handleStuckQueued(sweep, this.config.core.taskQueuedTimeout * 1000, sc.numStuckInQueuedRetries);
+      work += await handleStuckQueued(sweep(), this.config.core.taskQueuedTimeout * 1000, sc.numStuckInQueuedRetries);
     }
 
     if (this.evaluateAllRuns) {

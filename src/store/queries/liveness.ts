@@ -65,6 +65,10 @@ export async function orphanedTaskInstances(db: Kysely<Database>): Promise<TaskI
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom("job").select("job.id").whereRef("job.id", "=", "ti.queued_by_job_id").where("job.state", "=", JobState.RUNNING))),
     )
+    // In key order: resets (and their audit rows) come out in the order of the run.
+    .orderBy("ti.dag_run_id")
+    .orderBy("ti.task_id")
+    .orderBy("ti.map_index")
     .execute();
 }
 
