@@ -217,11 +217,24 @@ export abstract class BaseExecutor {
   }
 
   /**
+   * The scheduler's lease, renewed each time it records a heartbeat: past `until` (epoch ms) a
+   * peer may declare it dead and re-run its tries. An executor whose tries run beside the
+   * scheduler can hand the deadline to them, so they stop on time even if the scheduler freezes.
+   * Optional; the default does nothing.
+   */
+  renewLease(_until: number): void {}
+
+  /**
    * Stop tracking (and, where the engine allows, cancel) a try stuck in queued. Must not change
    * state or emit events: the scheduler decides what happens to the task instance.
    */
   async revokeTask(ti: TaskInstanceRef): Promise<void> {
-    const id = keyString(ti.key);
+    this.untrack(ti.key);
+  }
+
+  /** Forget a try without an event: it is neither queued nor running here any more. */
+  protected untrack(key: TaskInstanceKey): void {
+    const id = keyString(key);
     this.queuedTasks.delete(id);
     this.running.delete(id);
   }

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { TaskEvent, Workload } from "../common/workload.js";
-import { KILL_GRACE_MS, MAX_TIMER_MS } from "../runner/constants.js";
+import { KILL_GRACE_MS, LEASE_EXPIRED_EXIT_CODE, MAX_TIMER_MS } from "../runner/constants.js";
 import { signalProcessGroup } from "../runner/process-groups.js";
 import { BaseExecutor } from "./base.js";
 import { InvalidExecutorConfigError } from "./errors.js";
@@ -57,6 +57,8 @@ export class LocalExecutor extends BaseExecutor {
   readonly #tries = new Map<string, Try>();
   #closing = false;
   #terminating = false;
+  /** The scheduler's lease, passed on to every runner (null: none yet). */
+  #leaseUntil: number | null = null;
 
   constructor(context: ExecutorContext) {
     const options = compileLocalExecutorOptions(context.options, {
@@ -136,11 +138,19 @@ export class LocalExecutor extends BaseExecutor {
   }
 
   #spawnRunner(): RunnerHandle {
-    return new RunnerHandle({
+    const runner = new RunnerHandle({
       onEvent: (runner, event) => this.#onRunnerEvent(runner, event),
       onExit: (runner, exit, orphans) => this.#onRunnerExit(runner, exit, orphans),
       warn: (message) => this.logger.warn(message),
     });
+    if (this.#leaseUntil !== null) runner.lease(this.#leaseUntil);
+    return runner;
+  }
+
+  /** Every runner stops its tries by itself once the lease has run out without renewal. */
+  override renewLease(until: number): void {
+    this.#leaseUntil = until;
+    for (const runner of [...this.#pool.runners, ...this.#oneShot, ...this.#spares]) runner.lease(until);
   }
 
   #onRunnerEvent(runner: RunnerHandle, event: TaskEvent): void {
@@ -171,7 +181,10 @@ export class LocalExecutor extends BaseExecutor {
     this.#oneShot.delete(runner);
     // A spare that dies is replaced by the next process-isolated try, not here: no restart loop.
     this.#spares.delete(runner);
-    const how = exit.error !== undefined
+    const leaseLost = exit.code === LEASE_EXPIRED_EXIT_CODE;
+    const how = leaseLost
+      ? "stopped its tries because the scheduler's lease ran out (another scheduler may run them again)"
+      : exit.error !== undefined
       ? `could not be started (${errorLine(exit.error)})`
       : exit.signal !== null
         ? `exited with signal ${exit.signal}`
@@ -181,6 +194,12 @@ export class LocalExecutor extends BaseExecutor {
       const entry = this.#tries.get(id);
       if (entry === undefined || entry.runner !== runner) continue;
       this.#forget(id, entry);
+      if (leaseLost) {
+        // Revoked, not failed: the scheduler that lost its lease reports nothing for them, as after a fence.
+        this.untrack(workload.key);
+        if (entry.pid !== undefined && entry.pid !== runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
+        continue;
+      }
       // Its bash process group outlives the runner; do not leave it running unobserved.
       if (entry.pid !== undefined && entry.pid !== runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
       const error = this.#terminating
@@ -201,6 +220,8 @@ export class LocalExecutor extends BaseExecutor {
     if (!this.#closing && pooled && runner.everReady && this.options.isolation === "warm") {
       this.logger.warn(`runner process ${runner.pid} ${how}; starting a replacement`);
       this.#pool.fill();
+    } else if (leaseLost) {
+      this.logger.warn(`runner process ${runner.pid} ${how}`);
     }
   }
 

@@ -1,6 +1,15 @@
 /** Time a bash process group gets between SIGTERM and SIGKILL when a try is stopped. */
 export const KILL_GRACE_MS = 5_000;
 
+/**
+ * Exit code of a runner that stopped its tries because its executor's lease ran out (the
+ * scheduler stopped renewing it). The executor treats those tries as revoked, not failed.
+ */
+export const LEASE_EXPIRED_EXIT_CODE = 75;
+
+/** How often a runner checks its lease. */
+export const LEASE_CHECK_MS = 100;
+
 /** Largest `fn` return value (serialized JSON, in bytes) reported back; larger ones are only noted in the log. */
 export const MAX_RETURN_VALUE_BYTES = 64 * 1024;
 

@@ -14,7 +14,13 @@ export type ParentMessage =
   | { readonly type: "runs"; readonly workloads: readonly Workload[] }
   | { readonly type: "kill"; readonly key: TaskInstanceKey }
   /** Finish the tries in flight, then exit. */
-  | { readonly type: "shutdown" };
+  | { readonly type: "shutdown" }
+  /**
+   * The scheduler's lease, renewed with each heartbeat it records: past `until` (epoch ms, this
+   * host's clock) the runner kills its tries and exits, even if the scheduler is frozen and
+   * cannot tell it to, because a peer may then re-run them.
+   */
+  | { readonly type: "lease"; readonly until: number };
 
 /** Runner child → parent. Events reported in the same turn of the runner's event loop travel as one `events` message. */
 export type ChildMessage =
@@ -28,6 +34,7 @@ const parentMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("runs"), workloads: z.array(workloadSchema) }),
   z.object({ type: z.literal("kill"), key: taskInstanceKeySchema }),
   z.object({ type: z.literal("shutdown") }),
+  z.object({ type: z.literal("lease"), until: z.number().finite() }),
 ]);
 
 const childMessageSchema = z.discriminatedUnion("type", [
@@ -40,7 +47,7 @@ export function parseParentMessage(raw: unknown): ParentMessage {
   const parsed = parentMessageSchema.safeParse(raw);
   if (!parsed.success) {
     throw new RunnerProtocolError(
-      `malformed message from the executor (valid types: run, runs, kill, shutdown): ${describeIssues(parsed.error, "message")}`,
+      `malformed message from the executor (valid types: run, runs, kill, shutdown, lease): ${describeIssues(parsed.error, "message")}`,
     );
   }
   return parsed.data as ParentMessage;

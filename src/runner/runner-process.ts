@@ -7,6 +7,7 @@
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
+import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE } from "./constants.js";
 import { EventOutbox } from "./event-outbox.js";
 import { installOutputCapture } from "./output-capture.js";
 import { preloadDagRuntime } from "./preload.js";
@@ -22,6 +23,8 @@ if (process.send === undefined) {
 
 const tries = new Map<string, { readonly controller: AbortController; readonly done: Promise<unknown> }>();
 let shuttingDown = false;
+/** The executor's lease (epoch ms); null until the first one arrives. */
+let leaseUntil: number | null = null;
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -73,6 +76,9 @@ function handle(message: ParentMessage): void {
       shuttingDown = true;
       if (tries.size === 0) process.exit(0);
       return;
+    case "lease":
+      leaseUntil = message.until;
+      return;
   }
 }
 
@@ -89,6 +95,14 @@ process.on("disconnect", () => {
   killAllProcessGroups();
   process.exit(1);
 });
+// A frozen scheduler (stopped, or its event loop blocked) can neither renew the lease nor stop
+// these tries; its peers will re-run them once its heartbeat is stale. So the runner stops them.
+setInterval(() => {
+  // An idle runner stays: exiting would only have it replaced by one holding the same lease.
+  if (leaseUntil === null || tries.size === 0 || Date.now() <= leaseUntil) return;
+  killAllProcessGroups();
+  process.exit(LEASE_EXPIRED_EXIT_CODE);
+}, LEASE_CHECK_MS).unref();
 void send({ type: "ready" })
   .then(() => preloadDagRuntime())
   .catch(() => process.exit(1));

@@ -227,6 +227,7 @@ export class Scheduler {
         return true;
       }
       this.leaseRenewedAt = now;
+      for (const ex of this.executors) ex.renewLease(now + this.leaseMs);
       // The tries our executors hold are alive: their runners are connected to this process.
       await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
       this.lastHeartbeat = now;
@@ -357,6 +358,7 @@ export class Scheduler {
     this.evaluateAllRuns = true;
     for (const ex of this.executors) ex.jobId = this.jobId;
     this.leaseRenewedAt = now;
+    for (const ex of this.executors) ex.renewLease(now + this.leaseMs);
     this.lastHeartbeat = now;
     this.lastAdoption = 0; // reset the old job's TIs at once
     this.fenced = false;

@@ -3,6 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { describe, it, type TestContext } from "node:test";
 import type { TaskEvent } from "../../src/common/workload.js";
+import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE } from "../../src/runner/constants.js";
 import { forkRunnerProcess, inheritedExecArgv, runnerProcessPath } from "../../src/runner/fork-runner.js";
 import { eventsOf, parseChildMessage, parseParentMessage, type ChildMessage, type ParentMessage } from "../../src/runner/protocol.js";
 import { alive, tempDir, waitUntil, workload } from "../executors/helpers.js";
@@ -61,7 +62,7 @@ describe("runner process", () => {
     r.send({ type: "run", workload: workload(dir, { taskId: "ok" }) });
     await waitUntil(() => r.events().some((e) => e.state === "success"), "the valid run to succeed");
     await waitUntil(() => (r.stderr().match(/malformed message/g) ?? []).length === 2, "two warnings");
-    assert.match(r.stderr(), /malformed message from the executor \(valid types: run, runs, kill, shutdown\): message\.workload\.key\.taskId: /);
+    assert.match(r.stderr(), /malformed message from the executor \(valid types: run, runs, kill, shutdown, lease\): message\.workload\.key\.taskId: /);
   });
 
   it("kills a try on a kill message", async (t) => {
@@ -98,8 +99,27 @@ describe("runner process", () => {
     assert.equal(alive(bashPid), false);
   });
 
+  it("kills its tries and exits with the lease code once the lease runs out unrenewed; idle, it stays", async (t) => {
+    const dir = await tempDir(t);
+    const r = await runner(t);
+    r.send({ type: "lease", until: Date.now() - 1_000 }); // already out, but there is nothing to stop
+    // No event says "did not exit": give it several checks, then look.
+    await new Promise((resolve) => setTimeout(resolve, 5 * LEASE_CHECK_MS));
+    assert.equal(r.child.exitCode, null, "an idle runner does not exit when its lease runs out");
+    r.send({ type: "lease", until: Date.now() + 300 });
+    r.send({ type: "run", workload: workload(dir, { taskId: "tree", runId: "long" }) });
+    await waitUntil(() => r.eventsOf("long").some((e) => e.state === "running"), "running");
+    const bashPid = r.eventsOf("long")[0]!.info.pid!;
+    const [code] = (await once(r.child, "exit")) as [number | null];
+    assert.equal(code, LEASE_EXPIRED_EXIT_CODE);
+    await waitUntil(() => !groupAlive(bashPid), "the bash group to be gone", 3_000);
+    assert.ok(!r.eventsOf("long").some((e) => e.state === "success" || e.state === "failed"), "nothing reported for the stopped try");
+  });
+
   it("validates both directions of the protocol", () => {
     assert.deepEqual(parseParentMessage({ type: "shutdown" }), { type: "shutdown" });
+    assert.deepEqual(parseParentMessage({ type: "lease", until: 5 }), { type: "lease", until: 5 });
+    assert.throws(() => parseParentMessage({ type: "lease", until: "soon" }), /message\.until/);
     assert.throws(() => parseParentMessage(null), /malformed message from the executor/);
     assert.throws(() => parseChildMessage({ type: "event", event: { key: {}, state: "done", info: {} } }), /malformed message from a runner process/);
   });

@@ -73,6 +73,33 @@ describe("liveness", () => {
     assert.match(steps[2]!.reason!, /already rescheduled 2 time\(s\)/);
   });
 
+  it("a frozen scheduler's tries stop on their own before a peer re-runs them", async () => {
+    home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\n${FAST_SWEEPS}scheduler_health_check_threshold = 3\norphaned_tasks_check_interval = 0.5\n` });
+    const markers = home.file("markers.txt");
+    const marked = `echo "start $SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}; sleep 8; echo "end $SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}`;
+    home.writeDag("f.ts", `import { dag } from "switchyard";\nconst d = dag("frozen");\nd.bash("long", ${JSON.stringify(marked)});\nexport default d;\n`);
+    await home.ok(["db", "init"]);
+    await home.ok(["dags", "trigger", "frozen", "--run-id", "r1"]);
+    const frozen = home.spawn(["scheduler"]);
+    await eventually("try 1 to start", async () => (fs.existsSync(markers) && fs.readFileSync(markers, "utf8").includes("start 1") ? true : undefined));
+    // Frozen, not dead: its process (and its runners) live on, but it neither heartbeats nor acts.
+    frozen.child.kill("SIGSTOP");
+    const survivor = await home.run(["scheduler", "--exit-when-idle"]);
+    frozen.child.kill("SIGCONT");
+    assert.equal(survivor.code, 0, survivor.stderr);
+    const audit = await home.json<AuditRow[]>(["dags", "audit-log", "frozen", "--task-id", "long"]);
+    assert.ok(audit.some((a) => a.event === "reset" && a.tryNumber === 1 && /try 1 lost: scheduler job \d+ that queued it is dead/.test(a.reason ?? "")), JSON.stringify(audit));
+    const lines = fs.readFileSync(markers, "utf8").trim().split("\n");
+    assert.ok(!lines.some((l) => l.startsWith("end 1")), `try 1 was stopped by its runner, not left running beside try 2: ${lines.join("; ")}`);
+    assert.ok(lines.some((l) => l.startsWith("end 2")), "try 2 ran to the end");
+    const s = (await home.states("frozen", "r1"))[0]!;
+    assert.deepEqual([s.state, s.tryNumber], ["success", 2]);
+    frozen.child.kill("SIGTERM");
+    const thawed = await frozen.done;
+    assert.equal(thawed.code, 0, thawed.stderr);
+    assert.match(thawed.stderr, /runner process \d+ stopped its tries because the scheduler's lease ran out/);
+  });
+
   it("a scheduler declared dead while alive stops its tries before anyone re-runs them, then rejoins", async () => {
     home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\n${FAST_SWEEPS}scheduler_health_check_threshold = 3\n` });
     const markers = home.file("markers.txt");

@@ -105,6 +105,11 @@ export class RunnerHandle {
     this.#send({ type: "kill", key });
   }
 
+  /** Renew the runner's lease: past `until` it stops its tries and exits on its own. */
+  lease(until: number): void {
+    this.#send({ type: "lease", until });
+  }
+
   /** Let the runner finish its tries and exit. */
   shutdown(): void {
     this.flush();
