@@ -7,7 +7,7 @@ import { poolUsage } from "../store/queries/pools.js";
 import {
   activeTiCounts,
   applyTransitions,
-  insertTaskLog,
+  insertTaskLogs,
   scheduledCandidates,
   type Candidate,
   type TiTransition,
@@ -184,6 +184,7 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
       audit: { event: "state_change", from_state: TaskState.SCHEDULED, to_state: TaskState.QUEUED, try_number: c.try_number, reason: `executor ${c.executor}, pool ${c.pool}`, source: ctx.source },
     }));
     const applied = await applyTransitions(trx, transitions, ctx.now);
+    const logs: Array<Parameters<typeof insertTaskLogs>[1][number]> = [];
     for (let i = 0; i < accepted.length; i++) {
       if (!applied[i]) continue;
       const c = accepted[i]!;
@@ -202,9 +203,10 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
         logicalDate: Number(c.logical_date),
         conf: c.conf,
       });
-      await insertTaskLog(trx, { ...key, path: workload.logPath, executor: c.executor });
+      logs.push({ ...key, path: workload.logPath, executor: c.executor });
       out.push({ executor: c.executor, workload });
     }
+    await insertTaskLogs(trx, logs);
     return out;
   });
   // Only after the commit: an executor must never run a try the database does not show as queued.

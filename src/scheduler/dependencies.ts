@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { DagRunState, TaskState } from "../common/states.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { applyTransitions, countUnfinished, taskStates, type TiTransition } from "../store/queries/task-instances.js";
+import { applyTransitions, hasUnfinished, runTaskStates, taskStates, type TiTransition } from "../store/queries/task-instances.js";
 import type { Database, DagRunRow } from "../store/schema.js";
 import type { CachedDag, DagCache } from "./dag-cache.js";
 import type { DirtyRuns } from "./dirty-runs.js";
@@ -67,7 +67,9 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
   const load = async (ids: Iterable<string> | "all") => {
     const want = ids === "all" ? "all" : [...ids].filter((id) => !states.has(id));
     if (want !== "all" && want.length === 0) return;
-    for (const row of await taskStates(ctx.db, dagRunId, want)) states.set(row.task_id, row);
+    // By primary key for a few tasks: a lookup by dag_run_id would walk the whole run every pass.
+    const rows = want === "all" ? await taskStates(ctx.db, dagRunId, "all") : await runTaskStates(ctx.db, { dagId: run.dag_id, runId: run.run_id }, want);
+    for (const row of rows) states.set(row.task_id, row);
   };
 
   let candidates: Set<string>;
@@ -178,8 +180,8 @@ function describeCounts(c: ReturnType<typeof emptyCounts>): string {
 
 /** Airflow's rule: once every TI is done, the run failed if any leaf failed or was upstream_failed, else it succeeded. */
 async function finishRunIfDone(ctx: DependencyContext, cached: CachedDag, run: DagRunRow): Promise<DagRunState | null> {
-  if ((await countUnfinished(ctx.db, Number(run.id))) > 0) return null;
-  const leaves = await taskStates(ctx.db, Number(run.id), cached.leaves);
+  if (await hasUnfinished(ctx.db, Number(run.id))) return null;
+  const leaves = await runTaskStates(ctx.db, { dagId: run.dag_id, runId: run.run_id }, cached.leaves);
   const failedLeaves = leaves.filter((l) => l.state === TaskState.FAILED || l.state === TaskState.UPSTREAM_FAILED);
   const state = failedLeaves.length > 0 ? DagRunState.FAILED : DagRunState.SUCCESS;
   const result = await ctx.db
