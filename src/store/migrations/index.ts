@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 import type { DialectKind } from "../dialect.js";
 import * as m0001 from "./0001_initial.js";
+import * as m0002 from "./0002_candidate_index.js";
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations predate the current schema types
@@ -9,7 +10,10 @@ interface DialectMigration {
 }
 
 /** Every migration this code knows, in order. Names never change once released. */
-const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [["0001_initial", m0001]];
+const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
+  ["0001_initial", m0001],
+  ["0002_candidate_index", m0002],
+];
 
 export const MIGRATION_TABLE = "switchyard_migration";
 export const MIGRATION_LOCK_TABLE = "switchyard_migration_lock";
