@@ -227,7 +227,7 @@ export class Scheduler {
         return true;
       }
       this.leaseRenewedAt = now;
-      for (const ex of this.executors) ex.renewLease(now + this.leaseMs);
+      for (const ex of this.executors) ex.renewLease?.(now + this.leaseMs); // absent on an executor built against an older BaseExecutor
       // The tries our executors hold are alive: their runners are connected to this process.
       await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
       this.lastHeartbeat = now;
@@ -358,7 +358,7 @@ export class Scheduler {
     this.evaluateAllRuns = true;
     for (const ex of this.executors) ex.jobId = this.jobId;
     this.leaseRenewedAt = now;
-    for (const ex of this.executors) ex.renewLease(now + this.leaseMs);
+    for (const ex of this.executors) ex.renewLease?.(now + this.leaseMs); // absent on an executor built against an older BaseExecutor
     this.lastHeartbeat = now;
     this.lastAdoption = 0; // reset the old job's TIs at once
     this.fenced = false;
