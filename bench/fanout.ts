@@ -6,7 +6,7 @@
 import { availableParallelism } from "node:os";
 import { fanoutDag, type TaskShape } from "./lib/dags.js";
 import { bashPool, forkPool, warmPool, type PoolResult } from "./lib/floors.js";
-import { describeConfig, type HomeConfig } from "./lib/home.js";
+import { benchTarget, describeConfig, type HomeConfig } from "./lib/home.js";
 import { step } from "./lib/progress.js";
 import type { Figure, ScenarioResult, Target } from "./lib/report.js";
 import { withSession, type RunResult } from "./lib/session.js";
@@ -51,7 +51,7 @@ export async function fanout(): Promise<ScenarioResult> {
     scenario: "fanout",
     title: `${FANOUT_TASKS} independent no-op tasks (fn with process isolation: ${FANOUT_PROCESS_TASKS})`,
     notes: [
-      `config: ${describeConfig({ executor: "LocalExecutor", parallelism: PARALLELISM, executors: CONFIG.executors ?? {} })} (so ${RUNNERS} warm runners); DAG maxActiveTasks unbounded`,
+      `config: ${describeConfig({ executor: "LocalExecutor", parallelism: PARALLELISM, executors: CONFIG.executors ?? {}, db: benchTarget().db })} (so ${RUNNERS} warm runners); DAG maxActiveTasks unbounded`,
       "tasks/s: task instances / (last try's end - first try's start), and / (run end - run created by `dags trigger`)",
       "CPU: /proc/<pid>/stat of the scheduler (and its runner children) from just before the trigger to the run's end; runner CPU excludes the bash children and process-isolated runners",
       `bash floor: a plain Node pool of ${PARALLELISM} spawning \`bash -c true\``,

@@ -5,7 +5,7 @@
  */
 import { chainDag } from "./lib/dags.js";
 import { sequentialBash, sequentialForks, warmRoundTrips } from "./lib/floors.js";
-import { describeConfig, type HomeConfig } from "./lib/home.js";
+import { benchTarget, describeConfig, type HomeConfig } from "./lib/home.js";
 import { step } from "./lib/progress.js";
 import type { Figure, ScenarioResult } from "./lib/report.js";
 import { withSession } from "./lib/session.js";
@@ -65,7 +65,7 @@ export async function hop(): Promise<ScenarioResult> {
     scenario: "hop",
     title: `${HOP_TASKS} sequential no-op tasks (fn with process isolation: ${HOP_PROCESS_TASKS})`,
     notes: [
-      `config: ${describeConfig({ executor: "LocalExecutor", parallelism: 32, executors: CONFIG.executors ?? {} })}; DAG maxActiveTasks unbounded`,
+      `config: ${describeConfig({ executor: "LocalExecutor", parallelism: 32, executors: CONFIG.executors ?? {}, db: benchTarget().db })}; DAG maxActiveTasks unbounded`,
       "hop = downstream try's start minus upstream try's end, both as the runner reports them (start: the runner began the try; end: the try finished)",
       `bash floor: \`bash -c true\` spawned ${HOP_TASKS} times back to back from Node; hop floor = previous exit event to next spawn call, step = spawn to spawn`,
       "fn (warm) floor: a JSON IPC round trip to a warm Node child (1000 sequential no-op messages)",

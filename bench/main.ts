@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- scenario ...] [--json file]`: runs the scenarios (default: all) against
- * the built CLI, printing each one's figures beside its floor, then a summary of the targets.
+ * `npm run bench [-- scenario ...] [--json file] [--db sqlite|postgres] [--schedulers n]`: runs
+ * the scenarios (default: all) against the built CLI, printing each one's figures beside its
+ * floor, then a summary of the targets. `--db postgres` runs the chosen scenarios on PostgreSQL
+ * (a schema per bench home), `--schedulers n` with n scheduler processes on the same database.
  */
 import fs from "node:fs";
 import { executor } from "./executor.js";
@@ -12,9 +14,11 @@ import { assertBuilt } from "./lib/paths.js";
 import { printScenario, printSummary, type ScenarioResult } from "./lib/report.js";
 import { incidents } from "./lib/session.js";
 import { multi } from "./multi.js";
+import { pgScenario } from "./pg.js";
+import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];
@@ -22,12 +26,23 @@ async function main(argv: readonly string[]): Promise<void> {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--json") json = argv[++i];
+    else if (arg === "--db") {
+      const db = argv[++i];
+      if (db !== "sqlite" && db !== "postgres") throw new Error(`--db takes sqlite or postgres, not ${JSON.stringify(db)}`);
+      setBenchTarget({ db });
+    } else if (arg === "--schedulers") {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--schedulers takes a whole number >= 1, not ${JSON.stringify(argv[i])}`);
+      setBenchTarget({ schedulers: n });
+    }
     else if (arg in SCENARIOS) names.push(arg);
-    else throw new Error(`unknown argument ${JSON.stringify(arg)}; scenarios: ${Object.keys(SCENARIOS).join(", ")}; option: --json <file>`);
+    else throw new Error(`unknown argument ${JSON.stringify(arg)}; scenarios: ${Object.keys(SCENARIOS).join(", ")}; options: --json <file>, --db sqlite|postgres, --schedulers <n>`);
   }
   assertBuilt();
   const selected = names.length > 0 ? names : Object.keys(SCENARIOS);
-  process.stdout.write(`# Switchyard benchmarks\n\nmachine: ${describeMachine()}\nscenarios: ${selected.join(", ")}\n`);
+  const target = benchTarget();
+  if (target.schedulers > 1 && target.db === "sqlite") process.stderr.write("note: several schedulers on one SQLite file take turns on its write lock; --db postgres is what active-active is for\n");
+  process.stdout.write(`# Switchyard benchmarks\n\nmachine: ${describeMachine()}\nscenarios: ${selected.join(", ")}\ndatabase: ${target.db}, schedulers: ${target.schedulers} (the pg scenario sets its own)\n`);
   const results: ScenarioResult[] = [];
   const started = Date.now();
   for (const name of selected) {

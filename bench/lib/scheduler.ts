@@ -20,9 +20,14 @@ export class SchedulerProcess {
   readonly #exited: Promise<number | null>;
   #exitCode: number | null | undefined;
 
-  constructor(readonly home: BenchHome) {
-    this.passLog = path.join(home.dir, "passes.log");
-    this.logFile = path.join(home.dir, "scheduler.log");
+  /** @param index - which of the home's schedulers this is (several share one PostgreSQL database). */
+  constructor(
+    readonly home: BenchHome,
+    index = 0,
+  ) {
+    const suffix = index === 0 ? "" : `-${index + 1}`;
+    this.passLog = path.join(home.dir, `passes${suffix}.log`);
+    this.logFile = path.join(home.dir, `scheduler${suffix}.log`);
     const out = fs.openSync(this.logFile, "a");
     // SWITCHYARD_BENCH_PROFILE=<dir>: write a V8 CPU profile of the scheduler (and its runners) there.
     const profile = process.env.SWITCHYARD_BENCH_PROFILE;

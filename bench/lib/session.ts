@@ -1,7 +1,7 @@
 import { runCli } from "./cli.js";
-import { BenchDb, type RunRow, type TiTimes } from "./db.js";
+import { BenchDb, PgBenchDb, type BenchReader, type RunRow, type TiTimes } from "./db.js";
 import { throughput } from "./timing.js";
-import { createHome, type BenchHome, type HomeConfig } from "./home.js";
+import { benchTarget, createHome, PG_BENCH_URL, type BenchHome, type HomeConfig } from "./home.js";
 import { Progress } from "./progress.js";
 import { SchedulerProcess, sleep } from "./scheduler.js";
 
@@ -11,7 +11,7 @@ export interface RunResult {
   readonly runId: string;
   readonly run: RunRow;
   readonly tis: TiTimes[];
-  /** Scheduler CPU seconds from just before the trigger to the run's end. */
+  /** Scheduler CPU seconds from just before the trigger to the run's end (all schedulers of the home together). */
   readonly schedulerCpu: number;
   /** CPU seconds of the runner processes alive at the end, over the same span (0 with process isolation). */
   readonly runnerCpu: number;
@@ -26,62 +26,78 @@ const DEFAULT_RUN_TIMEOUT_MS = 30 * 60_000;
 /** Things that went wrong but were worked around (printed at the end of the run: they are findings). */
 export const incidents: string[] = [];
 
-/** A bench home with a scheduler running in it. Runs are triggered one at a time and awaited. */
+/** A bench home with one or more schedulers running in it. Runs are triggered one at a time and awaited. */
 export class Session {
-  readonly db: BenchDb;
+  readonly db: BenchReader;
   #runs = 0;
 
   private constructor(
     readonly home: BenchHome,
-    readonly scheduler: SchedulerProcess,
+    readonly schedulers: readonly SchedulerProcess[],
   ) {
-    this.db = new BenchDb(home.dbFile);
+    this.db = home.pgSchema === null ? new BenchDb(home.dbFile) : new PgBenchDb(PG_BENCH_URL, home.pgSchema);
   }
 
-  static async open(label: string, config: HomeConfig, dags: Readonly<Record<string, string>>): Promise<Session> {
+  /** The first scheduler (the only one unless the session was opened with several). */
+  get scheduler(): SchedulerProcess {
+    return this.schedulers[0]!;
+  }
+
+  /** @param schedulers - how many `switchyard scheduler` processes to run on the home's database at once (active-active needs PostgreSQL). */
+  static async open(label: string, config: HomeConfig, dags: Readonly<Record<string, string>>, schedulers = benchTarget().schedulers): Promise<Session> {
     const home = await createHome(label, config, dags);
-    const scheduler = new SchedulerProcess(home);
+    const started = Array.from({ length: Math.max(1, schedulers) }, (_, i) => new SchedulerProcess(home, i));
     try {
-      await scheduler.ready();
+      for (const s of started) await s.ready();
     } catch (error) {
-      await scheduler.stop();
+      for (const s of started) await s.stop();
       throw error;
     }
-    return new Session(home, scheduler);
+    return new Session(home, started);
+  }
+
+  #cpu(): number {
+    return this.schedulers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+  }
+
+  #childCpu(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const s of this.schedulers) for (const [pid, cpu] of s.childCpu()) out.set(pid, cpu);
+    return out;
   }
 
   /** Trigger `dagId`, wait for its run to succeed, and collect its figures. */
   async run(dagId: string, opts: { label?: string; timeoutMs?: number } = {}): Promise<RunResult> {
     const runId = `bench_${++this.#runs}`;
     const progress = new Progress(opts.label ?? dagId);
-    const cpu0 = this.scheduler.cpuSeconds();
-    const runners0 = this.scheduler.childCpu();
+    const cpu0 = this.#cpu();
+    const runners0 = this.#childCpu();
     await this.trigger(dagId, runId);
-    const created = this.db.run(dagId, runId);
+    const created = await this.db.run(dagId, runId);
     if (created === undefined) throw new Error(`dags trigger ${dagId} did not create run ${runId}`);
     const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
     const started = Date.now();
     let total = 0;
     for (;;) {
-      const row = this.db.run(dagId, runId) as RunRow;
+      const row = (await this.db.run(dagId, runId)) as RunRow;
       if (row.state === "success" || row.state === "failed") break;
       if (Date.now() > deadline) {
-        throw new Error(`run ${runId} of ${dagId} did not finish in time; task states: ${JSON.stringify(this.db.countsByState(created.id))}\n${this.scheduler.logTail()}`);
+        throw new Error(`run ${runId} of ${dagId} did not finish in time; task states: ${JSON.stringify(await this.db.countsByState(created.id))}\n${this.scheduler.logTail()}`);
       }
-      const done = this.db.finishedCount(created.id);
-      total ||= Object.values(this.db.countsByState(created.id)).reduce((a, b) => a + b, 0);
+      const done = await this.db.finishedCount(created.id);
+      total ||= Object.values(await this.db.countsByState(created.id)).reduce((a, b) => a + b, 0);
       const secs = (Date.now() - started) / 1000;
       progress.update(`${done}/${total} task instances finished, ${secs.toFixed(0)}s`);
       await sleep(250);
     }
-    const schedulerCpu = this.scheduler.cpuSeconds() - cpu0;
+    const schedulerCpu = this.#cpu() - cpu0;
     let runnerCpu = 0;
-    for (const [pid, cpu] of this.scheduler.childCpu()) runnerCpu += cpu - (runners0.get(pid) ?? 0);
-    const run = this.db.run(dagId, runId) as RunRow;
-    const tis = this.db.taskTimes(run.id);
+    for (const [pid, cpu] of this.#childCpu()) runnerCpu += cpu - (runners0.get(pid) ?? 0);
+    const run = (await this.db.run(dagId, runId)) as RunRow;
+    const tis = await this.db.taskTimes(run.id);
     progress.done();
     if (run.state !== "success") {
-      throw new Error(`run ${runId} of ${dagId} ended ${run.state}; task states: ${JSON.stringify(this.db.countsByState(run.id))}\n${this.scheduler.logTail()}`);
+      throw new Error(`run ${runId} of ${dagId} ended ${run.state}; task states: ${JSON.stringify(await this.db.countsByState(run.id))}\n${this.scheduler.logTail()}`);
     }
     return {
       dagId,
@@ -108,7 +124,7 @@ export class Session {
       } catch (error) {
         const locked = error instanceof Error && /database is locked/.test(error.message);
         if (!locked || attempt >= 10) throw error;
-        if (this.db.run(dagId, runId) !== undefined) return;
+        if ((await this.db.run(dagId, runId)) !== undefined) return;
         const note = `\`dags trigger ${dagId}\` failed with "database is locked" while the scheduler was running; retried (attempt ${attempt})`;
         incidents.push(note);
         process.stderr.write(`  note: ${note}\n`);
@@ -118,8 +134,8 @@ export class Session {
   }
 
   async close(): Promise<void> {
-    await this.scheduler.stop();
-    this.db.close();
+    await Promise.all(this.schedulers.map((s) => s.stop()));
+    await this.db.close();
     this.home.cleanup();
   }
 }
@@ -130,8 +146,9 @@ export async function withSession<T>(
   config: HomeConfig,
   dags: Readonly<Record<string, string>>,
   fn: (session: Session) => Promise<T>,
+  schedulers?: number,
 ): Promise<T> {
-  const session = await Session.open(label, config, dags);
+  const session = await Session.open(label, config, dags, schedulers);
   try {
     return await fn(session);
   } finally {
