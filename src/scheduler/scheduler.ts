@@ -73,6 +73,18 @@ export class Scheduler {
   private dagsChanged = false;
   /** Set at start and after rejoining: every running run is evaluated in the next pass. */
   private evaluateAllRuns = true;
+  /**
+   * Looking for runs to create or start, and for retries come due, costs round trips every pass
+   * (a transaction under the scheduling lock, on PostgreSQL several). So each is done when
+   * something may have made it due — a commit by another process (a trigger), a run that
+   * finished, a DAG parse, the due time the last idle wait computed, the previous look having
+   * found work — and otherwise at least every idle_wake_interval.
+   */
+  private runsCheckNeeded = true;
+  private lastRunsCheck = 0;
+  private lastRetryCheck = 0;
+  private nextRunAt: number | null = null;
+  private nextRetryAt: number | null = null;
   /** When this scheduler last recorded a heartbeat (the value written): the start of its lease. */
   private leaseRenewedAt = Date.now();
   /** Set when the lease was lost: running tries were stopped; rejoin under a new job before anything else. */
@@ -122,6 +134,7 @@ export class Scheduler {
     const unwatchDb = watchExternalCommits(this.store, () => {
       // Look back to the previous scan, with slack: the other process stamped updated_at before it committed.
       this.externalCommitSince ??= lastScan - EXTERNAL_SCAN_SLACK_MS;
+      this.runsCheckNeeded = true;
       lastScan = Date.now();
       this.waker.wake();
     });
@@ -268,10 +281,18 @@ export class Scheduler {
       this.externalCommitSince = null;
       for (const r of await recentlySettled(db, since)) this.dirty.markChanged(r.dag_run_id, r.task_id);
     }
-    for (const r of await runsWithDueRetries(db, now)) this.dirty.markChanged(r.dag_run_id, r.task_id);
+    const safetyMs = this.config.scheduler.idleWakeInterval * 1000;
+    // A TI that became up_for_retry in this pass is marked changed and checked by evaluateDirtyRuns;
+    // this finds the ones whose delay has run out since.
+    if (now - this.lastRetryCheck >= safetyMs || (this.nextRetryAt !== null && now >= this.nextRetryAt)) {
+      for (const r of await runsWithDueRetries(db, now)) this.dirty.markChanged(r.dag_run_id, r.task_id);
+      this.lastRetryCheck = now;
+      this.nextRetryAt = null;
+    }
 
-    if (!draining) {
-      work += await db.transaction().execute(async (trx) => {
+    if (!draining && (this.runsCheckNeeded || now - this.lastRunsCheck >= safetyMs || (this.nextRunAt !== null && now >= this.nextRunAt))) {
+      this.runsCheckNeeded = false; // before the look: a trigger committed during it sets it again
+      const moved = await db.transaction().execute(async (trx) => {
         await acquireSchedulingLock(trx, this.store.kind, this.jobId);
         const runCtx = {
           db: trx,
@@ -282,10 +303,18 @@ export class Scheduler {
           source,
         };
         return (await createScheduledRuns(runCtx)) + (await startQueuedRuns(runCtx, this.dirty));
+      }).catch((err: unknown) => {
+        this.runsCheckNeeded = true;
+        throw err;
       });
+      this.lastRunsCheck = now;
+      this.nextRunAt = null;
+      if (moved > 0) this.runsCheckNeeded = true; // there may be more than one pass's worth
+      work += moved;
     }
     const deps = await evaluateDirtyRuns({ db, dags: this.dags, now, source }, this.dirty);
     work += deps.changed + deps.finishedRuns.length;
+    if (deps.finishedRuns.length > 0) this.runsCheckNeeded = true; // maxActiveRuns may let a queued run start
     for (const f of deps.finishedRuns) this.options.logger.info(`DAG run of ${f.dagId} finished: ${f.state}`);
 
     if (!draining) {
@@ -400,8 +429,10 @@ export class Scheduler {
     // Times already past were acted on in the pass that just ended (a run that is due but held back by
     // maxActiveRuns waits for a run to finish, which is an event): only future times set a timer.
     const retry = await nextRetryDue(this.store.db);
+    this.nextRetryAt = retry;
     if (retry !== null && retry > now) candidates.push(retry);
     const run = await nextDagrunDue(this.store.db);
+    this.nextRunAt = run;
     if (run !== null && run > now) candidates.push(run);
     return Math.max(0, Math.min(...candidates) - now);
   }
@@ -410,6 +441,7 @@ export class Scheduler {
     const log = this.options.logger;
     const result = await syncDagsFolder(this.store, this.config);
     this.dags.clear();
+    this.runsCheckNeeded = true; // new or changed schedules
     log.info(`parsed ${result.files.length} DAG file(s): ${result.dags.length} DAG(s), ${result.errors.length} import error(s)`);
     for (const e of result.errors) log.warn(`import error in ${e.filename}: ${e.message.split("\n")[0]}`);
   }
