@@ -27,6 +27,8 @@ export interface DagTable {
   last_parsed_at: number;
   /** JSON of SerializedDag. */
   serialized: string;
+  /** SerializedDag.startDate (ISO-8601), readable without loading `serialized`; null when unset or not yet written. */
+  start_date: string | null;
   description: string | null;
 }
 

@@ -29,7 +29,7 @@ export async function syncDagBag(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const existing = new Map(
-      (await trx.selectFrom("dag").select(["dag_id", "schedule", "serialized", "fileloc"]).execute()).map((r) => [r.dag_id, r]),
+      (await trx.selectFrom("dag").select(["dag_id", "schedule", "start_date", "fileloc"]).execute()).map((r) => [r.dag_id, r]),
     );
     for (const { dag, pausedIfNew, nextDagrunAt } of input.dags) {
       const serialized = JSON.stringify(dag);
@@ -46,12 +46,14 @@ export async function syncDagBag(
             next_dagrun_at: nextDagrunAt,
             last_parsed_at: input.now,
             serialized,
+            start_date: dag.startDate,
             description: dag.description,
           })
           .execute();
         continue;
       }
-      const scheduleChanged = old.schedule !== dag.schedule || JSON.parse(old.serialized).startDate !== dag.startDate;
+      // NULL is also what a row written before start_date existed holds: recomputing once is harmless.
+      const scheduleChanged = old.schedule !== dag.schedule || old.start_date !== dag.startDate;
       await trx
         .updateTable("dag")
         .set({
@@ -60,6 +62,7 @@ export async function syncDagBag(
           schedule: dag.schedule,
           last_parsed_at: input.now,
           serialized,
+          start_date: dag.startDate,
           description: dag.description,
           ...(scheduleChanged ? { next_dagrun_at: nextDagrunAt } : {}),
         })
