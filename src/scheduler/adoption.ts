@@ -2,12 +2,12 @@ import os from "node:os";
 import type { Kysely, Updateable, UpdateQueryBuilder, UpdateResult } from "kysely";
 import { TaskState } from "../common/states.js";
 import type { BaseExecutor } from "../executors/base.js";
-import type { TaskInstanceRef } from "../executors/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../store/queries/jobs.js";
 import { orphanedTaskInstances } from "../store/queries/liveness.js";
 import type { Database, NewAuditLog, TaskInstanceRow, TaskInstanceTable } from "../store/schema.js";
 import type { DirtyRuns } from "./dirty-runs.js";
+import { tiRef } from "./sweeps.js";
 
 export const SCHEDULER_JOB = "scheduler";
 
@@ -75,7 +75,7 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
       toReset.push(...tis);
       continue;
     }
-    const refs = new Map(tis.map((ti) => [ti, toRef(ti)]));
+    const refs = new Map(tis.map((ti) => [ti, tiRef(ti)]));
     const notAdopted = new Set(await executor.tryAdoptTaskInstances([...refs.values()]));
     for (const [ti, ref] of refs) (notAdopted.has(ref) ? toReset : adopted).push(ti);
   }
@@ -135,16 +135,5 @@ function audit(ti: TaskInstanceRow, event: string, to: string, reason: string, s
     to_state: to,
     reason,
     source,
-  };
-}
-
-function toRef(ti: TaskInstanceRow): TaskInstanceRef {
-  return {
-    key: { dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number },
-    state: ti.state,
-    externalExecutorId: ti.external_executor_id,
-    queue: ti.queue,
-    pid: ti.pid,
-    hostname: ti.hostname,
   };
 }

@@ -3,6 +3,7 @@ import type { TaskInstanceKey } from "../../common/keys.js";
 import { TaskState } from "../../common/states.js";
 import type { Database, TaskInstanceRow } from "../schema.js";
 import { JobState } from "./jobs.js";
+import { ACTIVE_TI_STATES } from "./task-instances.js";
 
 /** Renews the heartbeat of tries that are known to be alive (their runner is connected, or is this process). */
 export async function refreshTiHeartbeats(db: Kysely<Database>, keys: readonly TaskInstanceKey[], now: number): Promise<void> {
@@ -60,7 +61,7 @@ export async function orphanedTaskInstances(db: Kysely<Database>): Promise<TaskI
   return db
     .selectFrom("task_instance as ti")
     .selectAll("ti")
-    .where("ti.state", "in", [TaskState.QUEUED, TaskState.RUNNING, TaskState.RESTARTING])
+    .where("ti.state", "in", [...ACTIVE_TI_STATES, TaskState.RESTARTING])
     .where("ti.queued_by_job_id", "is not", null)
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom("job").select("job.id").whereRef("job.id", "=", "ti.queued_by_job_id").where("job.state", "=", JobState.RUNNING))),
