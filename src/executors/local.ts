@@ -194,14 +194,13 @@ export class LocalExecutor extends BaseExecutor {
       const entry = this.#tries.get(id);
       if (entry === undefined || entry.runner !== runner) continue;
       this.#forget(id, entry);
+      // Its bash process group outlives the runner; do not leave it running unobserved.
+      if (entry.pid !== undefined && entry.pid !== runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
       if (leaseLost) {
         // Revoked, not failed: the scheduler that lost its lease reports nothing for them, as after a fence.
         this.untrack(workload.key);
-        if (entry.pid !== undefined && entry.pid !== runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
         continue;
       }
-      // Its bash process group outlives the runner; do not leave it running unobserved.
-      if (entry.pid !== undefined && entry.pid !== runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
       const error = this.#terminating
         ? "killed: the executor was terminated"
         : entry.watchdogFired
