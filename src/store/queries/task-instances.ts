@@ -332,20 +332,7 @@ export async function scheduledCandidates(db: Kysely<Database>, filters: Candida
   for (const run of runs) {
     let q = db
       .selectFrom("task_instance as ti")
-      .select([
-        "ti.dag_id",
-        "ti.run_id",
-        "ti.task_id",
-        "ti.map_index",
-        "ti.dag_run_id",
-        "ti.try_number",
-        "ti.executor",
-        "ti.queue",
-        "ti.pool",
-        "ti.pool_slots",
-        "ti.priority_weight",
-        "ti.pending_reason",
-      ])
+      .select(CANDIDATE_TI_COLUMNS)
       .where("ti.dag_run_id", "=", run.id)
       .where("ti.state", "=", TaskState.SCHEDULED);
     for (const f of candidateFilters(filters)) q = q.where(f);
@@ -365,6 +352,22 @@ export async function scheduledCandidates(db: Kysely<Database>, filters: Candida
   );
   return out.slice(0, limit);
 }
+
+/** The task_instance columns both forms of the claim query read. */
+const CANDIDATE_TI_COLUMNS = [
+  "ti.dag_id",
+  "ti.run_id",
+  "ti.task_id",
+  "ti.map_index",
+  "ti.dag_run_id",
+  "ti.try_number",
+  "ti.executor",
+  "ti.queue",
+  "ti.pool",
+  "ti.pool_slots",
+  "ti.priority_weight",
+  "ti.pending_reason",
+] as const;
 
 /** The filters both forms of the claim query apply to task_instance (aliased ti), as conditions to AND. */
 function candidateFilters(filters: CandidateFilters): Array<RawBuilder<SqlBool>> {
@@ -386,18 +389,7 @@ async function candidatesAcrossRuns(db: Kysely<Database>, filters: CandidateFilt
     .innerJoin("dag_run as r", "r.id", "ti.dag_run_id")
     .innerJoin("dag as d", "d.dag_id", "ti.dag_id")
     .select([
-      "ti.dag_id",
-      "ti.run_id",
-      "ti.task_id",
-      "ti.map_index",
-      "ti.dag_run_id",
-      "ti.try_number",
-      "ti.executor",
-      "ti.queue",
-      "ti.pool",
-      "ti.pool_slots",
-      "ti.priority_weight",
-      "ti.pending_reason",
+      ...CANDIDATE_TI_COLUMNS,
       "r.logical_date",
       "r.conf",
       "d.fileloc",
