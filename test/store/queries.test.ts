@@ -74,9 +74,8 @@ function dag(dagId: string, tasks: SerializedTask[]): SerializedDag {
   };
 }
 
-const NOW = 1_790_000_000_000; // beyond 2^31 ms and 2^32 s: a bigint on PostgreSQL
-
-describe(`store queries (${TEST_DB})`, () => {
+/** A store of the backend under test for the enclosing describe(), opened before its tests and removed after. */
+function useTestStore(): () => TestStore["store"]["db"] {
   let t: TestStore;
   before(async () => {
     t = await openTestStore();
@@ -84,7 +83,13 @@ describe(`store queries (${TEST_DB})`, () => {
   after(async () => {
     await t?.cleanup();
   });
-  const db = () => t.store.db;
+  return () => t.store.db;
+}
+
+const NOW = 1_790_000_000_000; // beyond 2^31 ms and 2^32 s: a bigint on PostgreSQL
+
+describe(`store queries (${TEST_DB})`, () => {
+  const db = useTestStore();
 
   async function trigger(d: SerializedDag, runId: string) {
     return createDagRun(db(), { dag: d, runId, runType: RunType.MANUAL, logicalDate: NOW, conf: { k: "v" }, now: NOW, resolveExecutor: () => "LocalExecutor", source: "test" });
@@ -235,14 +240,7 @@ describe(`store queries (${TEST_DB})`, () => {
 });
 
 describe(`scheduler liveness (${TEST_DB})`, () => {
-  let t: TestStore;
-  before(async () => {
-    t = await openTestStore();
-  });
-  after(async () => {
-    await t?.cleanup();
-  });
-  const db = () => t.store.db;
+  const db = useTestStore();
   const job = (now: number) => createJob(db(), { jobType: "scheduler", hostname: "elsewhere", pid: 1, now });
 
   it("declares a scheduler dead by its heartbeat as the update sees it, not as an earlier read saw it", async () => {
