@@ -26,6 +26,11 @@ import { applyTaskEvents } from "./events.js";
 import { createScheduledRuns, startQueuedRuns } from "./runs.js";
 import { Waker, watchExternalCommits } from "./waker.js";
 
+/** How long a scheduler may act without recording a heartbeat: half the health-check threshold, so it stops before peers may declare it dead. */
+export function schedulerLeaseMs(config: SwitchyardConfig): number {
+  return (config.scheduler.schedulerHealthCheckThreshold * 1000) / 2;
+}
+
 export interface SchedulerOptions {
   /** Exit once no DAG run is queued or running and no executor has work. */
   exitWhenIdle?: boolean;
@@ -63,8 +68,8 @@ export class Scheduler {
   private lastStuckCheck = 0;
   /** When passes last started succeeding after a database failure (-Infinity: none yet). */
   private healthySince = Number.NEGATIVE_INFINITY;
-  /** Set when the database failed; cleared by the next pass that succeeds. */
-  private failing = false;
+  /** Passes failed in a row (the database is unreachable while it is above 0); reset by the next pass that succeeds. */
+  private failedPasses = 0;
   /** Resolves when stop() is called: ends an error backoff early, which an ordinary wake-up does not. */
   private readonly stopRequested: Promise<void>;
   private requestStop: () => void = () => undefined;
@@ -105,7 +110,7 @@ export class Scheduler {
   ) {
     this.dags = new DagCache(store.db);
     this.executorsByName = new Map(executors.map((e) => [e.name.name, e]));
-    this.leaseMs = (config.scheduler.schedulerHealthCheckThreshold * 1000) / 2;
+    this.leaseMs = schedulerLeaseMs(config);
     this.stopRequested = new Promise((resolve) => (this.requestStop = resolve));
   }
 
@@ -170,7 +175,6 @@ export class Scheduler {
 
   private async loop(): Promise<void> {
     const log = this.options.logger;
-    let errors = 0;
     let draining = false;
     for (;;) {
       if (this.stopping && !draining) {
@@ -185,15 +189,13 @@ export class Scheduler {
         this.passLog?.write(`${Date.now()} ${(performance.now() - started).toFixed(3)} ${busy ? 1 : 0}\n`);
         // Its queries are part of the pass: a database failure here is retried like any other.
         if (!busy && !draining) sleepMs = await this.msUntilNextTimer();
-        if (this.failing) {
-          this.failing = false;
+        if (this.failedPasses > 0) {
           this.healthySince = Date.now();
-          log.info(`database reachable again after ${errors} failed pass(es)`);
+          log.info(`database reachable again after ${this.failedPasses} failed pass(es)`);
+          this.failedPasses = 0;
         }
-        errors = 0;
       } catch (err) {
-        errors++;
-        this.failing = true;
+        const errors = ++this.failedPasses;
         const cap = Math.max(ERROR_BACKOFF_MS[0], Math.min(ERROR_BACKOFF_MS[1], this.leaseMs / 4));
         const delay = Math.min(ERROR_BACKOFF_MS[0] * 2 ** Math.min(errors - 1, 10), cap);
         log.error(`scheduler pass failed (${errors} in a row), retrying in ${delay} ms: ${errorLine(err)}`);
@@ -239,8 +241,7 @@ export class Scheduler {
         await this.fence(`scheduler job ${this.jobId} was declared dead by another scheduler`);
         return true;
       }
-      this.leaseRenewedAt = now;
-      for (const ex of this.executors) ex.renewLease?.(now + this.leaseMs); // absent on an executor built against an older BaseExecutor
+      this.renewLease(now);
       // The tries our executors hold are alive: their runners are connected to this process.
       await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
       this.lastHeartbeat = now;
@@ -257,8 +258,8 @@ export class Scheduler {
         executors: this.executorsByName,
         jobId: this.jobId,
         healthCheckThresholdMs: sc.schedulerHealthCheckThreshold * 1000,
-        // Not in the first pass after an outage either: `failing` is cleared only once it succeeds.
-        judgeHeartbeats: !this.failing && Date.now() - this.healthySince >= this.leaseMs,
+        // Not in the first pass after an outage either: failedPasses is reset only once it succeeds.
+        judgeHeartbeats: this.failedPasses === 0 && Date.now() - this.healthySince >= this.leaseMs,
         source,
         dirty: this.dirty,
       });
@@ -338,6 +339,12 @@ export class Scheduler {
     return work > 0;
   }
 
+  /** A heartbeat was recorded at `at`: the lease runs from there, here and in the executors' runners. */
+  private renewLease(at: number): void {
+    this.leaseRenewedAt = at;
+    for (const ex of this.executors) ex.renewLease?.(at + this.leaseMs); // absent on an executor built against an older BaseExecutor
+  }
+
   private leaseExpired(): boolean {
     return Date.now() - this.leaseRenewedAt > this.leaseMs;
   }
@@ -386,8 +393,7 @@ export class Scheduler {
     await markJobsFailed(db, [old], now);
     this.evaluateAllRuns = true;
     for (const ex of this.executors) ex.jobId = this.jobId;
-    this.leaseRenewedAt = now;
-    for (const ex of this.executors) ex.renewLease?.(now + this.leaseMs); // absent on an executor built against an older BaseExecutor
+    this.renewLease(now);
     this.lastHeartbeat = now;
     this.lastAdoption = 0; // reset the old job's TIs at once
     this.fenced = false;

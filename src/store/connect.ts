@@ -36,6 +36,13 @@ export interface OpenStoreOptions {
    * a missing one is an error, and nothing is created.
    */
   create?: boolean;
+  /**
+   * PostgreSQL: end any session of this process that sits inside a transaction without a
+   * statement for this long (idle_in_transaction_session_timeout). A scheduler sets its lease: if
+   * it freezes mid-transaction, the server releases its locks (the scheduling lock among them), so
+   * its peers are not stalled behind a process that will never commit.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /** The URL with any password hidden, for messages. */

@@ -131,6 +131,10 @@ export async function openPostgres(config: DatabaseConfig, options: OpenStoreOpt
       onCreateConnection: async (connection) => {
         await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
         await connection.executeQuery(CompiledQuery.raw(`set statement_timeout = ${config.statementTimeout}`));
+        if (options.idleInTransactionTimeoutMs !== undefined) {
+          const ms = Math.max(1, Math.round(options.idleInTransactionTimeoutMs));
+          await connection.executeQuery(CompiledQuery.raw(`set idle_in_transaction_session_timeout = ${ms}`));
+        }
       },
     }),
   });

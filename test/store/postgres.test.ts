@@ -61,6 +61,40 @@ describe("PostgreSQL store", TEST_DB === "postgres" ? {} : { skip: "runs in the 
     }
   });
 
+  it("ends a session left idle inside a transaction, so a frozen holder's locks are released to the others", async () => {
+    const schema = uniqueSchema();
+    const config = { url: PG_TEST_URL, poolSize: 1, statementTimeout: 10_000, schema };
+    const frozen = await openStore(config, { create: true, idleInTransactionTimeoutMs: 300 });
+    const peer = await openStore(config);
+    try {
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      let thaw!: () => void;
+      const thawed = new Promise<void>((resolve) => (thaw = resolve));
+      const holder = frozen.db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`select pg_advisory_xact_lock(4242)`.execute(trx);
+          locked();
+          await thawed; // a scheduler frozen mid-transaction, holding the lock
+          await sql`select 1`.execute(trx);
+        })
+        .then(
+          () => "committed",
+          (err: unknown) => String(err),
+        );
+      await isLocked;
+      // Without the timeout this waits for a commit that never comes, until its statement_timeout fails it.
+      await peer.db.transaction().execute(async (trx) => void (await sql`select pg_advisory_xact_lock(4242)`.execute(trx)));
+      thaw();
+      assert.match(await holder, /idle-in-transaction timeout|Connection terminated|connection error/, "the frozen holder's session was ended");
+    } finally {
+      await frozen.close();
+      await peer.close();
+      await pgAdmin(`drop schema if exists ${schema} cascade`);
+    }
+  });
+
   it("creates the schema only when asked (db init), never on a plain open", async () => {
     const schema = uniqueSchema();
     const config = { url: PG_TEST_URL, poolSize: 1, statementTimeout: 0, schema };

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { createLogger } from "../../common/logger.js";
 import type { SwitchyardConfig } from "../../config/types.js";
 import { loadExecutors } from "../../executors/loader.js";
-import { Scheduler } from "../../scheduler/scheduler.js";
+import { Scheduler, schedulerLeaseMs } from "../../scheduler/scheduler.js";
 import { openStore } from "../../store/connect.js";
 import { assertSchemaCurrent, migrateStore } from "../../store/migrate.js";
 import { setPool } from "../../store/queries/pools.js";
@@ -12,7 +12,7 @@ import { loadConfig } from "../../config/load.js";
 /** Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with exitWhenIdle, until no run is active. */
 export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<void> {
   const logger = createLogger("scheduler", config.logging.level);
-  const store = await openStore(config.database, { create: opts.initDb === true });
+  const store = await openStore(config.database, { create: opts.initDb === true, idleInTransactionTimeoutMs: schedulerLeaseMs(config) });
   try {
     if (opts.initDb) await migrateStore(store);
     else await assertSchemaCurrent(store);
