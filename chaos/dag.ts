@@ -106,7 +106,7 @@ export function buildChaosDag(dagId: string, shape: DagShape, rng: Rng, taskScri
 
 function dagSource(dagId: string, tasks: ReadonlyMap<string, TaskSpec>, taskScript: string, marksDir: string, maxActiveTasks: number): string {
   const lines = [
-    `import { dag } from "switchyard";`,
+    `import { dag } from "@switchyard/core";`,
     `const d = dag(${JSON.stringify(dagId)}, { maxActiveTasks: ${maxActiveTasks} });`,
     `const t = {};`,
   ];

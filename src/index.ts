@@ -1,4 +1,4 @@
-// The public API: what DAG files and custom executors import from "switchyard". Named exports
+// The public API: what DAG files and custom executors import from "@switchyard/core". Named exports
 // only, so what is public is a decision, not an accident.
 
 // Authoring DAGs

@@ -26,7 +26,7 @@ function header(dagId: string, shape: TaskShape): string {
   const options: Record<string, unknown> = {};
   if (shape.isolation !== undefined) options["executorConfig"] = { isolation: shape.isolation };
   return [
-    `import { dag, chain } from "switchyard";`,
+    `import { dag, chain } from "@switchyard/core";`,
     `const d = dag(${JSON.stringify(dagId)}, { schedule: null, maxActiveTasks: ${MAX_ACTIVE_TASKS}, maxActiveRuns: 1 });`,
     `const options = ${JSON.stringify(options)};`,
     `const executors = ${JSON.stringify(shape.executors ?? [])};`,

@@ -4,7 +4,7 @@
  * where LocalExecutor (first entry) is the default. `switchyard dags explain-routing multi_executor_demo`
  * shows which executor each task lands on and why.
  */
-import { chain, dag } from "switchyard";
+import { chain, dag } from "@switchyard/core";
 
 // Manual only: start it with `switchyard dags trigger multi_executor_demo`.
 const demo = dag("multi_executor_demo", {

@@ -2,7 +2,7 @@
  * Pools cap how much runs at once across all DAGs and executors; priority weights decide who gets a
  * free slot first. The quickstart creates the pool with `switchyard pools set limited 2`.
  */
-import { dag } from "switchyard";
+import { dag } from "@switchyard/core";
 
 const demo = dag("pools_and_priorities", {
   schedule: null,

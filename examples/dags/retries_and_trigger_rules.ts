@@ -10,7 +10,7 @@
  *   publish            upstream_failed  (all_success, but always_fails failed)
  * and the DAG run ends `failed`, because a leaf task (publish) is upstream_failed, as in Airflow.
  */
-import { chain, dag } from "switchyard";
+import { chain, dag } from "@switchyard/core";
 
 const demo = dag("retries_and_trigger_rules", { schedule: null, tags: ["example", "retries"] });
 

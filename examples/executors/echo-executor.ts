@@ -23,7 +23,7 @@ import {
   type ExecutorContext,
   type TaskInstanceRef,
   type Workload,
-} from "switchyard";
+} from "@switchyard/core";
 
 /** `[executors.<alias>]` settings of this executor. */
 export interface EchoExecutorOptions {

@@ -38,7 +38,7 @@ async function registerHooks(): Promise<void> {
     });
   } catch (thrown) {
     delete (globalThis as { [REGISTERED]?: Promise<void> })[REGISTERED];
-    throw new DagLoaderError(`Could not set up the DAG loader (tsx and the 'switchyard' resolve hook): ${String(thrown)}`, { cause: thrown });
+    throw new DagLoaderError(`Could not set up the DAG loader (tsx and the '@switchyard/core' resolve hook): ${String(thrown)}`, { cause: thrown });
   }
 }
 

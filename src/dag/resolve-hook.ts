@@ -2,16 +2,18 @@
  * Module resolve hook for DAG files, registered by `registerDagLoader()` with `module.register()`.
  * Runs on Node's hooks thread, so it imports nothing of ours.
  *
- * 1. The bare specifier `switchyard` resolves to this package's entry point, so DAG files anywhere on
- *    disk (outside any package that depends on switchyard) import the same API the scheduler runs.
+ * 1. The bare specifier `@switchyard/core` resolves to this package's entry point, so DAG files anywhere on
+ *    disk (outside any package that depends on it) import the same API the scheduler runs.
  * 2. Files reached from a DAG file import (marked with the DAG_QUERY query parameter) are ES modules,
  *    as the DAG-file contract says, even in a folder without `"type": "module"` where tsx would compile
- *    them to CommonJS (which resolves `switchyard` and caches modules without these hooks).
+ *    them to CommonJS (which resolves `@switchyard/core` and caches modules without these hooks).
  * 3. The mark carries a token; a fresh import uses a new token, so the DAG file and the local files it
- *    imports are read again while `switchyard` and node_modules stay shared.
+ *    imports are read again while `@switchyard/core` and node_modules stay shared.
  */
 
 export const DAG_QUERY = "switchyard-dag";
+/** The name DAG files import us by (package.json "name"). */
+export const PACKAGE_NAME = "@switchyard/core";
 
 interface HookData {
   readonly indexUrl: string;
@@ -46,7 +48,7 @@ export function initialize(data: HookData): void {
 }
 
 export async function resolve(specifier: string, context: ResolveContext, nextResolve: NextResolve): Promise<ResolveResult> {
-  if (specifier === "switchyard") return nextResolve(indexUrl, context);
+  if (specifier === PACKAGE_NAME) return nextResolve(indexUrl, context);
   const result = await nextResolve(specifier, context);
   const token = tokenOf(result.url) ?? tokenOf(context.parentURL);
   if (token === null || !result.url.startsWith("file:") || result.url.includes("/node_modules/")) return result;

@@ -90,7 +90,7 @@ async function loadCustomExecutorClass(name: ExecutorName, modulePath: string): 
     : modulePath;
   let namespace: Record<string, unknown>;
   try {
-    // Same loader as DAG files: .ts modules load as ES modules, and `import … from "switchyard"` resolves to us.
+    // Same loader as DAG files: .ts modules load as ES modules, and `import … from "@switchyard/core"` resolves to us.
     namespace = await importLocalModule(modulePath);
   } catch (error) {
     throw new ExecutorModuleLoadError(name.name, modulePath, `${where}: module ${shown} could not be loaded: ${errorLine(error)}`, error);
@@ -115,7 +115,7 @@ async function loadCustomExecutorClass(name: ExecutorName, modulePath: string): 
       modulePath,
       exportName,
       `${where}: export "${exportName}" of ${shown} is ${describeExport(value)}, not an executor class; ` +
-        `export a class that extends BaseExecutor from "switchyard"`,
+        `export a class that extends BaseExecutor from "@switchyard/core"`,
     );
   }
   return value;

@@ -93,7 +93,7 @@ describe("bad configuration is rejected before anything is written", () => {
 
 describe("bad CLI arguments", () => {
   it("rejects --conf that is not a JSON object, and creates no run", async () => {
-    const h = home(`[core]\nexecutor = "LocalExecutor"\n`, { "d.ts": `import { dag } from "switchyard";\nconst d = dag("d");\nd.bash("t", "true");\nexport default d;\n` });
+    const h = home(`[core]\nexecutor = "LocalExecutor"\n`, { "d.ts": `import { dag } from "@switchyard/core";\nconst d = dag("d");\nd.bash("t", "true");\nexport default d;\n` });
     await h.ok(["db", "init"]);
     await h.ok(["dags", "list"]);
     for (const conf of ["{not json", "[1,2]", "42"]) {
@@ -106,7 +106,7 @@ describe("bad CLI arguments", () => {
   });
 
   it("tasks run for a task instance that does not exist says what exists and writes nothing", async () => {
-    const h = home(`[core]\nexecutor = "LocalExecutor"\n`, { "d.ts": `import { dag } from "switchyard";\nconst d = dag("d");\nd.bash("t", "true");\nexport default d;\n` });
+    const h = home(`[core]\nexecutor = "LocalExecutor"\n`, { "d.ts": `import { dag } from "@switchyard/core";\nconst d = dag("d");\nd.bash("t", "true");\nexport default d;\n` });
     await h.ok(["db", "init"]);
     await h.ok(["dags", "trigger", "d", "--run-id", "r1"]);
     const auditBefore = (JSON.parse(await h.ok(["dags", "audit-log", "d", "-o", "json"])) as unknown[]).length;

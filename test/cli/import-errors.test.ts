@@ -15,12 +15,12 @@ describe("DAG files with problems become import errors; the other files keep wor
     home = new Home({
       toml: `[core]\nexecutor = "LocalExecutor,fast:LocalExecutor"\n`,
       dags: {
-        "good.ts": `import { dag } from "switchyard";\nconst d = dag("good");\nd.bash("t", "true", { executor: "fast" });\nexport default d;\n`,
-        "cycle.ts": `import { dag } from "switchyard";\nconst d = dag("cyclic");\nconst a = d.bash("a", "true"), b = d.bash("b", "true"), c = d.bash("c", "true");\na.then(b).then(c).then(a);\nexport default d;\n`,
-        "dup.ts": `import { dag } from "switchyard";\nconst d = dag("dup");\nd.bash("same", "true");\nd.bash("same", "false");\nexport default d;\n`,
-        "unknown_executor.ts": `import { dag } from "switchyard";\nconst d = dag("gpu_dag");\nd.bash("train", "true", { executor: "gpu" });\nexport default d;\n`,
-        "bad_rule.ts": `import { dag } from "switchyard";\nconst d = dag("bad_rule");\nd.bash("t", "true", { triggerRule: "sometimes" as never });\nexport default d;\n`,
-        "bad_cron.ts": `import { dag } from "switchyard";\nexport default dag("bad_cron", { schedule: "every day", startDate: "2026-01-01" });\n`,
+        "good.ts": `import { dag } from "@switchyard/core";\nconst d = dag("good");\nd.bash("t", "true", { executor: "fast" });\nexport default d;\n`,
+        "cycle.ts": `import { dag } from "@switchyard/core";\nconst d = dag("cyclic");\nconst a = d.bash("a", "true"), b = d.bash("b", "true"), c = d.bash("c", "true");\na.then(b).then(c).then(a);\nexport default d;\n`,
+        "dup.ts": `import { dag } from "@switchyard/core";\nconst d = dag("dup");\nd.bash("same", "true");\nd.bash("same", "false");\nexport default d;\n`,
+        "unknown_executor.ts": `import { dag } from "@switchyard/core";\nconst d = dag("gpu_dag");\nd.bash("train", "true", { executor: "gpu" });\nexport default d;\n`,
+        "bad_rule.ts": `import { dag } from "@switchyard/core";\nconst d = dag("bad_rule");\nd.bash("t", "true", { triggerRule: "sometimes" as never });\nexport default d;\n`,
+        "bad_cron.ts": `import { dag } from "@switchyard/core";\nexport default dag("bad_cron", { schedule: "every day", startDate: "2026-01-01" });\n`,
         "throws.ts": `throw new Error("cannot reach the config service");\n`,
       },
     });
@@ -59,7 +59,7 @@ describe("DAG files with problems become import errors; the other files keep wor
     assert.equal(states.get("t")!.executor, "fast");
   });
   it("fixing a file clears its import error", async () => {
-    home.writeDag("throws.ts", `import { dag } from "switchyard";\nconst d = dag("fixed");\nd.bash("t", "true");\nexport default d;\n`);
+    home.writeDag("throws.ts", `import { dag } from "@switchyard/core";\nconst d = dag("fixed");\nd.bash("t", "true");\nexport default d;\n`);
     const rows = JSON.parse(await home.ok(["dags", "list-import-errors", "-o", "json"])) as ImportErrorRow[];
     assert.equal(rows.some((r) => r.filename.endsWith("throws.ts")), false);
     const ids = (JSON.parse(await home.ok(["dags", "list", "-o", "json"])) as Array<{ dagId: string }>).map((d) => d.dagId);

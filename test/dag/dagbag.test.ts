@@ -7,16 +7,16 @@ import { parseDagBagIsolated } from "../../src/dag/dagbag-isolated.js";
 import type { DagBagResult } from "../../src/dag/types.js";
 import { QUICKSTART_EXECUTORS, quickstartExecutorNames, tempDir, writeFiles } from "./support.js";
 
-const simpleDag = (dagId: string, extra = "") => `import { dag } from "switchyard";\nconst d = dag("${dagId}");\nd.bash("hello", "echo hello");\n${extra}\nexport default d;\n`;
+const simpleDag = (dagId: string, extra = "") => `import { dag } from "@switchyard/core";\nconst d = dag("${dagId}");\nd.bash("hello", "echo hello");\n${extra}\nexport default d;\n`;
 
 /** A dags folder with one file of each kind of problem next to good ones. */
 const MIXED_FOLDER = {
   "good.ts": simpleDag("good"),
   "nested/deeper/sub.ts": simpleDag("nested_one"),
-  "throws.ts": `import { dag } from "switchyard";\nthrow new Error("the database is not reachable");\nexport default dag("never");\n`,
-  "cycle.ts": `import { dag } from "switchyard";\nconst d = dag("cyclic");\nconst a = d.empty("a");\nconst b = d.empty("b");\na.then(b);\nb.then(a);\nexport default d;\n`,
+  "throws.ts": `import { dag } from "@switchyard/core";\nthrow new Error("the database is not reachable");\nexport default dag("never");\n`,
+  "cycle.ts": `import { dag } from "@switchyard/core";\nconst d = dag("cyclic");\nconst a = d.empty("a");\nconst b = d.empty("b");\na.then(b);\nb.then(a);\nexport default d;\n`,
   "later_duplicate.ts": simpleDag("good"),
-  "unknown_executor.ts": `import { dag } from "switchyard";\nconst d = dag("routes");\nd.bash("train", "true", { executor: "gpu" });\nexport default d;\n`,
+  "unknown_executor.ts": `import { dag } from "@switchyard/core";\nconst d = dag("routes");\nd.bash("train", "true", { executor: "gpu" });\nexport default d;\n`,
   "not_a_dag.ts": "export const helper = 1;\n",
   "types.d.ts": "export declare const x: number;\n",
   "node_modules/pkg/index.js": `throw new Error("must not be imported");\n`,
@@ -58,7 +58,7 @@ describe("collectDagBag (in process)", () => {
 
   test("the import error points at the line of the DAG file that threw", async (t) => {
     const dir = tempDir(t);
-    const files = writeFiles(dir, { "bad.ts": `import { dag } from "switchyard";\n\nconst d = dag("bad");\nd.bash("t", "true", { poolSlots: 0 });\nexport default d;\n` });
+    const files = writeFiles(dir, { "bad.ts": `import { dag } from "@switchyard/core";\n\nconst d = dag("bad");\nd.bash("t", "true", { poolSlots: 0 });\nexport default d;\n` });
     const bag = await collectDagBag({ folder: dir, executorNames: quickstartExecutorNames() });
     assert.match(errorFor(bag, files["bad.ts"]!), /^DagDefinitionError: DAG 'bad': task 't': option 'poolSlots' must be an integer >= 1, got 0\n {2}at .*bad\.ts:4:\d+$/);
   });
@@ -89,10 +89,10 @@ describe("parseDagBagIsolated (child process)", () => {
     const dir = tempDir(t);
     const files = writeFiles(dir, {
       "a_good.ts": simpleDag("a_good"),
-      "b_exits.ts": `import { dag } from "switchyard";\nconsole.error("about to exit");\nprocess.exit(1);\nexport default dag("exits");\n`,
+      "b_exits.ts": `import { dag } from "@switchyard/core";\nconsole.error("about to exit");\nprocess.exit(1);\nexport default dag("exits");\n`,
       "c_after_exit.ts": simpleDag("c_after_exit"),
-      "d_spins.ts": `import { dag } from "switchyard";\nwhile (Date.now() > 0) {}\nexport default dag("spins");\n`,
-      "e_waits.ts": `import { dag } from "switchyard";\nawait new Promise(() => {});\nexport default dag("waits");\n`,
+      "d_spins.ts": `import { dag } from "@switchyard/core";\nwhile (Date.now() > 0) {}\nexport default dag("spins");\n`,
+      "e_waits.ts": `import { dag } from "@switchyard/core";\nawait new Promise(() => {});\nexport default dag("waits");\n`,
       "f_last.ts": simpleDag("a_good"),
     });
     const bag = await parseDagBagIsolated({ folder: dir, executorEntries: QUICKSTART_EXECUTORS, home: dir, timeoutSeconds: 1 });

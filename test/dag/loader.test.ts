@@ -13,7 +13,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const run = promisify(execFile);
 
 const ETL_TS = `
-import { dag } from "switchyard";
+import { dag } from "@switchyard/core";
 import { COMMAND } from "./helpers/command.js";
 
 const etl = dag("etl", { schedule: "@daily", startDate: "2026-01-01" });
@@ -28,7 +28,7 @@ export const lookalike = { dagId: "fake", tasks: new Map() };
 `;
 
 describe("loadDagFile", () => {
-  test("a .ts DAG file outside any package imports 'switchyard' and a local helper", async (t) => {
+  test("a .ts DAG file outside any package imports '@switchyard/core' and a local helper", async (t) => {
     const dir = tempDir(t);
     const files = writeFiles(dir, { "etl.ts": ETL_TS, "helpers/command.ts": `export const COMMAND: string = "echo extract";\n` });
     const dags = await loadDagFile(files["etl.ts"]!);
@@ -42,13 +42,13 @@ describe("loadDagFile", () => {
   test("several DAGs per file, from .mts and plain .js files, with top-level await", async (t) => {
     const dir = tempDir(t);
     const files = writeFiles(dir, {
-      "two.mts": `import { dag, chain } from "switchyard";
+      "two.mts": `import { dag, chain } from "@switchyard/core";
         const wait: Promise<void> = new Promise((r) => setTimeout(r, 1));
         await wait;
         export const first = dag("first");
         export const second = dag("second");
         chain(first.empty("a"), first.empty("b"));`,
-      "plain.js": `import { dag } from "switchyard";\nexport default dag("plain_js");\n`,
+      "plain.js": `import { dag } from "@switchyard/core";\nexport default dag("plain_js");\n`,
     });
     assert.deepEqual((await loadDagFile(files["two.mts"]!)).map((d) => d.dagId), ["first", "second"]);
     assert.deepEqual((await loadDagFile(files["plain.js"]!)).map((d) => d.dagId), ["plain_js"]);
@@ -72,13 +72,13 @@ describe("loadDagFile", () => {
   });
 
   test("what the file throws is rethrown", async (t) => {
-    const files = writeFiles(tempDir(t), { "bad.ts": `import { dag } from "switchyard";\nconst d = dag("bad");\nd.empty("a");\nd.empty("a");\nexport default d;\n` });
+    const files = writeFiles(tempDir(t), { "bad.ts": `import { dag } from "@switchyard/core";\nconst d = dag("bad");\nd.empty("a");\nd.empty("a");\nexport default d;\n` });
     await assert.rejects(loadDagFile(files["bad.ts"]!), /DAG 'bad': task id 'a' is already used/);
   });
 });
 
 test("importLocalModule gives other user modules (custom executors) the same resolution", async (t) => {
-  const files = writeFiles(tempDir(t), { "exec.ts": `import { dag } from "switchyard";\nexport class MyExecutor { kind: string = typeof dag; }\n` });
+  const files = writeFiles(tempDir(t), { "exec.ts": `import { dag } from "@switchyard/core";\nexport class MyExecutor { kind: string = typeof dag; }\n` });
   const namespace = await importLocalModule(files["exec.ts"]!);
   const MyExecutor = namespace.MyExecutor as new () => { kind: string };
   assert.equal(new MyExecutor().kind, "function");

@@ -118,7 +118,7 @@ describe("loadExecutors", () => {
       await assert.rejects(loadExecutors(loadConfig({ home, env: {} })), (error: unknown) => {
         assert.ok(error instanceof ExecutorNotAClassError);
         assert.ok(error.message.includes(`export "${name}" of `), error.message);
-        assert.ok(error.message.includes(`is ${what}, not an executor class; export a class that extends BaseExecutor from "switchyard"`), error.message);
+        assert.ok(error.message.includes(`is ${what}, not an executor class; export a class that extends BaseExecutor from "@switchyard/core"`), error.message);
         return true;
       });
     }

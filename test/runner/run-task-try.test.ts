@@ -228,7 +228,7 @@ describe("runTaskTry", () => {
     const file = join(dir, "dags", "changing.ts");
     await mkdir(join(dir, "dags"));
     const write = async (word: string, mtime: number) => {
-      await writeFile(file, `import { dag } from "switchyard";\nconst d = dag("changing");\nd.bash("say", "echo ${word}");\nexport default d;\n`);
+      await writeFile(file, `import { dag } from "@switchyard/core";\nconst d = dag("changing");\nd.bash("say", "echo ${word}");\nexport default d;\n`);
       await utimes(file, mtime, mtime);
     };
     const say = (runId: string) => workload(dir, { taskId: "say", dagId: "changing", dagFile: file, runId });

@@ -21,7 +21,7 @@ describe("critical section: pools, priorities and concurrency limits", () => {
     const m = home.file("pool.txt");
     home.writeDag(
       "pool.ts",
-      `import { dag } from "switchyard";
+      `import { dag } from "@switchyard/core";
 const d = dag("pool_limits");
 for (let i = 0; i < 6; i++) d.bash("one_" + i, ${JSON.stringify(marked(m, 0.3))}, { pool: "p3" });
 for (let i = 0; i < 2; i++) d.bash("two_" + i, ${JSON.stringify(marked(m, 0.3))}, { pool: "p3", poolSlots: 2 });
@@ -41,7 +41,7 @@ export default d;`,
     const m = home.file("priority.txt");
     home.writeDag(
       "priority.ts",
-      `import { dag } from "switchyard";
+      `import { dag } from "@switchyard/core";
 const d = dag("priority_order", { defaults: { pool: "single", weightRule: "absolute" } });
 for (const w of [3, 1, 5, 2, 4]) d.bash("w" + w, ${JSON.stringify(marked(m, 0.05))}, { priorityWeight: w });
 export default d;`,
@@ -59,7 +59,7 @@ export default d;`,
     const m = home.file("starve.txt");
     home.writeDag(
       "starve.ts",
-      `import { dag } from "switchyard";
+      `import { dag } from "@switchyard/core";
 // blocker holds 1 of 2 slots; big (higher priority) needs 2 and must wait; the small ones fit and must not wait behind big.
 const d = dag("no_starvation", { defaults: { pool: "two", weightRule: "absolute" } });
 const blocker = d.bash("blocker", ${JSON.stringify(marked(m, 1.5))}, { priorityWeight: 100 });
@@ -83,7 +83,7 @@ export default d;`,
     const m = home.file("limits.txt");
     home.writeDag(
       "limits.ts",
-      `import { dag } from "switchyard";
+      `import { dag } from "@switchyard/core";
 export const capped = dag("capped", { maxActiveTasks: 2 });
 for (let i = 0; i < 5; i++) capped.bash("t" + i, ${JSON.stringify(marked(m, 0.3))});
 

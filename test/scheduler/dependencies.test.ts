@@ -25,7 +25,7 @@ describe("dependencies, retries and timeouts end to end", () => {
   it("applies all twelve trigger rules to real upstream outcomes", async () => {
     // ok1/ok2 succeed, bad fails, skip is skipped (one_failed with only successful upstream).
     const lines = [
-      `import { dag } from "switchyard";`,
+      `import { dag } from "@switchyard/core";`,
       `const d = dag("rules");`,
       `const up = { ok1: d.bash("ok1", "true"), ok2: d.bash("ok2", "true"), bad: d.bash("bad", "exit 3") };`,
       `const skip = d.empty("skip", { triggerRule: "one_failed" }).after(up.ok1);`,
@@ -54,7 +54,7 @@ describe("dependencies, retries and timeouts end to end", () => {
   it("propagates upstream_failed down a chain and fails the run", async () => {
     home.writeDag(
       "chain.ts",
-      `import { dag, chain } from "switchyard";
+      `import { dag, chain } from "@switchyard/core";
 const d = dag("fail_chain");
 chain(d.bash("first", "exit 1"), d.bash("second", "true"), d.fn("third", () => 1));
 d.bash("independent", "true");
@@ -72,7 +72,7 @@ export default d;`,
   it("retries with a delay, then with exponential backoff, counting tries", async () => {
     home.writeDag(
       "retries.ts",
-      `import { dag } from "switchyard";
+      `import { dag } from "@switchyard/core";
 const d = dag("retries");
 d.fn("flaky", (ctx) => { if (ctx.tryNumber < 2) throw new Error("try " + ctx.tryNumber + " fails on purpose"); return "ok"; }, { retries: 2, retryDelay: 1 });
 d.bash("always_fails", "exit 7", { retries: 2, retryDelay: 1, retryExponentialBackoff: true });
@@ -105,7 +105,7 @@ export default d;`,
   it("kills and fails a try that exceeds its timeout", async () => {
     home.writeDag(
       "timeout.ts",
-      `import { dag } from "switchyard";
+      `import { dag } from "@switchyard/core";
 const d = dag("timeouts");
 d.bash("slow_bash", "sleep 30", { timeout: 1 });
 d.fn("slow_fn", (ctx) => new Promise((resolve, reject) => { const t = setTimeout(resolve, 30000); ctx.signal.addEventListener("abort", () => { clearTimeout(t); reject(ctx.signal.reason); }); }), { timeout: 1 });

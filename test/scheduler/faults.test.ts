@@ -18,7 +18,7 @@ describe("faults", () => {
   it("a TI in a pool that does not exist waits visibly, with the reason, until the pool appears", async () => {
     home = new Home({
       toml: `[core]\nexecutor = "LocalExecutor"\n`,
-      dags: { "p.ts": `import { dag } from "switchyard";\nconst d = dag("needs_pool");\nd.bash("t", "true", { pool: "gpu_pool" });\nd.bash("other", "true");\nexport default d;\n` },
+      dags: { "p.ts": `import { dag } from "@switchyard/core";\nconst d = dag("needs_pool");\nd.bash("t", "true", { pool: "gpu_pool" });\nd.bash("other", "true");\nexport default d;\n` },
     });
     await home.ok(["db", "init"]);
     await home.ok(["dags", "trigger", "needs_pool", "--run-id", "r1"]);
@@ -46,7 +46,7 @@ describe("faults", () => {
   it("a task killed with SIGKILL becomes up_for_retry, then failed, within seconds", async () => {
     home = new Home({
       toml: `[core]\nexecutor = "LocalExecutor"\n`,
-      dags: { "k.ts": `import { dag } from "switchyard";\nconst d = dag("killed");\nd.bash("victim", "sleep 60", { retries: 1, retryDelay: 1 });\nexport default d;\n` },
+      dags: { "k.ts": `import { dag } from "@switchyard/core";\nconst d = dag("killed");\nd.bash("victim", "sleep 60", { retries: 1, retryDelay: 1 });\nexport default d;\n` },
     });
     await home.ok(["db", "init"]);
     await home.ok(["dags", "trigger", "killed", "--run-id", "r1"]);
@@ -82,7 +82,7 @@ describe("faults", () => {
       `echo "start ${name}#$SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}; sleep ${seconds}; echo "end ${name}#$SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}`;
     home.writeDag(
       "long.ts",
-      `import { dag, chain } from "switchyard";\nconst d = dag("survives");\nchain(d.bash("slow", ${JSON.stringify(marked("slow", 2))}), d.bash("after", ${JSON.stringify(marked("after", 0.1))}));\nd.fn("quick", () => "done");\nexport default d;\n`,
+      `import { dag, chain } from "@switchyard/core";\nconst d = dag("survives");\nchain(d.bash("slow", ${JSON.stringify(marked("slow", 2))}), d.bash("after", ${JSON.stringify(marked("after", 0.1))}));\nd.fn("quick", () => "done");\nexport default d;\n`,
     );
     await home.ok(["db", "init"]);
     await home.ok(["dags", "trigger", "survives", "--run-id", "r1"]);

@@ -26,7 +26,7 @@ describe("liveness", () => {
   it("a try whose runner stops heartbeating is declared a zombie; its late success is rejected, not applied", async () => {
     home = new Home({
       toml: `[core]\nexecutor = "LocalExecutor"\n${FAST_SWEEPS}`,
-      dags: { "z.ts": `import { dag } from "switchyard";\nconst d = dag("zombie");\nd.bash("t", "sleep 4; echo finished");\nexport default d;\n` },
+      dags: { "z.ts": `import { dag } from "@switchyard/core";\nconst d = dag("zombie");\nd.bash("t", "sleep 4; echo finished");\nexport default d;\n` },
     });
     await home.ok(["db", "init"]);
     await home.ok(["dags", "trigger", "zombie", "--run-id", "r1"]);
@@ -54,7 +54,7 @@ describe("liveness", () => {
   it("a TI stuck in queued is revoked and rescheduled num_stuck_in_queued_retries times, then failed", async () => {
     home = new Home({
       toml: `[core]\nexecutor = "LocalExecutor,hole:./black-hole-executor.mjs#BlackHoleExecutor"\ntask_queued_timeout = 1\n${FAST_SWEEPS}num_stuck_in_queued_retries = 2\n`,
-      dags: { "s.ts": `import { dag } from "switchyard";\nconst d = dag("stuck");\nd.bash("lost", "true", { executor: "hole" });\nd.bash("fine", "true");\nexport default d;\n` },
+      dags: { "s.ts": `import { dag } from "@switchyard/core";\nconst d = dag("stuck");\nd.bash("lost", "true", { executor: "hole" });\nd.bash("fine", "true");\nexport default d;\n` },
     });
     fs.copyFileSync(path.join(ROOT, "test/fixtures/scheduler/black-hole-executor.mjs"), home.file("black-hole-executor.mjs"));
     const { states, runState } = await home.runDag("stuck");
@@ -77,7 +77,7 @@ describe("liveness", () => {
     home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\n${FAST_SWEEPS}scheduler_health_check_threshold = 3\norphaned_tasks_check_interval = 0.5\n` });
     const markers = home.file("markers.txt");
     const marked = `echo "start $SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}; sleep 8; echo "end $SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}`;
-    home.writeDag("f.ts", `import { dag } from "switchyard";\nconst d = dag("frozen");\nd.bash("long", ${JSON.stringify(marked)});\nexport default d;\n`);
+    home.writeDag("f.ts", `import { dag } from "@switchyard/core";\nconst d = dag("frozen");\nd.bash("long", ${JSON.stringify(marked)});\nexport default d;\n`);
     await home.ok(["db", "init"]);
     await home.ok(["dags", "trigger", "frozen", "--run-id", "r1"]);
     const frozen = home.spawn(["scheduler"]);
@@ -104,7 +104,7 @@ describe("liveness", () => {
     home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\n${FAST_SWEEPS}scheduler_health_check_threshold = 3\n` });
     const markers = home.file("markers.txt");
     const marked = `echo "start $SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}; sleep 3; echo "end $SWITCHYARD_TRY_NUMBER $(date +%s%3N)" >> ${markers}`;
-    home.writeDag("f.ts", `import { dag } from "switchyard";\nconst d = dag("fenced");\nd.bash("long", ${JSON.stringify(marked)});\nexport default d;\n`);
+    home.writeDag("f.ts", `import { dag } from "@switchyard/core";\nconst d = dag("fenced");\nd.bash("long", ${JSON.stringify(marked)});\nexport default d;\n`);
     await home.ok(["db", "init"]);
     await home.ok(["dags", "trigger", "fenced", "--run-id", "r1"]);
     const scheduler = home.spawn(["scheduler", "--exit-when-idle"]);

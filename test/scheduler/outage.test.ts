@@ -41,7 +41,7 @@ describe("database outage", () => {
       // `across` is still running when the leases run out: it is stopped, and its second try is short.
       home.writeDag(
         "o.ts",
-        `import { dag } from "switchyard";
+        `import { dag } from "@switchyard/core";
 const d = dag("outage");
 const during = d.bash("during", ${JSON.stringify(marked("during", "sleep 4"))});
 const across = d.bash("across", ${JSON.stringify(marked("across", 'if [ "$SWITCHYARD_TRY_NUMBER" = 1 ]; then sleep 40; else sleep 0.2; fi'))});

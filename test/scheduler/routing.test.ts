@@ -19,7 +19,7 @@ parallelism = 1
     home.writeDag(
       "routing.ts",
       `
-import { dag } from "switchyard";
+import { dag } from "@switchyard/core";
 // DAG default sends tasks to "fast"; some override it, one clears nothing and inherits it.
 export const byDefault = dag("routing", { defaults: { executor: "fast" } });
 for (const i of [1, 2, 3]) byDefault.bash("fast_" + i, ${JSON.stringify(markerCommand(markers, "fast_X", 0.4))}.replaceAll("fast_X", "fast_" + i));

@@ -19,7 +19,7 @@ const HOUR = 3_600_000;
 
 function scheduledDag(id: string, opts: { catchup: boolean; maxActiveRuns?: number }): string {
   const start = new Date(Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR).toISOString();
-  return `import { dag } from "switchyard";
+  return `import { dag } from "@switchyard/core";
 const d = dag(${JSON.stringify(id)}, { schedule: "@hourly", startDate: ${JSON.stringify(start)}, catchup: ${opts.catchup}${opts.maxActiveRuns ? `, maxActiveRuns: ${opts.maxActiveRuns}` : ""} });
 d.bash("work", "sleep 0.2");
 export default d;`;
@@ -56,7 +56,7 @@ describe("DAG runs", () => {
   it("a paused DAG's triggered run waits until it is unpaused; conf reaches the tasks", async () => {
     home = new Home({
       toml: `[core]\nexecutor = "LocalExecutor"\n`,
-      dags: { "p.ts": `import { dag } from "switchyard";\nconst d = dag("paused_dag");\nd.fn("echo_conf", (ctx) => ctx.conf.greeting);\nexport default d;\n` },
+      dags: { "p.ts": `import { dag } from "@switchyard/core";\nconst d = dag("paused_dag");\nd.fn("echo_conf", (ctx) => ctx.conf.greeting);\nexport default d;\n` },
     });
     await home.ok(["db", "init"]);
     await home.ok(["dags", "list"]);
@@ -79,7 +79,7 @@ describe("DAG runs", () => {
   it("tasks run runs one try in its own process, and the scheduler carries the run on from there", async () => {
     home = new Home({
       toml: `[core]\nexecutor = "LocalExecutor"\n`,
-      dags: { "m.ts": `import { dag } from "switchyard";\nconst d = dag("manual");\nd.bash("first", "echo by hand").then(d.bash("second", "echo by scheduler"));\nexport default d;\n` },
+      dags: { "m.ts": `import { dag } from "@switchyard/core";\nconst d = dag("manual");\nd.bash("first", "echo by hand").then(d.bash("second", "echo by scheduler"));\nexport default d;\n` },
     });
     await home.ok(["db", "init"]);
     await home.ok(["dags", "trigger", "manual", "--run-id", "r1"]);

@@ -9,7 +9,7 @@ import { Home, PG_TEST_URL, TEST_DB, pgSync } from "../support/home.js";
  * written — no SQLite file, no PostgreSQL schema, database, table or row.
  */
 
-const DAG = `import { dag } from "switchyard";\nconst d = dag("d");\nd.bash("t", "true");\nexport default d;\n`;
+const DAG = `import { dag } from "@switchyard/core";\nconst d = dag("d");\nd.bash("t", "true");\nexport default d;\n`;
 
 const homes: Home[] = [];
 function home(): Home {

@@ -15,7 +15,7 @@ describe(`a running scheduler notices what other processes commit (${TEST_DB})`,
     home = new Home({
       toml: `[core]\nexecutor = "LocalExecutor"\n`,
       dags: {
-        "d.ts": `import { dag } from "switchyard";\nconst d = dag("d");\nconst a = d.bash("a", "true", { pool: "closed" });\nconst b = d.bash("b", "true");\na.then(b);\nexport default d;\n`,
+        "d.ts": `import { dag } from "@switchyard/core";\nconst d = dag("d");\nconst a = d.bash("a", "true", { pool: "closed" });\nconst b = d.bash("b", "true");\na.then(b);\nexport default d;\n`,
       },
     });
     await home.ok(["db", "init"]);

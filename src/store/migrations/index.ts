@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Migration } from "kysely/migration";
+import type { Migration } from "kysely";
 import type { DialectKind } from "../dialect.js";
 import * as m0001 from "./0001_initial.js";
 import * as m0002 from "./0002_candidate_index.js";
