@@ -9,6 +9,7 @@ import { createDagRun, getDagRun, listDagRuns, RunType } from "../../store/queri
 import { getDag, listDags, listImportErrors, parseSerializedDag, setDagPaused } from "../../store/queries/dags.js";
 import { listPools } from "../../store/queries/pools.js";
 import { listTaskInstances } from "../../store/queries/task-instances.js";
+import { parseConf, parseDate } from "../arguments.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
 
@@ -80,10 +81,7 @@ export function dagsCommand(): Command {
     .action(async (dagId: string, opts: { runId?: string; conf: string; logicalDate?: string; parse: boolean }) => {
       const conf = parseConf(opts.conf);
       const now = Date.now();
-      const logicalDate = opts.logicalDate === undefined ? now : Date.parse(opts.logicalDate);
-      if (Number.isNaN(logicalDate)) {
-        throw new SwitchyardError("CLI_BAD_ARGUMENT", `--logical-date '${opts.logicalDate}' is not a date; use ISO-8601 such as 2026-01-01T00:00:00Z`);
-      }
+      const logicalDate = opts.logicalDate === undefined ? now : parseDate(opts.logicalDate, "--logical-date");
       if (opts.runId !== undefined && !/^[A-Za-z0-9_.:+-]{1,250}$/.test(opts.runId)) {
         throw new SwitchyardError("CLI_BAD_ARGUMENT", `--run-id '${opts.runId}' is not valid; use 1-250 characters from A-Z a-z 0-9 _ . : + -`);
       }
@@ -220,17 +218,4 @@ export function dagsCommand(): Command {
       }),
     );
   return dags;
-}
-
-function parseConf(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new SwitchyardError("CLI_BAD_ARGUMENT", `--conf is not valid JSON (${(err as Error).message}); pass a JSON object such as '{"date": "2026-01-01"}'`);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new SwitchyardError("CLI_BAD_ARGUMENT", `--conf must be a JSON object such as '{"date": "2026-01-01"}', not ${Array.isArray(value) ? "an array" : JSON.stringify(value)}`);
-  }
-  return value as Record<string, unknown>;
 }
