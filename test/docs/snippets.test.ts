@@ -2,9 +2,9 @@
  * Every code snippet in README.md and docs/ works as the page shows it. The convention (also in
  * test/docs/README.md):
  *
- * - ```ts blocks are whole DAG files: each is written into a fresh home's dags folder, parsed
- *   (no import error), every DAG it defines is triggered, `scheduler --exit-when-idle` runs, and
- *   the run must end `success`.
+ * - ```ts blocks are whole DAG files: each type-checks against `@switchyard/core`, is written into
+ *   a fresh home's dags folder, parsed (no import error), every DAG it defines is triggered,
+ *   `scheduler --exit-when-idle` runs, and the run must end `success`.
  * - ```toml blocks are whole switchyard.toml files: `config list` must accept each.
  * - ```sh blocks: every `switchyard …` line must name a command, options and a number of
  *   arguments the CLI has (checked against the CLI's own parser; nothing is run).
@@ -12,6 +12,7 @@
  *   `<!-- snippet: config for dag <dag_id>[, <dag_id>…] -->`: then it runs with that one.
  * - Markers are HTML comments on the last non-blank line before the fence:
  *   `<!-- snippet: fragment -->` (part of a file, shown for reading: not run),
+ *   `<!-- snippet: module -->` (a whole ES module that is not a DAG file: type-checked only),
  *   `<!-- snippet: skip: <reason> -->` (not run, for the reason given),
  *   `<!-- snippet: config for dag … -->` (above), `<!-- snippet: run ends <state> -->` (a DAG
  *   whose run ends in another state than success, on purpose).
@@ -23,6 +24,7 @@ import { buildProgram } from "../../src/cli/program.js";
 import { Home } from "../support/home.js";
 import { invocationProblem, switchyardInvocations } from "./cli-lines.js";
 import { docPages, fencedBlocks, type Block } from "./markdown.js";
+import { typeErrors } from "./typecheck.js";
 
 const CONVENTION = "see test/docs/README.md for the snippet markers";
 const LANGS = { ts: "ts", typescript: "ts", toml: "toml", sh: "sh", bash: "sh", shell: "sh" } as const;
@@ -33,6 +35,7 @@ type Role =
   | { kind: "dag"; endState: string }
   | { kind: "config"; forDags: string[] }
   | { kind: "commands" }
+  | { kind: "module" }
   | { kind: "bad"; why: string };
 
 function roleOf(block: Block, kind: Kind): Role {
@@ -43,6 +46,7 @@ function roleOf(block: Block, kind: Kind): Role {
   if (skip) return { kind: "skip", reason: skip[1]! };
   const config = /^config for dags?\s+(.+)$/.exec(m);
   if (config && kind === "toml") return { kind: "config", forDags: config[1]!.split(/[\s,]+/).filter(Boolean) };
+  if (m === "module" && kind === "ts") return { kind: "module" };
   const ends = /^run ends (\w+)$/.exec(m);
   if (ends && kind === "ts") return { kind: "dag", endState: ends[1]! };
   return { kind: "bad", why: `unknown snippet marker "${m}" on a ${kind} block; ${CONVENTION}` };
@@ -77,6 +81,11 @@ describe("doc snippets", () => {
   it("every snippet marker is a known one", () => {
     const bad = pages.flatMap(({ snippets }) => snippets.flatMap((s) => (s.role.kind === "bad" ? [`${s.block.where}: ${s.role.why}`] : [])));
     assert.deepEqual(bad, []);
+  });
+
+  it("every whole-file ts snippet (DAG file or module) type-checks against @switchyard/core", () => {
+    const whole = pages.flatMap(({ snippets }) => snippets.filter((s) => s.role.kind === "dag" || s.role.kind === "module").map((s) => s.block));
+    assert.deepEqual(typeErrors(whole), []);
   });
 
   for (const { page, snippets } of pages) {
