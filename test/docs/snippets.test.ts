@@ -165,11 +165,11 @@ async function runGroup(group: Group): Promise<string[]> {
     problems.push(`${d.block.where}: a ts block that defines no dag("…"): mark it <!-- snippet: fragment --> if it is part of a file; ${CONVENTION}`);
     return false;
   });
+  if (files.length === 0) return problems;
   const h = home({ ...(group.config ? { toml: group.config.code } : {}), dags: Object.fromEntries(files.map((d) => [fileName(d.block), d.block.code])) });
   const withConfig = group.config ? ` (with the switchyard.toml of ${group.config.where})` : " (with the default configuration)";
   await h.ok(["db", "init"]);
   const errors = await h.json<Array<{ filename: string; error: string }>>(["dags", "list-import-errors"]);
-  const listed = new Set((await h.json<Array<{ dagId: string }>>(["dags", "list"])).map((d) => d.dagId));
   const runs: Array<{ where: string; id: string; endState: string }> = [];
   for (const d of files) {
     const error = errors.find((e) => e.filename.endsWith(fileName(d.block)));
@@ -178,11 +178,11 @@ async function runGroup(group: Group): Promise<string[]> {
       continue;
     }
     for (const id of d.ids) {
-      if (!listed.has(id)) problems.push(`${d.block.where}: DAG '${id}' is not listed by \`dags list\`${withConfig}`);
+      const trigger = await h.run(["dags", "trigger", id, "--run-id", "snippet", "--no-parse"]);
+      if (trigger.code !== 0) problems.push(`${d.block.where}: \`dags trigger ${id}\` failed${withConfig}: ${trigger.stderr.trim()}`);
       else runs.push({ where: d.block.where, id, endState: d.endState });
     }
   }
-  for (const run of runs) await h.ok(["dags", "trigger", run.id, "--run-id", "snippet", "--no-parse"]);
   if (runs.length > 0) await h.runSchedulersUntilIdle();
   for (const run of runs) {
     const state = (await h.ok(["dags", "state", run.id, "snippet"])).trim();
