@@ -4,7 +4,8 @@ import { dagsCommand } from "./commands/dags.js";
 import { dbCommand } from "./commands/db.js";
 import { executorsCommand } from "./commands/executors.js";
 import { poolsCommand } from "./commands/pools.js";
-import { schedulerCommand, standaloneCommand } from "./commands/scheduler.js";
+import { schedulerCommand } from "./commands/scheduler.js";
+import { standaloneCommand } from "./commands/standalone.js";
 import { tasksCommand } from "./commands/tasks.js";
 
 export function buildProgram(version: string): Command {

@@ -14,12 +14,21 @@ const PLANNED_EXECUTORS = ["BullMQExecutor", "KubernetesExecutor"].filter(
   (name) => !(BUILTIN_EXECUTORS as readonly string[]).includes(name),
 );
 
-const MULTI_EXECUTOR_HINT = "configure both executors and set `executor` per task (multi-executor)";
+const ENTRY_FORMS = "ClassName, alias:ClassName or alias:./path/to/module.js#ExportName";
+const CUSTOM_FORM = "alias:./path/to/module.js#ExportName";
+
+/** What this build offers instead of an engine it lacks: only executors that exist, plus an honest word on what is planned. */
+const INSTEAD_OF_A_FLEET =
+  `use LocalExecutor (several side by side with aliases, e.g. LocalExecutor,fast:LocalExecutor) or a custom executor, ${CUSTOM_FORM}; ` +
+  "a worker-fleet executor is planned but not in this build";
+const MULTI_EXECUTOR_HINT =
+  "list several executors in [core] executor and set `executor` per task (multi-executor), e.g. LocalExecutor,heavy:LocalExecutor; " +
+  "KubernetesExecutor is not in this build";
 
 /** Airflow executors with no engine here, and what to use instead. */
 const AIRFLOW_ONLY_EXECUTORS: Readonly<Record<string, string>> = {
-  CeleryExecutor: "use BullMQExecutor (Redis worker fleet)",
-  DaskExecutor: "use BullMQExecutor or LocalExecutor",
+  CeleryExecutor: INSTEAD_OF_A_FLEET,
+  DaskExecutor: INSTEAD_OF_A_FLEET,
   DebugExecutor: "use SequentialExecutor",
   CeleryKubernetesExecutor: MULTI_EXECUTOR_HINT,
   LocalKubernetesExecutor: MULTI_EXECUTOR_HINT,
@@ -30,8 +39,6 @@ const RESERVED_ALIASES: ReadonlySet<string> = new Set(
   [...BUILTIN_EXECUTORS, ...PLANNED_EXECUTORS, ...Object.keys(AIRFLOW_ONLY_EXECUTORS)].map((n) => n.toLowerCase()),
 );
 
-const ENTRY_FORMS = "ClassName, alias:ClassName or alias:./path/to/module.js#ExportName";
-const CUSTOM_FORM = "alias:./path/to/module.js#ExportName";
 const BUILTINS_TEXT = `Built-ins: ${BUILTIN_EXECUTORS.join(", ")}`;
 const ALIAS = /^[A-Za-z0-9_-]+$/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

@@ -24,9 +24,9 @@ const VALID_SECTIONS = [...SECTION_NAMES.map((s) => `[${s}]`), `[${EXECUTORS_SEC
 
 /** Airflow sections people bring along, and where their settings go here. */
 const AIRFLOW_SECTION_HINTS: Readonly<Record<string, string>> = {
-  celery: "Airflow's [celery] settings belong to the BullMQ executor's own section, [executors.<alias or BullMQExecutor>]",
-  kubernetes: "Kubernetes settings belong to the executor's own section, [executors.<alias or KubernetesExecutor>]",
-  kubernetes_executor: "Kubernetes settings belong to the executor's own section, [executors.<alias or KubernetesExecutor>]",
+  celery: "Switchyard has no Celery; executor settings such as parallelism go in the executor's own section, [executors.<name>]",
+  kubernetes: "KubernetesExecutor is not in this build; executor settings go in the executor's own section, [executors.<name>]",
+  kubernetes_executor: "KubernetesExecutor is not in this build; executor settings go in the executor's own section, [executors.<name>]",
 };
 
 export function unknownSectionProblem(section: string, origin: { file?: string; envVar?: string }): ConfigProblem {

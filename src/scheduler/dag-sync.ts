@@ -20,6 +20,7 @@ export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opt
     folder: config.core.dagsFolder,
     extraFolders,
     executorEntries: config.core.executor,
+    defaultQueue: config.core.defaultQueue,
     home: config.home,
     timeoutSeconds: config.core.dagbagImportTimeout,
   });

@@ -87,12 +87,12 @@ describe("parseExecutorNames: errors", () => {
     ["airflow.executors.local_executor.LocalExecutor", "CONFIG_EXECUTOR_UNKNOWN", "or use the built-in LocalExecutor"],
     ["gpu:./gpu.js#", "CONFIG_EXECUTOR_INVALID_EXPORT", '[core] executor entry 1 "gpu:./gpu.js#": "#" is not an export name; write #ExportName (a JavaScript identifier), or leave it out for the default export'],
     ["gpu:./gpu.js#a#b", "CONFIG_EXECUTOR_INVALID_EXPORT", '"#a#b" is not an export name'],
-    ["CeleryExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", '[core] executor entry 1 "CeleryExecutor": CeleryExecutor is Airflow\'s and has no engine in Switchyard: use BullMQExecutor (Redis worker fleet)'],
-    ["fleet:CeleryExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "use BullMQExecutor (Redis worker fleet)"],
-    ["DaskExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "DaskExecutor is Airflow's and has no engine in Switchyard: use BullMQExecutor or LocalExecutor"],
+    ["CeleryExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", '[core] executor entry 1 "CeleryExecutor": CeleryExecutor is Airflow\'s and has no engine in Switchyard: use LocalExecutor (several side by side with aliases, e.g. LocalExecutor,fast:LocalExecutor) or a custom executor, alias:./path/to/module.js#ExportName; a worker-fleet executor is planned but not in this build'],
+    ["fleet:CeleryExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "CeleryExecutor is Airflow's and has no engine in Switchyard: use LocalExecutor"],
+    ["DaskExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "DaskExecutor is Airflow's and has no engine in Switchyard: use LocalExecutor (several side by side"],
     ["DebugExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "use SequentialExecutor"],
-    ["CeleryKubernetesExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "CeleryKubernetesExecutor is Airflow's and has no engine in Switchyard: configure both executors and set `executor` per task (multi-executor)"],
-    ["LocalKubernetesExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "LocalKubernetesExecutor is Airflow's and has no engine in Switchyard: configure both executors and set `executor` per task (multi-executor)"],
+    ["CeleryKubernetesExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "CeleryKubernetesExecutor is Airflow's and has no engine in Switchyard: list several executors in [core] executor and set `executor` per task (multi-executor), e.g. LocalExecutor,heavy:LocalExecutor; KubernetesExecutor is not in this build"],
+    ["LocalKubernetesExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "LocalKubernetesExecutor is Airflow's and has no engine in Switchyard: list several executors in [core] executor"],
     ["KubernetesExecutor", "CONFIG_EXECUTOR_NOT_IN_BUILD", '[core] executor entry 1 "KubernetesExecutor": KubernetesExecutor is not available in this build. Built-ins: LocalExecutor, SequentialExecutor'],
     ["fleet:BullMQExecutor", "CONFIG_EXECUTOR_NOT_IN_BUILD", "BullMQExecutor is not available in this build"],
     ["fast:LocalExecutor,fast:SequentialExecutor", "CONFIG_EXECUTOR_DUPLICATE_ALIAS", '[core] executor entries 1 and 2: both use the alias "fast"; each alias must be unique (compared ignoring case)'],
@@ -101,6 +101,18 @@ describe("parseExecutorNames: errors", () => {
     ["a:./x.js,b:./x.js#default", "CONFIG_EXECUTOR_DUPLICATE_MODULE", "[core] executor entries 1 and 2: both load /srv/switchyard/x.js#default; configure a custom executor once"],
     ["a:./x.js#X,b:./lib/../x.js#X", "CONFIG_EXECUTOR_DUPLICATE_MODULE", "[core] executor entries 1 and 2: both load /srv/switchyard/x.js#X"],
   ];
+  it("an Airflow-only executor's message recommends only executors this build has", () => {
+    for (const airflow of ["CeleryExecutor", "DaskExecutor", "DebugExecutor", "CeleryKubernetesExecutor", "LocalKubernetesExecutor"]) {
+      const detail = parseError(airflow).message.split("has no engine in Switchyard:")[1]!;
+      const recommended = detail
+        .split(";")
+        .filter((clause) => !/not in this build/.test(clause))
+        .flatMap((clause) => clause.match(/\b[A-Z]\w*Executor\b/g) ?? []);
+      assert.ok(recommended.length > 0, `${airflow}: names an executor to use instead: ${detail}`);
+      for (const name of recommended) assert.ok((BUILTIN_EXECUTORS as readonly string[]).includes(name), `${airflow}: recommends ${name}, which this build does not have: ${detail}`);
+    }
+  });
+
   for (const [value, code, message] of cases) {
     it(`${JSON.stringify(value)} → ${code}`, () => {
       const error = parseError(value);

@@ -222,8 +222,10 @@ describe("loadConfig: errors in the file", () => {
     );
   });
 
-  it("points Airflow's [celery] section to the executor's own section", () => {
-    assert.match(loadError(makeHome(`[celery]\nworker_concurrency = 4\n`)).message, /\[executors\.<alias or BullMQExecutor>\]/);
+  it("says Airflow's [celery] section has no equivalent, and where executor settings go", () => {
+    const message = loadError(makeHome(`[celery]\nworker_concurrency = 4\n`)).message;
+    assert.match(message, /\[celery\].*Switchyard has no Celery; executor settings such as parallelism go in the executor's own section, \[executors\.<name>\]/);
+    assert.doesNotMatch(message, /BullMQ/, "names no executor this build lacks");
   });
 
   it("says which section a key written outside any section belongs to", () => {

@@ -97,20 +97,4 @@ describe("DAG runs", () => {
     assert.equal(failing.code, 0, failing.stderr);
     assert.equal((await home.states("manual", "r1")).find((s) => s.taskId === "second")!.tryNumber, 2);
   });
-
-  it("standalone runs the bundled example DAGs", async () => {
-    home = new Home({ toml: `[core]\nexecutor = "LocalExecutor,SequentialExecutor,fast:LocalExecutor"\n` });
-    const sched = home.spawn(["standalone"]);
-    await eventually("the examples to be parsed", async () => {
-      // A plain `dags list` (no load_examples in this home) parses only dags_folder and must leave the examples be.
-      const r = await home.run(["dags", "list", "-o", "json"]);
-      if (r.code !== 0) return undefined;
-      const ids = (JSON.parse(r.stdout) as Array<{ dagId: string }>).map((d) => d.dagId);
-      return ids.includes("multi_executor_demo") ? ids : undefined;
-    });
-    await home.ok(["dags", "trigger", "multi_executor_demo", "--run-id", "s1", "--no-parse"]);
-    await eventually("the example run to succeed", async () => ((await home.ok(["dags", "state", "multi_executor_demo", "s1"])).trim() === "success" ? true : undefined), 30_000);
-    sched.child.kill("SIGTERM");
-    assert.equal((await sched.done).code, 0);
-  });
 });

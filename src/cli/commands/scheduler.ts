@@ -5,9 +5,7 @@ import { loadExecutors } from "../../executors/loader.js";
 import { Scheduler, schedulerLeaseMs } from "../../scheduler/scheduler.js";
 import { openStore } from "../../store/connect.js";
 import { assertSchemaCurrent, migrateStore } from "../../store/migrate.js";
-import { setPool } from "../../store/queries/pools.js";
 import { cliConfig } from "../context.js";
-import { loadConfig } from "../../config/load.js";
 
 /** Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with exitWhenIdle, until no run is active. */
 export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<void> {
@@ -58,24 +56,5 @@ export function schedulerCommand(): Command {
     .option("--exit-when-idle", "exit once no DAG run is queued or running (for scripts and CI)")
     .action(async (opts: { exitWhenIdle?: boolean }) => {
       await runScheduler(cliConfig(), { exitWhenIdle: opts.exitWhenIdle === true });
-    });
-}
-
-export function standaloneCommand(): Command {
-  return new Command("standalone")
-    .description("initialise the database if needed and run the scheduler with the example DAGs loaded (a local playground)")
-    .option("--exit-when-idle", "exit once no DAG run is queued or running")
-    .action(async (opts: { exitWhenIdle?: boolean }) => {
-      const config = loadConfig({ env: { ...process.env, SWITCHYARD__CORE__LOAD_EXAMPLES: "true" } });
-      const store = await openStore(config.database, { create: true });
-      try {
-        await migrateStore(store);
-        // The example pools-and-priorities DAG runs in this pool; create it unless the user has.
-        const pools = await store.db.selectFrom("pool").select("name").where("name", "=", "limited").execute();
-        if (pools.length === 0) await setPool(store.db, { name: "limited", slots: 2, description: "used by the example DAGs" });
-      } finally {
-        await store.close();
-      }
-      await runScheduler(config, { exitWhenIdle: opts.exitWhenIdle === true });
     });
 }
