@@ -15,10 +15,11 @@ import { printScenario, printSummary, type ScenarioResult } from "./lib/report.j
 import { incidents } from "./lib/session.js";
 import { multi } from "./multi.js";
 import { pgScenario } from "./pg.js";
+import { starved } from "./starved.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];

@@ -5,7 +5,6 @@ import type { BaseExecutor } from "../executors/base.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { poolUsage } from "../store/queries/pools.js";
 import {
-  activeTiCounts,
   applyTransitions,
   insertTaskLogs,
   scheduledCandidates,
@@ -14,6 +13,7 @@ import {
 } from "../store/queries/task-instances.js";
 import type { Database, NewAuditLog } from "../store/schema.js";
 import type { DialectKind } from "../store/dialect.js";
+import { ConcurrencyMap, runTaskKey, taskKey } from "./concurrency-map.js";
 import type { DagCache } from "./dag-cache.js";
 import { acquireSchedulingLock } from "./scheduling-lock.js";
 import { buildWorkload, newTryToken } from "./workload.js";
@@ -35,16 +35,17 @@ export interface CriticalSectionContext {
   fenced: () => boolean;
 }
 
-const sep = "\u0000";
-/** Enough re-queries to get past every starved pool, run and task in a realistic pass. */
-const MAX_PASSES = 8;
-
 /**
  * Moves scheduled TIs to queued and hands them to their executors, checking in DESIGN's order:
  * pool exists → pool has open slots → poolSlots <= pool total → poolSlots <= open → DAG
  * maxActiveTasks per run → task maxActiveTisPerDag / maxActiveTisPerDagrun → the executor has a
- * free slot → [core] parallelism. What fails a check is filtered out of the next query, so it
- * never hides candidates that fit. Returns the number queued.
+ * free slot → [core] parallelism. Returns the number queued.
+ *
+ * The claim query never returns what is already known not to fit: everything at a limit before
+ * the pass (runs, tasks, pools, executors) is left out of its first query, and whatever fills up
+ * or fails a check during the pass is left out of the next one. So a window is never filled by
+ * TIs that cannot run, however many runs are blocked, and no fixed number of queries can stop
+ * the search before it reaches runnable work.
  */
 export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise<number> {
   const executorSlots = new Map<string, number>();
@@ -55,63 +56,50 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
     // One scheduler at a time decides on these counts, so limits hold across schedulers.
     await acquireSchedulingLock(trx, ctx.kind, ctx.jobId);
     const pools = await poolUsage(trx);
-    let active = 0;
-    const perRun = new Map<number, number>();
-    const perDagTask = new Map<string, number>();
-    const perRunTask = new Map<string, number>();
-    const perExecutor = new Map<string, number>();
-    for (const row of await activeTiCounts(trx)) {
-      const n = Number(row.n);
-      active += n;
-      perExecutor.set(row.executor, (perExecutor.get(row.executor) ?? 0) + n);
-      const runId = Number(row.dag_run_id);
-      perRun.set(runId, (perRun.get(runId) ?? 0) + n);
-      perDagTask.set(row.dag_id + sep + row.task_id, (perDagTask.get(row.dag_id + sep + row.task_id) ?? 0) + n);
-      perRunTask.set(runId + sep + row.task_id, (perRunTask.get(runId + sep + row.task_id) ?? 0) + n);
-    }
+    const counts = await ConcurrencyMap.load(trx);
+    const starved = await counts.starved(ctx.dags, trx, ctx.defaultMaxActiveTasks);
     const filters = {
-      starvedPools: new Set<string>(),
+      starvedPools: new Set([...pools.values()].filter((p) => p.open <= 0).map((p) => p.name)),
       starvedExecutors: new Set<string>(),
-      starvedRuns: new Set<number>(),
-      starvedTasks: new Set<string>(),
-      starvedRunTasks: new Set<string>(),
+      starvedRuns: starved.runs,
+      starvedTasks: starved.tasks,
+      starvedRunTasks: starved.runTasks,
     };
     // An executor's parallelism holds across schedulers too: its queued and running TIs in the
     // database count, not only the ones this scheduler's instance holds.
     for (const [name, ex] of ctx.executors) {
-      executorSlots.set(name, Math.min(executorSlots.get(name)!, ex.parallelism - (perExecutor.get(name) ?? 0)));
+      executorSlots.set(name, Math.min(executorSlots.get(name)!, ex.parallelism - (counts.perExecutor.get(name) ?? 0)));
     }
     for (const [name, n] of executorSlots) if (n <= 0) filters.starvedExecutors.add(name);
     // [core] parallelism counts queued and running TIs in the database: every executor, every scheduler.
-    let budget = Math.min(ctx.maxTisPerQuery, ctx.parallelism - active);
+    let budget = Math.min(ctx.maxTisPerQuery, ctx.parallelism - counts.active);
     const out: Array<{ executor: string; workload: Workload }> = [];
     if (budget <= 0) return out;
 
     const accepted: Candidate[] = [];
     const reasons: Array<{ c: Candidate; reason: string }> = [];
     const seen = new Set<string>();
-    for (let pass = 0; pass < MAX_PASSES && budget > 0; pass++) {
+    // Every candidate either is accepted or adds what it failed on to the filters, and the filters
+    // are finite: the loop ends once the window comes back short or teaches nothing new.
+    for (;;) {
       const before = filterSize(filters);
-      const limit = budget;
+      // What this pass accepted is still scheduled in the database and comes back: leave it room.
+      const limit = budget + accepted.length;
       const rows = await scheduledCandidates(trx, filters, limit);
-      let acceptedThisPass = 0;
       for (const c of rows) {
         if (budget <= 0) break;
-        const tiKey = c.dag_run_id + sep + c.task_id + sep + c.map_index;
+        const tiKey = runTaskKey(c.dag_run_id, c.task_id) + "\u0000" + c.map_index;
         if (seen.has(tiKey)) continue;
         const verdict = await check(c);
         if (verdict === "ok") {
           seen.add(tiKey);
           accepted.push(c);
-          acceptedThisPass++;
           budget--;
         } else if (verdict !== null) {
           reasons.push({ c, reason: verdict });
         }
       }
-      const starvedMore = filterSize(filters) > before;
-      // Airflow's exit rule: stop once something was accepted, the query came back short, or nothing new was learned.
-      if (acceptedThisPass > 0 || rows.length < limit || !starvedMore) break;
+      if (budget <= 0 || rows.length < limit || filterSize(filters) === before) break;
     }
 
     /** "ok", a reason worth showing the user (the TI waits on something they must fix), or null (just full). */
@@ -125,34 +113,34 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
         filters.starvedPools.add(c.pool);
         return null;
       }
-      const taskKey = c.dag_id + sep + c.task_id;
+      const dagTask = taskKey(c.dag_id, c.task_id);
       if (pool.slots >= 0 && c.pool_slots > pool.slots) {
-        filters.starvedTasks.add(taskKey);
+        filters.starvedTasks.add(dagTask);
         return `poolSlots ${c.pool_slots} exceeds the ${pool.slots} slot(s) of pool '${c.pool}'; it can never run until the pool grows`;
       }
       if (c.pool_slots > pool.open) {
         // Only this task waits: smaller candidates from the same pool may still fit.
-        filters.starvedTasks.add(taskKey);
+        filters.starvedTasks.add(dagTask);
         return null;
       }
       const cached = await ctx.dags.get(c.dag_id, trx);
       const task = cached?.tasks.get(c.task_id);
       if (!cached || !task) {
-        filters.starvedTasks.add(taskKey);
+        filters.starvedTasks.add(dagTask);
         return `task '${c.task_id}' is no longer defined by DAG '${c.dag_id}'`;
       }
       const maxActiveTasks = cached.dag.maxActiveTasks ?? ctx.defaultMaxActiveTasks;
-      if ((perRun.get(c.dag_run_id) ?? 0) >= maxActiveTasks) {
+      if ((counts.perRun.get(c.dag_run_id) ?? 0) >= maxActiveTasks) {
         filters.starvedRuns.add(c.dag_run_id);
         return null;
       }
-      if (task.maxActiveTisPerDag !== null && (perDagTask.get(taskKey) ?? 0) >= task.maxActiveTisPerDag) {
-        filters.starvedTasks.add(taskKey);
+      if (task.maxActiveTisPerDag !== null && (counts.perDagTask.get(dagTask) ?? 0) >= task.maxActiveTisPerDag) {
+        filters.starvedTasks.add(dagTask);
         return null;
       }
-      const runTaskKey = c.dag_run_id + sep + c.task_id;
-      if (task.maxActiveTisPerDagrun !== null && (perRunTask.get(runTaskKey) ?? 0) >= task.maxActiveTisPerDagrun) {
-        filters.starvedRunTasks.add(runTaskKey);
+      const runTask = runTaskKey(c.dag_run_id, c.task_id);
+      if (task.maxActiveTisPerDagrun !== null && (counts.perRunTask.get(runTask) ?? 0) >= task.maxActiveTisPerDagrun) {
+        filters.starvedRunTasks.add(runTask);
         return null;
       }
       const slots = executorSlots.get(c.executor);
@@ -166,9 +154,7 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
       }
       executorSlots.set(c.executor, slots - 1); // one executor slot per TI, whatever its poolSlots
       pool.open -= c.pool_slots;
-      perRun.set(c.dag_run_id, (perRun.get(c.dag_run_id) ?? 0) + 1);
-      perDagTask.set(taskKey, (perDagTask.get(taskKey) ?? 0) + 1);
-      perRunTask.set(runTaskKey, (perRunTask.get(runTaskKey) ?? 0) + 1);
+      counts.add(c);
       return "ok";
     }
 

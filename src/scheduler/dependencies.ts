@@ -18,7 +18,7 @@ export interface DependencyResult {
   /** TIs that moved (scheduled, skipped, upstream_failed). */
   changed: number;
   /** Runs that finished, with their DAG ids (their DAGs may start queued runs now). */
-  finishedRuns: Array<{ dagId: string; state: DagRunState }>;
+  finishedRuns: Array<{ dagId: string; runId: string; state: DagRunState }>;
 }
 
 type StateRow = { task_id: string; state: string; try_number: number; max_tries: number; next_retry_at: number | null };
@@ -52,12 +52,13 @@ async function evaluateMarked(ctx: DependencyContext, marked: Map<number, Set<st
   for (const run of runs) {
     const cached = await ctx.dags.get(run.dag_id);
     if (!cached) continue;
-    await ctx.db.transaction().execute(async (trx) => {
+    const { changed, finished } = await ctx.db.transaction().execute(async (trx) => {
       const tctx = { ...ctx, db: trx };
-      result.changed += await evaluateRun(tctx, cached, run, marked.get(Number(run.id))!);
-      const finished = await finishRunIfDone(tctx, cached, run);
-      if (finished) result.finishedRuns.push({ dagId: run.dag_id, state: finished });
+      return { changed: await evaluateRun(tctx, cached, run, marked.get(Number(run.id))!), finished: await finishRunIfDone(tctx, cached, run) };
     });
+    // Counted once committed: a transaction that failed finished nothing (and is retried next pass).
+    result.changed += changed;
+    if (finished) result.finishedRuns.push({ dagId: run.dag_id, runId: run.run_id, state: finished });
   }
 }
 

@@ -8,6 +8,7 @@ import { applyTransitions, getTaskInstances, type TiTransition } from "../store/
 import type { Database, NewAuditLog, TaskInstanceRow } from "../store/schema.js";
 import type { DagCache } from "./dag-cache.js";
 import type { DirtyRuns } from "./dirty-runs.js";
+import { logFailedTry, logRetry, type OutcomeLogger } from "./outcome-log.js";
 import { isEligibleToRetry, retryDelaySeconds } from "./retry.js";
 
 const IN_FLIGHT: readonly string[] = [TaskState.QUEUED, TaskState.RUNNING];
@@ -73,7 +74,7 @@ export function decideEvent(ti: TaskInstanceRow, event: TaskEvent, task: Seriali
       const retry = isEligibleToRetry(tryNumber, ti.max_tries);
       const delay = retry && task ? retryDelaySeconds(task, tryNumber) : 0;
       const to = retry ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
-      const why = info.error ?? "the try failed";
+      const why = failureReason(info);
       return {
         transition: {
           ...base,
@@ -91,6 +92,11 @@ export function decideEvent(ti: TaskInstanceRow, event: TaskEvent, task: Seriali
       };
     }
   }
+}
+
+/** Why a try failed, as its report says. */
+function failureReason(info: TaskEvent["info"]): string {
+  return info.error ?? "the try failed";
 }
 
 function runnerFields(info: TaskEvent["info"]) {
@@ -111,13 +117,17 @@ export interface ApplyEventsContext {
   now: number;
   source: string;
   dirty?: DirtyRuns;
+  /** Where failed tries and retries are announced (the scheduler's log); unset: nowhere. */
+  logger?: OutcomeLogger;
 }
 
 /** Applies a batch of reports in one transaction. Returns how many changed a TI. */
 export async function applyTaskEvents(ctx: ApplyEventsContext, events: readonly TaskEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  return ctx.db.transaction().execute(async (trx) => {
-    const transitions: Array<{ t: TiTransition; dagRunId: number; finishes: boolean }> = [];
+  const failures: Array<{ event: TaskEvent; retryAt: number | null }> = [];
+  const changed = await ctx.db.transaction().execute(async (trx) => {
+    failures.length = 0; // a retried transaction starts over
+    const transitions: Array<{ t: TiTransition; dagRunId: number; event: TaskEvent }> = [];
     const rejections: NewAuditLog[] = [];
     const tis = await getTaskInstances(trx, events.map((e) => e.key));
     for (const event of events) {
@@ -134,20 +144,30 @@ export async function applyTaskEvents(ctx: ApplyEventsContext, events: readonly 
         // A later report for the same TI in this batch is decided against the state this one leaves.
         const to = decision.transition.set.state;
         if (typeof to === "string") tis.set(tiString(k), { ...ti, state: to });
-        transitions.push({ t: decision.transition, dagRunId: Number(ti.dag_run_id), finishes: event.state === EventState.SUCCESS || event.state === EventState.FAILED });
+        transitions.push({ t: decision.transition, dagRunId: Number(ti.dag_run_id), event });
       }
     }
     const applied = await applyTransitions(trx, transitions.map((x) => x.t), ctx.now);
     await insertAuditLogs(trx, rejections);
-    let changed = 0;
+    let n = 0;
     applied.forEach((ok, i) => {
       if (!ok) return;
-      changed++;
+      n++;
       const x = transitions[i]!;
-      if (x.finishes) ctx.dirty?.markChanged(x.dagRunId, x.t.id.taskId);
+      const finishes = x.event.state === EventState.SUCCESS || x.event.state === EventState.FAILED;
+      if (finishes) ctx.dirty?.markChanged(x.dagRunId, x.t.id.taskId);
+      if (x.event.state === EventState.FAILED) failures.push({ event: x.event, retryAt: x.t.set.state === TaskState.UP_FOR_RETRY ? (x.t.set.next_retry_at ?? null) : null });
     });
-    return changed;
+    return n;
   });
+  // Only what committed is announced, and only by the scheduler whose guarded update applied it.
+  if (ctx.logger) {
+    for (const { event, retryAt } of failures) {
+      logFailedTry(ctx.logger, event.key, failureReason(event.info));
+      if (retryAt !== null) logRetry(ctx.logger, event.key, retryAt);
+    }
+  }
+  return changed;
 }
 
 function auditRow(ctx: ApplyEventsContext, event: TaskEvent, reason: string): NewAuditLog {

@@ -23,6 +23,7 @@ import { syncDagsFolder } from "./dag-sync.js";
 import { evaluateDirtyRuns } from "./dependencies.js";
 import { DirtyRuns } from "./dirty-runs.js";
 import { applyTaskEvents } from "./events.js";
+import { logRunFinished } from "./outcome-log.js";
 import { createScheduledRuns, startQueuedRuns } from "./runs.js";
 import { Waker, watchExternalCommits } from "./waker.js";
 
@@ -249,7 +250,7 @@ export class Scheduler {
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);
     // Each sweep reads the clock when it starts: the pass's own start may be seconds old by then.
-    const sweep = () => ({ db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now: Date.now(), source, dirty: this.dirty });
+    const sweep = () => ({ db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now: Date.now(), source, dirty: this.dirty, logger: this.options.logger });
     const sc = this.config.scheduler;
     if (now - this.lastAdoption >= sc.orphanedTasksCheckInterval * 1000) {
       this.lastAdoption = now;
@@ -316,7 +317,7 @@ export class Scheduler {
     const deps = await evaluateDirtyRuns({ db, dags: this.dags, now, source }, this.dirty);
     work += deps.changed + deps.finishedRuns.length;
     if (deps.finishedRuns.length > 0) this.runsCheckNeeded = true; // maxActiveRuns may let a queued run start
-    for (const f of deps.finishedRuns) this.options.logger.info(`DAG run of ${f.dagId} finished: ${f.state}`);
+    for (const f of deps.finishedRuns) logRunFinished(this.options.logger, f);
 
     if (!draining) {
       work += await enqueueTaskInstances({
@@ -404,7 +405,7 @@ export class Scheduler {
     const events = [...this.unapplied, ...this.executors.flatMap((ex) => ex.getEventBuffer())];
     this.unapplied = [];
     try {
-      return await applyTaskEvents({ db: this.store.db, dags: this.dags, now: Date.now(), source, dirty: this.dirty }, events);
+      return await applyTaskEvents({ db: this.store.db, dags: this.dags, now: Date.now(), source, dirty: this.dirty, logger: this.options.logger }, events);
     } catch (err) {
       // The database is unreachable: keep the reports for the next pass rather than lose them.
       this.unapplied = events;

@@ -9,6 +9,7 @@ import type { Database, TaskInstanceRow } from "../store/schema.js";
 import type { DagCache } from "./dag-cache.js";
 import type { DirtyRuns } from "./dirty-runs.js";
 import { applyTaskEvents } from "./events.js";
+import { logFailedTry, type OutcomeLogger } from "./outcome-log.js";
 
 export const STUCK_RESCHEDULE_EVENT = "stuck_in_queued_reschedule";
 
@@ -20,6 +21,7 @@ export interface SweepContext {
   now: number;
   source: string;
   dirty: DirtyRuns;
+  logger: OutcomeLogger;
 }
 
 export function tiRef(ti: TaskInstanceRow): TaskInstanceRef {
@@ -45,7 +47,7 @@ export async function failZombies(ctx: SweepContext, timeoutMs: number): Promise
     if (executor?.hasTask(tiRef(ti).key)) await executor.revokeTask(tiRef(ti));
   }
   return applyTaskEvents(
-    { db: ctx.db, dags: ctx.dags, now: ctx.now, source: ctx.source, dirty: ctx.dirty },
+    { db: ctx.db, dags: ctx.dags, now: ctx.now, source: ctx.source, dirty: ctx.dirty, logger: ctx.logger },
     zombies.map((ti) => ({
       key: tiRef(ti).key,
       state: EventState.FAILED,
@@ -67,11 +69,13 @@ export async function handleStuckQueued(ctx: SweepContext, timeoutMs: number, ma
   let moved = 0;
   for (const ti of stuck) {
     await ctx.executors.get(ti.executor)?.revokeTask(tiRef(ti));
+    let failedReason: string | null = null;
     const waited = `queued for more than ${Math.round(timeoutMs / 1000)}s without starting (task_queued_timeout)`;
     // The count, the move and its audit row commit together: the count of audit rows is what
     // limits the reschedules, so a move without its row would allow one too many.
     const done = await ctx.db.transaction().execute(async (trx) => {
       const before = await countTiAuditEvents(trx, ti, STUCK_RESCHEDULE_EVENT);
+      failedReason = null;
       const reschedule = before < maxReschedules;
       const result = await trx
         .updateTable("task_instance")
@@ -87,6 +91,10 @@ export async function handleStuckQueued(ctx: SweepContext, timeoutMs: number, ma
         .where("state", "=", TaskState.QUEUED)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return false;
+      const reason = reschedule
+        ? `${waited}; revoked and rescheduled (${before + 1} of ${maxReschedules})`
+        : `${waited}; already rescheduled ${before} time(s) (num_stuck_in_queued_retries = ${maxReschedules}): failed`;
+      if (!reschedule) failedReason = reason;
       await insertAuditLogs(trx, [
         {
           ts: ctx.now,
@@ -98,15 +106,14 @@ export async function handleStuckQueued(ctx: SweepContext, timeoutMs: number, ma
           event: reschedule ? STUCK_RESCHEDULE_EVENT : "stuck_in_queued_failed",
           from_state: TaskState.QUEUED,
           to_state: reschedule ? TaskState.SCHEDULED : TaskState.FAILED,
-          reason: reschedule
-            ? `${waited}; revoked and rescheduled (${before + 1} of ${maxReschedules})`
-            : `${waited}; already rescheduled ${before} time(s) (num_stuck_in_queued_retries = ${maxReschedules}): failed`,
+          reason,
           source: ctx.source,
         },
       ]);
       return true;
     });
     if (!done) continue;
+    if (failedReason !== null) logFailedTry(ctx.logger, tiRef(ti).key, failedReason);
     moved++;
     ctx.dirty.markChanged(Number(ti.dag_run_id), ti.task_id);
   }

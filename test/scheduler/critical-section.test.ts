@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { Home, maxOverlap, readIntervals, type Interval } from "../support/home.js";
+import { eventually, Home, maxOverlap, readIntervals, type Interval } from "../support/home.js";
 
 /** A bash command that records its own start and end, named by task id, run id and the given tag. */
 function marked(file: string, seconds: number): string {
@@ -102,5 +103,63 @@ perTask.bash("free", ${JSON.stringify(marked(m, 0.3))});`,
     assert.equal(limited.length, 3);
     assert.equal(maxOverlap(limited), 1, "maxActiveTisPerDag = 1 across the three runs");
     assert.ok(maxOverlap(intervals.filter(byTask("free@"))) >= 2, "the unlimited task of the same DAG ran in parallel across runs");
+  });
+});
+
+describe("critical section: runs blocked at their limits never hide runnable work", () => {
+  let home: Home;
+  const schedulers: Array<ReturnType<Home["spawn"]>> = [];
+  before(async () => {
+    home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\nparallelism = 32\n` });
+    await home.ok(["db", "init"]);
+  });
+  after(async () => {
+    // The hog tasks wait for this file (up to 90 s): pause the DAG so nothing new starts, release
+    // them, and let the schedulers finish gracefully so no try outlives the test.
+    home.query(`update dag set is_paused = 1 where dag_id = 'hog'`);
+    fs.writeFileSync(home.file("release"), "");
+    for (const s of schedulers) s.child.kill("SIGTERM");
+    await Promise.all(schedulers.map((s) => s.done));
+    home.cleanup();
+  });
+
+  it("gives each of 10 hog runs (maxActiveTasks 1) its one running task, and victim's task runs", async () => {
+    const release = home.file("release");
+    const longSleep = `for i in $(seq 180); do [ -f ${release} ] && exit 0; sleep 0.5; done`;
+    home.writeDag(
+      "hog.ts",
+      `import { dag } from "@switchyard/core";
+export const hog = dag("hog", { maxActiveTasks: 1 });
+for (let i = 0; i < 40; i++) hog.bash("sleep_" + i, ${JSON.stringify(longSleep)});
+export const victim = dag("victim");
+victim.bash("only", "echo ran");`,
+    );
+    for (let r = 0; r < 10; r++) await home.ok(["dags", "trigger", "hog", "--run-id", `h${r}`, ...(r > 0 ? ["--no-parse"] : [])]);
+    await home.ok(["dags", "trigger", "victim", "--run-id", "v", "--no-parse"]);
+    const n = Math.max(1, Number(process.env.SWITCHYARD_TEST_SCHEDULERS ?? "1"));
+    for (let i = 0; i < n; i++) schedulers.push(home.spawn(["scheduler"]));
+
+    type Row = { run_id: string; running: number; active: number };
+    const perRun = () =>
+      home.query<Row>(
+        `select run_id, sum(case when state = 'running' then 1 else 0 end) as running,
+                sum(case when state in ('queued', 'running') then 1 else 0 end) as active
+         from task_instance where dag_id = 'hog' group by run_id order by run_id`,
+      );
+    const victimState = () => home.query<{ state: string }>(`select state from task_instance where dag_id = 'victim'`)[0]?.state;
+    let last: Row[] = [];
+    try {
+      await eventually(
+        "every hog run to have one running task and victim's task to succeed",
+        async () => {
+          last = perRun();
+          for (const r of last) assert.ok(Number(r.active) <= 1, `hog run ${r.run_id} has ${r.active} queued or running tasks; maxActiveTasks is 1`);
+          return last.length === 10 && last.every((r) => Number(r.running) === 1) && victimState() === "success";
+        },
+        60_000,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; hog runs: ${JSON.stringify(last)}; victim: ${victimState()}`);
+    }
   });
 });

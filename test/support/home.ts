@@ -150,10 +150,15 @@ export class Home {
    * Fails with their output if any exits non-zero; returns the first one's result.
    */
   async runSchedulersUntilIdle(): Promise<CliResult> {
+    return (await this.runEverySchedulerUntilIdle())[0]!;
+  }
+
+  /** runSchedulersUntilIdle, returning every scheduler's result (to check what all of them logged). */
+  async runEverySchedulerUntilIdle(): Promise<CliResult[]> {
     const n = Math.max(1, Number(process.env.SWITCHYARD_TEST_SCHEDULERS ?? "1"));
     const results = await Promise.all(Array.from({ length: n }, () => this.run(["scheduler", "--exit-when-idle"])));
     for (const r of results) if (r.code !== 0) throw new Error(`scheduler exited ${r.code}: ${r.stderr}`);
-    return results[0]!;
+    return results;
   }
 
   /**
