@@ -5,6 +5,7 @@
  * (a schema per bench home), `--schedulers n` with n scheduler processes on the same database.
  */
 import fs from "node:fs";
+import { cli } from "./cli.js";
 import { executor } from "./executor.js";
 import { fanout } from "./fanout.js";
 import { hop } from "./hop.js";
@@ -18,7 +19,7 @@ import { pgScenario } from "./pg.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, cli };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];
