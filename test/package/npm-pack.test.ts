@@ -84,10 +84,10 @@ describe("npm pack, then npm install <tarball> in an empty project", { timeout: 
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it("ships dist and no databases, logs, quickstart state or tests", () => {
+  it("ships dist and no databases, logs, parse caches, quickstart state or tests", () => {
     assert.ok(files.includes("dist/cli/main.js"), "dist/cli/main.js is in the tarball");
     assert.ok(files.includes("dist/index.js") && files.includes("dist/index.d.ts"), "the import entry point and its types are in the tarball");
-    const unwanted = files.filter((f) => /\.db(-wal|-shm)?$/.test(f) || /(^|\/)logs\//.test(f) || f.startsWith("examples/quickstart") || f.startsWith("test/") || f.startsWith("src/"));
+    const unwanted = files.filter((f) => /\.db(-wal|-shm)?$/.test(f) || /(^|\/)logs\//.test(f) || f.startsWith("examples/quickstart") || /(^|\/)\.switchyard\//.test(f) || f.startsWith("test/") || f.startsWith("src/"));
     assert.deepEqual(unwanted, []);
   });
 
