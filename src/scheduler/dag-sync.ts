@@ -22,7 +22,7 @@ export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opt
     executorEntries: config.core.executor,
     home: config.home,
     timeoutSeconds: config.core.dagbagImportTimeout,
-    cacheDir: path.join(config.home, ".switchyard", "dag-parse-cache"),
+    ...(config.core.dagParseCache ? { cacheDir: path.join(config.home, ".switchyard", "dag-parse-cache") } : {}),
   });
   const now = opts.now ?? Date.now();
   await syncDagBag(store.db, {

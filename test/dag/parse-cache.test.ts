@@ -83,3 +83,17 @@ describe("DAG parse cache: an unchanged file is not imported again, a changed on
     assert.equal(imports("broken.ts"), 2);
   });
 });
+
+describe("DAG parse cache off ([core] dag_parse_cache = false)", () => {
+  let home: Home;
+  after(() => home.cleanup());
+
+  it("imports an unchanged file at every parse", async () => {
+    home = new Home({ toml: `[core]\ndag_parse_cache = false\n`, dags: { "plain.ts": `import { dag } from "@switchyard/core";\n${MARK}export default dag("plain");\n` } });
+    await home.ok(["db", "init"]);
+    await home.ok(["dags", "list"]);
+    await home.ok(["dags", "list"]);
+    assert.equal(fs.readFileSync(home.file("imports.log"), "utf8").split("\n").filter((l) => l === "plain.ts").length, 2);
+    assert.equal(fs.existsSync(home.file(".switchyard/dag-parse-cache")), false);
+  });
+});
