@@ -37,6 +37,8 @@ interface Entry {
 }
 
 const ENTRY_SUFFIX = ".json";
+/** Makes each temporary file name unique within this process (two parses may store the same file at once). */
+let writes = 0;
 
 export class DagParseCache {
   readonly #dir: string;
@@ -50,7 +52,7 @@ export class DagParseCache {
   /** The stored result of `file`, if it and everything it imported are as they were when it was stored. */
   async lookup(file: string): Promise<DagFileResult | undefined> {
     const entry = await this.#read(file);
-    if (entry === undefined || entry.context !== this.#context || entry.file !== file || entry.inputs[0]?.path !== file) return undefined;
+    if (entry === undefined || entry.context !== this.#context || entry.file !== file || !Array.isArray(entry.inputs) || entry.inputs[0]?.path !== file) return undefined;
     for (const input of entry.inputs) {
       const content = await readFile(input.path).catch(() => null);
       if (content === null || sha256(content) !== input.sha256) return undefined;
@@ -61,9 +63,22 @@ export class DagParseCache {
   /**
    * Stores a result that has no import errors, keyed by the content of the file and of `localImports` as
    * they are now. Not stored when one of them was modified after `parseStartedAt` (epoch ms): the result
-   * may be of the older content, and the next parse must import it again.
+   * may be of the older content, and the next parse must import it again. Never throws: an entry that
+   * cannot be written (a read-only home, a full disk) costs the next parse an import, nothing more.
    */
   async store(result: DagFileResult, localImports: readonly string[], parseStartedAt: number): Promise<void> {
+    await this.#write(result, localImports, parseStartedAt).catch(() => undefined);
+  }
+
+  /** Deletes the entries of files that are not in `files` (deleted or moved DAG files). Never throws. */
+  async keepOnly(files: readonly string[]): Promise<void> {
+    const wanted = new Set(files.map((file) => entryName(file)));
+    const names = await readdir(this.#dir).catch(() => [] as string[]);
+    const stale = names.filter((name) => name.endsWith(ENTRY_SUFFIX) && !wanted.has(name));
+    await Promise.all(stale.map((name) => rm(join(this.#dir, name), { force: true }).catch(() => undefined)));
+  }
+
+  async #write(result: DagFileResult, localImports: readonly string[], parseStartedAt: number): Promise<void> {
     if (result.errors.length > 0) return;
     const inputs: Array<{ path: string; sha256: string }> = [];
     for (const path of [result.file, ...localImports]) {
@@ -76,16 +91,13 @@ export class DagParseCache {
     await mkdir(this.#dir, { recursive: true });
     // Written aside and renamed: a reader in another process sees the old entry or the new one, never half.
     const target = this.#entryPath(result.file);
-    const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(entry));
-    await rename(temporary, target);
-  }
-
-  /** Deletes the entries of files that are not in `files` (deleted or moved DAG files). */
-  async keepOnly(files: readonly string[]): Promise<void> {
-    const wanted = new Set(files.map((file) => entryName(file)));
-    const names = await readdir(this.#dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((name) => name.endsWith(ENTRY_SUFFIX) && !wanted.has(name)).map((name) => rm(join(this.#dir, name), { force: true })));
+    const temporary = `${target}.${process.pid}.${++writes}.tmp`;
+    try {
+      await writeFile(temporary, JSON.stringify(entry));
+      await rename(temporary, target);
+    } finally {
+      await rm(temporary, { force: true });
+    }
   }
 
   async #read(file: string): Promise<Entry | undefined> {
