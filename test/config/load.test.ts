@@ -261,6 +261,7 @@ describe("loadConfig: errors in the file", () => {
       ["core", "load_examples", '"yes"', "true or false"],
       ["core", "dags_are_paused_at_creation", "1", "true or false"],
       ["core", "default_queue", '" "', "a non-empty string"],
+      ["core", "dag_parse_cache", '"no"', "true or false"],
       ["database", "pool_size", "0", "an integer >= 1"],
       ["database", "statement_timeout", "-1", "an integer >= 0"],
       ["database", "url", "5", "a database URL"],
