@@ -5,6 +5,7 @@
  * (a schema per bench home), `--schedulers n` with n scheduler processes on the same database.
  */
 import fs from "node:fs";
+import { cli } from "./cli.js";
 import { executor } from "./executor.js";
 import { fanout } from "./fanout.js";
 import { hop } from "./hop.js";
@@ -19,7 +20,7 @@ import { starved } from "./starved.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, cli };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];

@@ -1,7 +1,10 @@
-import { loadConfig } from "../config/load.js";
+// The CLI builds every command at start-up (`--help` and `--version` need them all), so this module and
+// src/cli/commands/*.ts import only commander and light modules at top level. Whatever a command needs
+// beyond that (config loading, the store, DAG parsing, the scheduler, executors) is imported inside its
+// action with `await import()`, so each command loads only what it uses; test/cli/lazy-imports.test.ts
+// checks it.
 import type { SwitchyardConfig } from "../config/types.js";
-import { openStore, type Store } from "../store/connect.js";
-import { assertSchemaCurrent } from "../store/migrate.js";
+import type { Store } from "../store/connect.js";
 
 /** What most commands need: the configuration and a store whose schema this code understands. */
 export interface CliContext {
@@ -9,13 +12,17 @@ export interface CliContext {
   store: Store;
 }
 
-export function cliConfig(): SwitchyardConfig {
+/** The configuration from $SWITCHYARD_HOME/switchyard.toml and SWITCHYARD__SECTION__KEY. */
+export async function cliConfig(): Promise<SwitchyardConfig> {
+  const { loadConfig } = await import("../config/load.js");
   return loadConfig();
 }
 
 /** Opens the configured database after checking its schema, runs `fn`, and always closes it. */
 export async function withStore<T>(fn: (ctx: CliContext) => Promise<T>, opts: { config?: SwitchyardConfig } = {}): Promise<T> {
-  const config = opts.config ?? cliConfig();
+  const config = opts.config ?? (await cliConfig());
+  const { openStore } = await import("../store/connect.js");
+  const { assertSchemaCurrent } = await import("../store/migrate.js");
   const store = await openStore(config.database);
   try {
     await assertSchemaCurrent(store);

@@ -84,6 +84,7 @@ export const CORE: SectionSpec<CoreConfig> = {
     expect: "a non-empty string",
     meaning: "the queue of tasks that name none",
   },
+  dagParseCache: boolean(true, "reuse a DAG file's parse result while it and the local files it imports are unchanged"),
 };
 
 export const DATABASE: SectionSpec<DatabaseConfig> = {

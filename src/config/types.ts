@@ -33,6 +33,8 @@ export interface CoreConfig {
   readonly dagsArePausedAtCreation: boolean;
   /** @defaultValue "default" */
   readonly defaultQueue: string;
+  /** `[core] dag_parse_cache`: see docs/installation.md. */
+  readonly dagParseCache: boolean;
 }
 
 export interface DatabaseConfig {

@@ -5,7 +5,8 @@ import { parseExecutorNames } from "../config/executor-names.js";
 import { listDagFiles } from "./dag-files.js";
 import { DagBagCollector, type DagFileResult } from "./dagbag.js";
 import { isParseReport, type ParseRequest } from "./dagbag-protocol.js";
-import type { DagBagResult } from "./types.js";
+import { DagParseCache } from "./parse-cache.js";
+import type { DagBagResult, DagImportError } from "./types.js";
 
 export interface ParseDagBagIsolatedOptions {
   readonly folder: string;
@@ -18,6 +19,11 @@ export interface ParseDagBagIsolatedOptions {
   readonly timeoutSeconds: number;
   /** `[core] default_queue`. @defaultValue "default" */
   readonly defaultQueue?: string;
+  /**
+   * Folder of the parse cache (see parse-cache.ts): a file whose content, local imports and parse context
+   * are unchanged since it was parsed is not imported again. @defaultValue no cache: every file is imported
+   */
+  readonly cacheDir?: string;
 }
 
 type ChildOutcome = { kind: "done" } | { kind: "failed"; file: string | null; message: string };
@@ -33,29 +39,63 @@ const EXIT_GRACE_MS = 1_000;
  * Parses the DAG folder(s) in a child process, so that a DAG file that hangs, calls process.exit() or crashes
  * costs an import error of that file and nothing else. The child reports each file before importing it; when
  * it dies or overruns `timeoutSeconds` on a file, that file gets the error and a new child parses the rest.
+ * With `cacheDir`, files the cache still holds are not sent to a child (none is started when all are cached).
  * Throws only for an invalid `executorEntries` (a configuration error, not a DAG file's).
  */
 export async function parseDagBagIsolated(opts: ParseDagBagIsolatedOptions): Promise<DagBagResult> {
   parseExecutorNames(opts.executorEntries, opts.home);
   const { files, missingFolders } = await listDagFiles([opts.folder, ...(opts.extraFolders ?? [])]);
-  const bag = new DagBagCollector(files, missingFolders);
-  let remaining = files;
+  const cache =
+    opts.cacheDir === undefined
+      ? null
+      : new DagParseCache({ dir: opts.cacheDir, context: { executorEntries: opts.executorEntries, home: opts.home, defaultQueue: opts.defaultQueue ?? null } });
+  // Collected per file and merged in file order at the end, so cached and parsed files rank the same way
+  // when two of them define one DAG id.
+  const results = new Map<string, DagFileResult>();
+  const failures: DagImportError[] = [];
+  let remaining: readonly string[] = files;
+  if (cache !== null) {
+    for (const file of files) {
+      const hit = await cache.lookup(file);
+      if (hit !== undefined) results.set(file, hit);
+    }
+    remaining = files.filter((file) => !results.has(file));
+  }
+  const parseStartedAt = Date.now();
+  const stores: Array<Promise<void>> = [];
   while (remaining.length > 0) {
-    const done = new Set<string>();
-    const outcome = await parseInChild(remaining, opts, (result) => {
-      done.add(result.file);
-      bag.add(result);
+    const outcome = await parseInChild(remaining, opts, (result, localImports) => {
+      results.set(result.file, result);
+      if (cache !== null && localImports !== null) stores.push(cache.store(result, localImports, parseStartedAt));
     });
     if (outcome.kind === "done") break;
-    bag.addError({ filename: outcome.file ?? opts.folder, message: outcome.message });
-    // Without a culprit a new child would fail the same way: stop rather than loop.
-    if (outcome.file === null) break;
-    remaining = remaining.filter((file) => file !== outcome.file && !done.has(file));
+    const error = { filename: outcome.file ?? opts.folder, message: outcome.message };
+    if (outcome.file === null) {
+      failures.push(error);
+      // Without a culprit a new child would fail the same way: stop rather than loop.
+      break;
+    }
+    results.set(outcome.file, { file: outcome.file, dags: [], errors: [error] });
+    remaining = remaining.filter((file) => !results.has(file));
   }
+  if (cache !== null) {
+    await Promise.all(stores);
+    await cache.keepOnly(files);
+  }
+  const bag = new DagBagCollector(files, missingFolders);
+  for (const file of files) {
+    const result = results.get(file);
+    if (result !== undefined) bag.add(result);
+  }
+  for (const failure of failures) bag.addError(failure);
   return bag.result();
 }
 
-function parseInChild(files: readonly string[], opts: ParseDagBagIsolatedOptions, onFile: (result: DagFileResult) => void): Promise<ChildOutcome> {
+function parseInChild(
+  files: readonly string[],
+  opts: ParseDagBagIsolatedOptions,
+  onFile: (result: DagFileResult, localImports: readonly string[] | null) => void,
+): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const child = fork(WORKER_PATH, [], {
       execArgv: workerExecArgv(),
@@ -120,7 +160,7 @@ function parseInChild(files: readonly string[], opts: ParseDagBagIsolatedOptions
           arm(opts.timeoutSeconds * 1000, fileTimeout);
           break;
         case "file":
-          onFile(message.result);
+          onFile(message.result, message.localImports);
           current = null;
           arm(opts.timeoutSeconds * 1000, fileTimeout);
           break;

@@ -13,7 +13,8 @@ export interface ParseRequest {
 export type ParseReport =
   | { readonly type: "ready" }
   | { readonly type: "importing"; readonly file: string }
-  | { readonly type: "file"; readonly result: DagFileResult }
+  /** `localImports`: the local files the DAG file imported, directly or not (absolute paths); null when unknown. */
+  | { readonly type: "file"; readonly result: DagFileResult; readonly localImports: readonly string[] | null }
   | { readonly type: "fatal"; readonly message: string }
   | { readonly type: "done" };
 

@@ -6,7 +6,7 @@ import { coerceError } from "../common/errors.js";
 import { parseExecutorNames, type ExecutorName } from "../config/executor-names.js";
 import { isParseRequest, type ParseReport, type ParseRequest } from "./dagbag-protocol.js";
 import { parseDagFile } from "./dagbag.js";
-import { registerDagLoader } from "./loader.js";
+import { localImportGraph, registerDagLoader } from "./loader.js";
 
 function send(report: ParseReport): Promise<void> {
   // Waiting for the send to complete means "importing <file>" reaches the parent even when that file then
@@ -22,11 +22,13 @@ async function parse(request: ParseRequest): Promise<void> {
     await send({ type: "fatal", message: `the [core] executor setting is invalid: ${coerceError(thrown).message}` });
     return;
   }
-  await registerDagLoader();
+  await registerDagLoader({ recordLocalImports: true });
+  const imports = localImportGraph();
   for (const file of request.files) {
     await send({ type: "importing", file });
     const ctx = { executorNames, ...(request.defaultQueue !== undefined ? { defaultQueue: request.defaultQueue } : {}) };
-    await send({ type: "file", result: await parseDagFile(file, ctx) });
+    const result = await parseDagFile(file, ctx);
+    await send({ type: "file", result, localImports: imports?.importsOf(file) ?? null });
   }
   await send({ type: "done" });
 }

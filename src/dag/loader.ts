@@ -3,12 +3,14 @@ import { resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isDagDefinition } from "./brand.js";
 import { DagLoaderError } from "./errors.js";
+import { createLocalImportGraph, type LocalImportGraph } from "./local-imports.js";
 import { DAG_QUERY } from "./resolve-hook.js";
 import type { DagDefinition } from "./types.js";
 
 // On globalThis, not in a module variable: src and dist copies of this module in one process must
 // register the hooks once between them.
 const REGISTERED = Symbol.for("switchyard.dagLoaderRegistered");
+const IMPORT_GRAPH = Symbol.for("switchyard.dagLoaderImportGraph");
 
 // This module's own extension tells how the process runs: `.ts` means a TypeScript loader (tsx) is already
 // active, so only our resolve hook is needed; `.js` means plain node running dist/.
@@ -19,23 +21,35 @@ let freshCount = 0;
 /**
  * Makes DAG files importable: `.ts`/`.mts` through tsx, and the bare specifier `switchyard` resolving to this
  * package's entry point from anywhere on disk. Idempotent; call before `loadDagFile` (which calls it too).
+ * `recordLocalImports` (honoured by the first call in a process) makes `localImportGraph()` available.
  */
-export function registerDagLoader(): Promise<void> {
+export function registerDagLoader(opts: { recordLocalImports?: boolean } = {}): Promise<void> {
   const holder = globalThis as { [REGISTERED]?: Promise<void> };
-  holder[REGISTERED] ??= registerHooks();
+  holder[REGISTERED] ??= registerHooks(opts.recordLocalImports === true);
   return holder[REGISTERED];
 }
 
-async function registerHooks(): Promise<void> {
+/** The local files each DAG file imported in this process, when the loader was registered with `recordLocalImports`. */
+export function localImportGraph(): LocalImportGraph | null {
+  return (globalThis as { [IMPORT_GRAPH]?: LocalImportGraph })[IMPORT_GRAPH] ?? null;
+}
+
+async function registerHooks(recordLocalImports: boolean): Promise<void> {
   try {
     if (OWN_EXTENSION === ".js") {
       const tsx = await import("tsx/esm/api");
       tsx.register();
     }
     // Registered after tsx, so it runs first and sees tsx's result for each file.
-    register(new URL(`./resolve-hook${OWN_EXTENSION}`, import.meta.url), {
-      data: { indexUrl: new URL(`../index${OWN_EXTENSION}`, import.meta.url).href },
-    });
+    const indexUrl = new URL(`../index${OWN_EXTENSION}`, import.meta.url).href;
+    const hookUrl = new URL(`./resolve-hook${OWN_EXTENSION}`, import.meta.url);
+    if (recordLocalImports) {
+      const { graph, hookPort } = createLocalImportGraph();
+      register(hookUrl, { data: { indexUrl, port: hookPort }, transferList: [hookPort] });
+      (globalThis as { [IMPORT_GRAPH]?: LocalImportGraph })[IMPORT_GRAPH] = graph;
+    } else {
+      register(hookUrl, { data: { indexUrl } });
+    }
   } catch (thrown) {
     delete (globalThis as { [REGISTERED]?: Promise<void> })[REGISTERED];
     throw new DagLoaderError(`Could not set up the DAG loader (tsx and the '@switchyard/core' resolve hook): ${String(thrown)}`, { cause: thrown });

@@ -9,6 +9,8 @@
  *    them to CommonJS (which resolves `@switchyard/core` and caches modules without these hooks).
  * 3. The mark carries a token; a fresh import uses a new token, so the DAG file and the local files it
  *    imports are read again while `@switchyard/core` and node_modules stay shared.
+ * 4. Given a port, it posts each marked import (module and importer) on it, so the DAG-parsing process knows
+ *    which local files each DAG file depends on (see local-imports.ts; the parse cache keys on them).
  */
 
 export const DAG_QUERY = "switchyard-dag";
@@ -17,6 +19,7 @@ export const PACKAGE_NAME = "@switchyard/core";
 
 interface HookData {
   readonly indexUrl: string;
+  readonly port?: { postMessage(message: { parentUrl: string | null; url: string }): void };
 }
 
 interface ResolveContext {
@@ -42,9 +45,11 @@ const ESM_CANDIDATE = /\.(?:[mc]?ts|tsx|[m]?js|jsx)$/;
 const COMMONJS_EXPLICIT = /\.c[jt]s$/;
 
 let indexUrl = "";
+let port: HookData["port"];
 
 export function initialize(data: HookData): void {
   indexUrl = data.indexUrl;
+  port = data.port;
 }
 
 export async function resolve(specifier: string, context: ResolveContext, nextResolve: NextResolve): Promise<ResolveResult> {
@@ -54,6 +59,7 @@ export async function resolve(specifier: string, context: ResolveContext, nextRe
   if (token === null || !result.url.startsWith("file:") || result.url.includes("/node_modules/")) return result;
   const url = withoutTsxCommonjsMarks(new URL(result.url));
   url.searchParams.set(DAG_QUERY, token);
+  port?.postMessage({ parentUrl: context.parentURL ?? null, url: url.href });
   const commonjs = result.format === "commonjs" || result.format === "commonjs-typescript";
   const forceModule = commonjs && ESM_CANDIDATE.test(url.pathname) && !COMMONJS_EXPLICIT.test(url.pathname);
   return { ...result, url: url.href, format: forceModule ? "module" : result.format };

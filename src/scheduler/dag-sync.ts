@@ -23,6 +23,7 @@ export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opt
     defaultQueue: config.core.defaultQueue,
     home: config.home,
     timeoutSeconds: config.core.dagbagImportTimeout,
+    ...(config.core.dagParseCache ? { cacheDir: path.join(config.home, ".switchyard", "dag-parse-cache") } : {}),
   });
   const now = opts.now ?? Date.now();
   await syncDagBag(store.db, {

@@ -37,6 +37,7 @@ describe("loadConfig: defaults and file values", () => {
         loadExamples: false,
         dagsArePausedAtCreation: false,
         defaultQueue: "default",
+        dagParseCache: true,
       },
       database: { url: `sqlite:///${join(home, "switchyard.db")}`, poolSize: 5, statementTimeout: 30000, schema: "public" },
       scheduler: {
@@ -206,7 +207,7 @@ describe("loadConfig: errors in the file", () => {
     const error = loadError(makeHome(`[core]\nparalelism = 4\n`));
     assert.equal(error.code, "CONFIG_UNKNOWN_KEY");
     assert.match(error.message, /^\[core\] paralelism \(in .*switchyard\.toml\): unknown key \(did you mean parallelism\?\)\. /);
-    assert.match(error.message, /Valid keys in \[core\]: executor, parallelism, dags_folder, max_active_tasks_per_dag, .*default_queue$/);
+    assert.match(error.message, /Valid keys in \[core\]: executor, parallelism, dags_folder, max_active_tasks_per_dag, .*default_queue, dag_parse_cache$/);
   });
 
   it("suggests the snake_case key for a camelCase one", () => {
@@ -262,6 +263,7 @@ describe("loadConfig: errors in the file", () => {
       ["core", "load_examples", '"yes"', "true or false"],
       ["core", "dags_are_paused_at_creation", "1", "true or false"],
       ["core", "default_queue", '" "', "a non-empty string"],
+      ["core", "dag_parse_cache", '"no"', "true or false"],
       ["database", "pool_size", "0", "an integer >= 1"],
       ["database", "statement_timeout", "-1", "an integer >= 0"],
       ["database", "url", "5", "a database URL"],

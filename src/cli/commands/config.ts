@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { formatConfigValue, getConfigValue, listConfig } from "../../config/values.js";
 import { cliConfig, out } from "../context.js";
 import { outputOption, render, type OutputFormat } from "../output.js";
 
@@ -8,15 +7,17 @@ export function configCommand(): Command {
   config
     .command("get-value <section> <key>")
     .description("print one value, e.g. `config get-value core parallelism`")
-    .action((section: string, key: string) => {
-      out(formatConfigValue(getConfigValue(cliConfig(), section, key)));
+    .action(async (section: string, key: string) => {
+      const { formatConfigValue, getConfigValue } = await import("../../config/values.js");
+      out(formatConfigValue(getConfigValue(await cliConfig(), section, key)));
     });
   config
     .command("list")
     .description("every setting with its value and where it came from (default, file or env)")
     .addOption(outputOption())
-    .action((opts: { output: OutputFormat }) => {
-      const rows = listConfig(cliConfig());
+    .action(async (opts: { output: OutputFormat }) => {
+      const { formatConfigValue, listConfig } = await import("../../config/values.js");
+      const rows = listConfig(await cliConfig());
       out(
         render(
           rows,

@@ -1,14 +1,5 @@
 import { Command } from "commander";
 import { SwitchyardError } from "../../common/errors.js";
-import { parseExecutorNames } from "../../config/executor-names.js";
-import { syncDagsFolder } from "../../scheduler/dag-sync.js";
-import { explainRouting } from "../../scheduler/routing.js";
-import { executorResolver, manualRunId } from "../../scheduler/runs.js";
-import { listAuditLogs } from "../../store/queries/audit.js";
-import { createDagRun, getDagRun, listDagRuns, RunType } from "../../store/queries/dag-runs.js";
-import { getDag, listDags, listImportErrors, parseSerializedDag, setDagPaused } from "../../store/queries/dags.js";
-import { listPools } from "../../store/queries/pools.js";
-import { listTaskInstances } from "../../store/queries/task-instances.js";
 import { parseConf, parseDate } from "../arguments.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
@@ -26,6 +17,8 @@ export function dagsCommand(): Command {
     .addOption(outputOption())
     .action(async (opts: OutputOpts) =>
       withStore(async ({ config, store }) => {
+        const { syncDagsFolder } = await import("../../scheduler/dag-sync.js");
+        const { listDags, parseSerializedDag } = await import("../../store/queries/dags.js");
         const bag = await syncDagsFolder(store, config);
         const rows = await listDags(store.db);
         out(
@@ -55,6 +48,8 @@ export function dagsCommand(): Command {
     .addOption(outputOption())
     .action(async (opts: OutputOpts) =>
       withStore(async ({ config, store }) => {
+        const { syncDagsFolder } = await import("../../scheduler/dag-sync.js");
+        const { listImportErrors } = await import("../../store/queries/dags.js");
         await syncDagsFolder(store, config);
         const rows = await listImportErrors(store.db);
         out(
@@ -86,7 +81,14 @@ export function dagsCommand(): Command {
         throw new SwitchyardError("CLI_BAD_ARGUMENT", `--run-id '${opts.runId}' is not valid; use 1-250 characters from A-Z a-z 0-9 _ . : + -`);
       }
       await withStore(async ({ config, store }) => {
-        if (opts.parse) await syncDagsFolder(store, config);
+        const { parseExecutorNames } = await import("../../config/executor-names.js");
+        const { executorResolver, manualRunId } = await import("../../scheduler/runs.js");
+        const { createDagRun, RunType } = await import("../../store/queries/dag-runs.js");
+        const { getDag, parseSerializedDag } = await import("../../store/queries/dags.js");
+        if (opts.parse) {
+          const { syncDagsFolder } = await import("../../scheduler/dag-sync.js");
+          await syncDagsFolder(store, config);
+        }
         const dag = parseSerializedDag(await getDag(store.db, dagId));
         const run = await createDagRun(store.db, {
           dag,
@@ -111,6 +113,7 @@ export function dagsCommand(): Command {
       .description(paused ? "stop creating and starting runs of a DAG" : "resume a paused DAG")
       .action(async (dagId: string) =>
         withStore(async ({ store }) => {
+          const { setDagPaused } = await import("../../store/queries/dags.js");
           await setDagPaused(store.db, dagId, paused);
           out(`${dagId} ${paused ? "paused" : "unpaused"}`);
         }),
@@ -124,6 +127,8 @@ export function dagsCommand(): Command {
     .addOption(outputOption())
     .action(async (dagId: string, opts: OutputOpts & { state?: string }) =>
       withStore(async ({ store }) => {
+        const { listDagRuns } = await import("../../store/queries/dag-runs.js");
+        const { getDag } = await import("../../store/queries/dags.js");
         await getDag(store.db, dagId);
         const rows = await listDagRuns(store.db, dagId, opts.state ? { state: opts.state } : {});
         out(
@@ -149,6 +154,7 @@ export function dagsCommand(): Command {
     .description("print the state of a DAG run")
     .action(async (dagId: string, runId: string) =>
       withStore(async ({ store }) => {
+        const { getDagRun } = await import("../../store/queries/dag-runs.js");
         out((await getDagRun(store.db, dagId, runId)).state);
       }),
     );
@@ -160,6 +166,12 @@ export function dagsCommand(): Command {
     .addOption(outputOption())
     .action(async (dagId: string, opts: OutputOpts & { runId?: string }) =>
       withStore(async ({ config, store }) => {
+        const { parseExecutorNames } = await import("../../config/executor-names.js");
+        const { explainRouting } = await import("../../scheduler/routing.js");
+        const { getDagRun, listDagRuns } = await import("../../store/queries/dag-runs.js");
+        const { getDag, parseSerializedDag } = await import("../../store/queries/dags.js");
+        const { listPools } = await import("../../store/queries/pools.js");
+        const { listTaskInstances } = await import("../../store/queries/task-instances.js");
         const dag = parseSerializedDag(await getDag(store.db, dagId));
         const run = opts.runId ? await getDagRun(store.db, dagId, opts.runId) : (await listDagRuns(store.db, dagId, { limit: 1 }))[0];
         const tis = new Map(run ? (await listTaskInstances(store.db, Number(run.id))).map((t) => [t.task_id, t]) : []);
@@ -196,6 +208,7 @@ export function dagsCommand(): Command {
     .addOption(outputOption())
     .action(async (dagId: string, opts: OutputOpts & { runId?: string; taskId?: string; limit: number }) =>
       withStore(async ({ store }) => {
+        const { listAuditLogs } = await import("../../store/queries/audit.js");
         const rows = await listAuditLogs(store.db, { dagId, ...(opts.runId ? { runId: opts.runId } : {}), ...(opts.taskId ? { taskId: opts.taskId } : {}), limit: opts.limit });
         out(
           render(

@@ -1,8 +1,5 @@
 import { Command } from "commander";
 import { SwitchyardError } from "../../common/errors.js";
-import { openStore } from "../../store/connect.js";
-import { migrateStore, resetStore, schemaStatus } from "../../store/migrate.js";
-import { KNOWN_MIGRATIONS } from "../../store/migrations/index.js";
 import { cliConfig, out } from "../context.js";
 
 export function dbCommand(): Command {
@@ -11,8 +8,9 @@ export function dbCommand(): Command {
   db.command("init")
     .description("create the metadata database (SQLite file or PostgreSQL schema) and apply every migration")
     .action(async () => {
-      const config = cliConfig();
-      const store = await openStore(config.database, { create: true });
+      const { openStore } = await import("../../store/connect.js");
+      const { migrateStore } = await import("../../store/migrate.js");
+      const store = await openStore((await cliConfig()).database, { create: true });
       try {
         const applied = await migrateStore(store);
         out(applied.length ? `initialised ${store.displayUrl} (applied ${applied.join(", ")})` : `${store.displayUrl} is already up to date`);
@@ -24,8 +22,9 @@ export function dbCommand(): Command {
   db.command("migrate")
     .description("apply pending migrations")
     .action(async () => {
-      const config = cliConfig();
-      const store = await openStore(config.database, { create: true });
+      const { openStore } = await import("../../store/connect.js");
+      const { migrateStore } = await import("../../store/migrate.js");
+      const store = await openStore((await cliConfig()).database, { create: true });
       try {
         const applied = await migrateStore(store);
         out(applied.length ? `applied ${applied.join(", ")}` : "nothing to migrate: the schema is current");
@@ -41,8 +40,9 @@ export function dbCommand(): Command {
       if (!opts.yes) {
         throw new SwitchyardError("CLI_CONFIRMATION_REQUIRED", "db reset deletes every DAG run and task instance; run it again with --yes to confirm");
       }
-      const config = cliConfig();
-      const store = await openStore(config.database, { create: true });
+      const { openStore } = await import("../../store/connect.js");
+      const { resetStore } = await import("../../store/migrate.js");
+      const store = await openStore((await cliConfig()).database, { create: true });
       try {
         await resetStore(store);
         out(`reset ${store.displayUrl}`);
@@ -54,8 +54,10 @@ export function dbCommand(): Command {
   db.command("check")
     .description("check that the database answers and its schema matches this version (exit 1 otherwise)")
     .action(async () => {
-      const config = cliConfig();
-      const store = await openStore(config.database);
+      const { openStore } = await import("../../store/connect.js");
+      const { schemaStatus } = await import("../../store/migrate.js");
+      const { KNOWN_MIGRATIONS } = await import("../../store/migrations/index.js");
+      const store = await openStore((await cliConfig()).database);
       try {
         const status = await schemaStatus(store);
         if (status === null) throw new SwitchyardError("DB_NOT_INITIALIZED", `${store.displayUrl} answers but has no Switchyard tables; run \`switchyard db init\``);

@@ -1,7 +1,5 @@
 import { Command } from "commander";
 import { errorLine } from "../../common/errors.js";
-import { parseExecutorNames } from "../../config/executor-names.js";
-import { loadExecutors } from "../../executors/loader.js";
 import { cliConfig, out } from "../context.js";
 import { outputOption, render, type OutputFormat } from "../output.js";
 
@@ -12,7 +10,8 @@ export function executorsCommand(): Command {
     .description("configured executors in order (the first is the default), with their settings")
     .addOption(outputOption())
     .action(async (opts: { output: OutputFormat }) => {
-      const config = cliConfig();
+      const { loadExecutors } = await import("../../executors/loader.js");
+      const config = await cliConfig();
       const set = await loadExecutors(config);
       const rows = set.all.map((ex, i) => ({
         name: ex.name.name,
@@ -42,7 +41,9 @@ export function executorsCommand(): Command {
     .command("check")
     .description("load, start and stop every configured executor; exit 1 if any fails")
     .action(async () => {
-      const config = cliConfig();
+      const { parseExecutorNames } = await import("../../config/executor-names.js");
+      const { loadExecutors } = await import("../../executors/loader.js");
+      const config = await cliConfig();
       const names = parseExecutorNames(config.core.executor, config.home);
       const set = await loadExecutors(config);
       let failed = 0;

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { deletePool, poolUsage, setPool } from "../../store/queries/pools.js";
 import { SwitchyardError } from "../../common/errors.js";
 import { out, withStore } from "../context.js";
 import { outputOption, render, type OutputFormat } from "../output.js";
@@ -18,6 +17,7 @@ export function poolsCommand(): Command {
         throw new SwitchyardError("CLI_BAD_ARGUMENT", `slots '${slotsText}' is not valid; use an integer >= 0, or -1 for an unlimited pool`);
       }
       await withStore(async ({ store }) => {
+        const { setPool } = await import("../../store/queries/pools.js");
         await setPool(store.db, { name, slots, ...(description !== undefined ? { description } : {}) });
         out(`pool ${name}: ${slots === -1 ? "unlimited" : `${slots} slot(s)`}`);
       });
@@ -28,6 +28,7 @@ export function poolsCommand(): Command {
     .addOption(outputOption())
     .action(async (opts: { output: OutputFormat }) =>
       withStore(async ({ store }) => {
+        const { poolUsage } = await import("../../store/queries/pools.js");
         const rows = [...(await poolUsage(store.db)).values()];
         out(
           render(
@@ -51,6 +52,7 @@ export function poolsCommand(): Command {
     .description("delete a pool (not default_pool, and not while task instances occupy it)")
     .action(async (name: string) =>
       withStore(async ({ store }) => {
+        const { deletePool } = await import("../../store/queries/pools.js");
         await deletePool(store.db, name);
         out(`pool ${name} deleted`);
       }),

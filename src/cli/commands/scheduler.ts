@@ -1,14 +1,14 @@
 import { Command } from "commander";
-import { createLogger } from "../../common/logger.js";
 import type { SwitchyardConfig } from "../../config/types.js";
-import { loadExecutors } from "../../executors/loader.js";
-import { Scheduler, schedulerLeaseMs } from "../../scheduler/scheduler.js";
-import { openStore } from "../../store/connect.js";
-import { assertSchemaCurrent, migrateStore } from "../../store/migrate.js";
 import { cliConfig } from "../context.js";
 
 /** Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with exitWhenIdle, until no run is active. */
 export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<void> {
+  const { createLogger } = await import("../../common/logger.js");
+  const { loadExecutors } = await import("../../executors/loader.js");
+  const { Scheduler, schedulerLeaseMs } = await import("../../scheduler/scheduler.js");
+  const { openStore } = await import("../../store/connect.js");
+  const { assertSchemaCurrent, migrateStore } = await import("../../store/migrate.js");
   const logger = createLogger("scheduler", config.logging.level);
   const store = await openStore(config.database, { create: opts.initDb === true, idleInTransactionTimeoutMs: schedulerLeaseMs(config) });
   try {
@@ -55,6 +55,7 @@ export function schedulerCommand(): Command {
     .description("run the scheduler: creates runs, resolves dependencies, queues task instances onto their executors")
     .option("--exit-when-idle", "exit once no DAG run is queued or running (for scripts and CI)")
     .action(async (opts: { exitWhenIdle?: boolean }) => {
-      await runScheduler(cliConfig(), { exitWhenIdle: opts.exitWhenIdle === true });
+      await runScheduler(await cliConfig(), { exitWhenIdle: opts.exitWhenIdle === true });
     });
 }
+

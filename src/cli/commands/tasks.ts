@@ -1,9 +1,6 @@
 import fs from "node:fs";
 import { Command } from "commander";
 import { SwitchyardError } from "../../common/errors.js";
-import { runManualTry } from "../../scheduler/manual-try.js";
-import { getDagRun } from "../../store/queries/dag-runs.js";
-import { listTaskInstances, listTaskLogs, requireTaskInstance } from "../../store/queries/task-instances.js";
 import type { TaskInstanceRow } from "../../store/schema.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../output.js";
@@ -41,6 +38,7 @@ export function tasksCommand(): Command {
     .option("-f, --force", "start a new try even if the task instance already succeeded or was skipped")
     .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number; force?: boolean }) =>
       withStore(async ({ config, store }) => {
+        const { runManualTry } = await import("../../scheduler/manual-try.js");
         const abort = new AbortController();
         const onSignal = () => abort.abort();
         process.once("SIGTERM", onSignal);
@@ -69,6 +67,8 @@ export function tasksCommand(): Command {
     .addOption(outputOption())
     .action(async (dagId: string, runId: string, opts: { output: OutputFormat }) =>
       withStore(async ({ store }) => {
+        const { getDagRun } = await import("../../store/queries/dag-runs.js");
+        const { listTaskInstances } = await import("../../store/queries/task-instances.js");
         const run = await getDagRun(store.db, dagId, runId);
         const rows = await listTaskInstances(store.db, Number(run.id));
         out(
@@ -100,6 +100,7 @@ export function tasksCommand(): Command {
     .option("--map-index <n>", "map index of the task instance", parseIntArg("--map-index", -1), -1)
     .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number }) =>
       withStore(async ({ store }) => {
+        const { listTaskLogs, requireTaskInstance } = await import("../../store/queries/task-instances.js");
         const id = { dagId, taskId, runId, mapIndex: opts.mapIndex };
         await requireTaskInstance(store.db, id);
         const logs = await listTaskLogs(store.db, id);

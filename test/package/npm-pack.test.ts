@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { after, before, describe, it } from "node:test";
+import { ROOT } from "../support/home.js";
+
+const run = promisify(execFile);
+
+/**
+ * What a user does: `npm pack` the repository, then in an empty directory `npm init -y`,
+ * `npm install <tarball>`, write DAG files that import `@switchyard/core`, and run them with the
+ * `switchyard` command from node_modules/.bin (docs/installation.md walks the same path).
+ */
+
+interface PackEntry {
+  path: string;
+}
+
+/** The environment of a user's shell: none of the npm_* variables `npm test` sets, no tsx preloaded. */
+function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(key) && key !== "NODE_OPTIONS" && !key.startsWith("SWITCHYARD")) env[key] = value;
+  }
+  return env;
+}
+
+async function sh(cmd: string, args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await run(cmd, args, { cwd, env: userEnv(), maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (thrown) {
+    const err = thrown as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}: ${err.message}\nstdout: ${err.stdout ?? ""}\nstderr: ${err.stderr ?? ""}`);
+  }
+}
+
+const TS_DAG = `import { dag, chain } from "@switchyard/core";
+import { writeFileSync } from "node:fs";
+
+// A type annotation: this file only runs if the TypeScript loader works in the user's project.
+const greeting: string = "hello from ts";
+const d = dag("hello_ts", { schedule: null, startDate: "2026-01-01T00:00:00Z" });
+const first = d.bash("first", "echo first");
+const second = d.fn("second", async () => {
+  writeFileSync("ts-marker.txt", greeting);
+  return { ok: true };
+});
+chain(first, second);
+export default d;
+`;
+
+const JS_DAG = `import { dag } from "@switchyard/core";
+
+const d = dag("hello_js", { schedule: null, startDate: "2026-01-01T00:00:00Z" });
+d.bash("write", "echo hello from js > js-marker.txt");
+export default d;
+`;
+
+describe("npm pack, then npm install <tarball> in an empty project", { timeout: 15 * 60_000 }, () => {
+  let work: string;
+  let project: string;
+  let files: string[];
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-pack-"));
+    project = path.join(work, "my-project");
+    fs.mkdirSync(project);
+    // `npm test` has just built dist/; --ignore-scripts keeps `prepack` from rebuilding it under tests
+    // that are running the CLI from it (a test below checks that prepack builds).
+    const packed = JSON.parse(await sh("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], ROOT)) as Array<{ filename: string; files: PackEntry[] }>;
+    files = packed[0]!.files.map((f) => f.path);
+    const tarball = path.join(work, packed[0]!.filename);
+    await sh("npm", ["init", "-y"], project);
+    await sh("npm", ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], project);
+    fs.mkdirSync(path.join(project, "dags"));
+    fs.writeFileSync(path.join(project, "dags", "hello.ts"), TS_DAG);
+    fs.writeFileSync(path.join(project, "dags", "hello.js"), JS_DAG);
+  });
+  after(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("ships dist and no databases, logs, parse caches, quickstart state or tests", () => {
+    assert.ok(files.includes("dist/cli/main.js"), "dist/cli/main.js is in the tarball");
+    assert.ok(files.includes("dist/index.js") && files.includes("dist/index.d.ts"), "the import entry point and its types are in the tarball");
+    const unwanted = files.filter((f) => /\.db(-wal|-shm)?$/.test(f) || /(^|\/)logs\//.test(f) || f.startsWith("examples/quickstart") || /(^|\/)\.switchyard\//.test(f) || f.startsWith("test/") || f.startsWith("src/"));
+    assert.deepEqual(unwanted, []);
+  });
+
+  it("builds dist/ before packing (prepack)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.prepack ?? pkg.scripts.prepare ?? "", /npm run build|tsc/);
+  });
+
+  it("gives the project the switchyard command, and runs a .ts and a .js DAG that import @switchyard/core", async () => {
+    const switchyard = (...args: string[]) => sh("npx", ["--no-install", "switchyard", ...args], project);
+    assert.match(await switchyard("--version"), /^\d+\.\d+\.\d+/);
+    await switchyard("db", "init");
+    const dags = (JSON.parse(await switchyard("dags", "list", "-o", "json")) as Array<{ dagId: string }>).map((d) => d.dagId).sort();
+    assert.deepEqual(dags, ["hello_js", "hello_ts"]);
+    await switchyard("dags", "trigger", "hello_ts", "--run-id", "r1");
+    await switchyard("dags", "trigger", "hello_js", "--run-id", "r1");
+    await switchyard("scheduler", "--exit-when-idle");
+    for (const dagId of ["hello_ts", "hello_js"]) {
+      assert.equal((await switchyard("dags", "state", dagId, "r1")).trim(), "success", `${dagId} run r1 succeeded`);
+    }
+    const states = JSON.parse(await switchyard("tasks", "states-for-dag-run", "hello_ts", "r1", "-o", "json")) as Array<{ taskId: string; state: string }>;
+    assert.deepEqual(states.map((s) => [s.taskId, s.state]).sort(), [["first", "success"], ["second", "success"]]);
+    // The tasks ran in the project directory ($SWITCHYARD_HOME defaults to it) and did their work.
+    assert.equal(fs.readFileSync(path.join(project, "ts-marker.txt"), "utf8"), "hello from ts");
+    assert.equal(fs.readFileSync(path.join(project, "js-marker.txt"), "utf8").trim(), "hello from js");
+  });
+});
