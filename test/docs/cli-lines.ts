@@ -58,7 +58,9 @@ export function invocationProblem(program: Command, args: readonly string[]): st
     }
     cmd = sub;
   }
-  if (cmd.commands.length > 0 && !args.includes("--help")) return `"${cmdPath(cmd)}" needs a subcommand: ${cmd.commands.map((c) => c.name()).join(", ")}`;
+  // The program's own --version/-V answers without a subcommand, as --help does.
+  const answersAlone = args.includes("--help") || (cmd === program && args.length === 1 && (args[0] === "--version" || args[0] === "-V"));
+  if (cmd.commands.length > 0 && !answersAlone) return `"${cmdPath(cmd)}" needs a subcommand: ${cmd.commands.map((c) => c.name()).join(", ")}`;
   const positionals: string[] = [];
   for (; i < args.length; i++) {
     const a = args[i]!;
@@ -67,7 +69,7 @@ export function invocationProblem(program: Command, args: readonly string[]): st
       continue;
     }
     const flag = a.split("=")[0]!;
-    if (flag === "--help" || flag === "-h") return null;
+    if (flag === "--help" || flag === "-h" || (cmd === program && (flag === "--version" || flag === "-V"))) return null;
     const option = [cmd, ...ancestors(cmd)].flatMap((c) => c.options).find((o) => o.long === flag || o.short === flag);
     if (!option) {
       const valid = cmd.options.map((o) => o.long ?? o.short).join(", ") || "none";
