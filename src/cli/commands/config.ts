@@ -8,8 +8,10 @@ export function configCommand(): Command {
   config
     .command("get-value <section> <key>")
     .description("print one value, e.g. `config get-value core parallelism`")
-    .action((section: string, key: string) => {
-      out(formatConfigValue(getConfigValue(cliConfig(), section, key)));
+    .action(async (section: string, key: string) => {
+      // Executor sections answer with the executor's defaults too, which needs its options module.
+      const get = section.toLowerCase().startsWith("executors.") ? (await import("../../executors/settings.js")).executorConfigValue : getConfigValue;
+      out(formatConfigValue(get(cliConfig(), section, key)));
     });
   config
     .command("list")

@@ -12,6 +12,11 @@ import { listTaskInstances } from "../../store/queries/task-instances.js";
 import { parseConf, parseDate } from "../arguments.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
+import { dagsBackfillCommand } from "./dags-backfill.js";
+import { dagsDeleteCommand } from "./dags-delete.js";
+import { dagsNextExecutionCommand } from "./dags-next-execution.js";
+import { dagsShowCommand } from "./dags-show.js";
+import { dagsTestCommand } from "./dags-test.js";
 
 interface OutputOpts {
   output: OutputFormat;
@@ -23,11 +28,12 @@ export function dagsCommand(): Command {
   dags
     .command("list")
     .description("parse the DAG folder and list its DAGs")
+    .option("--tag <tag>", "only DAGs with this tag (repeat for any of several)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addOption(outputOption())
-    .action(async (opts: OutputOpts) =>
+    .action(async (opts: OutputOpts & { tag: string[] }) =>
       withStore(async ({ config, store }) => {
         const bag = await syncDagsFolder(store, config);
-        const rows = await listDags(store.db);
+        const rows = (await listDags(store.db)).filter((r) => opts.tag.length === 0 || parseSerializedDag(r).tags.some((t) => opts.tag.includes(t)));
         out(
           render(
             rows,
@@ -38,9 +44,11 @@ export function dagsCommand(): Command {
               { header: "schedule", value: (r) => r.schedule ?? "None" },
               { header: "next_run", value: (r) => isoMs(r.next_dagrun_at) },
               { header: "tasks", value: (r) => parseSerializedDag(r).tasks.length },
+              { header: "tags", value: (r) => parseSerializedDag(r).tags.join(",") },
+              { header: "description", value: (r) => r.description },
             ],
             opts.output,
-            (r) => ({ dagId: r.dag_id, fileloc: r.fileloc, isPaused: r.is_paused === 1, schedule: r.schedule, nextDagrunAt: isoMs(r.next_dagrun_at), tasks: parseSerializedDag(r).tasks.length }),
+            (r) => ({ dagId: r.dag_id, fileloc: r.fileloc, isPaused: r.is_paused === 1, schedule: r.schedule, nextDagrunAt: isoMs(r.next_dagrun_at), tasks: parseSerializedDag(r).tasks.length, tags: parseSerializedDag(r).tags, description: r.description }),
           ),
         );
         if (bag.errors.length && opts.output !== "json") {
@@ -217,5 +225,6 @@ export function dagsCommand(): Command {
         );
       }),
     );
+  for (const cmd of [dagsTestCommand(), dagsBackfillCommand(), dagsDeleteCommand(), dagsShowCommand(), dagsNextExecutionCommand()]) dags.addCommand(cmd);
   return dags;
 }

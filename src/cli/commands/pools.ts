@@ -3,6 +3,7 @@ import { deletePool, poolUsage, setPool } from "../../store/queries/pools.js";
 import { SwitchyardError } from "../../common/errors.js";
 import { out, withStore } from "../context.js";
 import { outputOption, render, type OutputFormat } from "../output.js";
+import { poolsGetCommand } from "./pools-get.js";
 
 const POOL_NAME = /^[A-Za-z0-9_.-]{1,250}$/;
 
@@ -55,5 +56,6 @@ export function poolsCommand(): Command {
         out(`pool ${name} deleted`);
       }),
     );
+  pools.addCommand(poolsGetCommand());
   return pools;
 }

@@ -7,6 +7,9 @@ import { listTaskInstances, listTaskLogs, requireTaskInstance } from "../../stor
 import type { TaskInstanceRow } from "../../store/schema.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../output.js";
+import { tasksClearCommand } from "./tasks-clear.js";
+import { tasksListCommand } from "./tasks-list.js";
+import { tasksTestCommand } from "./tasks-test.js";
 
 /** The JSON shape of one TI in `tasks states-for-dag-run -o json` (a contract: see DESIGN). */
 export function tiJson(ti: TaskInstanceRow) {
@@ -114,5 +117,6 @@ export function tasksCommand(): Command {
         process.stdout.write(fs.readFileSync(wanted.path));
       }),
     );
+  for (const cmd of [tasksTestCommand(), tasksClearCommand(), tasksListCommand()]) tasks.addCommand(cmd);
   return tasks;
 }
