@@ -70,7 +70,9 @@ export async function runDagTest(store: Store, config: SwitchyardConfig, opts: D
   dirty.markAll(dagRunId);
   let stalled = false;
   for (;;) {
-    opts.signal?.throwIfAborted();
+    if (opts.signal?.aborted) {
+      throw new SwitchyardError("DAG_TEST_INTERRUPTED", `interrupted: run ${created.run_id} of ${dag.dagId} is left running, and a scheduler will carry it on from here (the killed try counts as failed)`);
+    }
     await evaluateDirtyRuns({ db, dags, now: Date.now(), source }, dirty);
     const run = await getDagRun(db, dag.dagId, created.run_id);
     const tis = await listTaskInstances(db, dagRunId);
@@ -110,11 +112,11 @@ export async function runDagTest(store: Store, config: SwitchyardConfig, opts: D
     const inFlight = tis.some((t) => t.state === TaskState.QUEUED || t.state === TaskState.RUNNING);
     if (retries.length > 0) {
       const due = Math.min(...retries.map((t) => Number(t.next_retry_at)));
-      await sleep(Math.max(0, due - Date.now()), undefined, opts.signal ? { signal: opts.signal } : {});
+      await pause(Math.max(0, due - Date.now()), opts.signal);
       for (const t of retries) dirty.markChanged(dagRunId, t.task_id);
     } else if (inFlight) {
       // A scheduler took one of this run's TIs first; its executor runs it and we wait for the outcome.
-      await sleep(FOREIGN_TRY_POLL_MS, undefined, opts.signal ? { signal: opts.signal } : {});
+      await pause(FOREIGN_TRY_POLL_MS, opts.signal);
       dirty.markAll(dagRunId);
     } else if (!stalled) {
       stalled = true;
@@ -124,6 +126,11 @@ export async function runDagTest(store: Store, config: SwitchyardConfig, opts: D
       throw new SwitchyardError("DAG_TEST_STALLED", `run ${run.run_id} of ${dag.dagId} can make no progress: ${waiting.join(", ")}; see \`switchyard dags explain-routing ${dag.dagId} --run-id ${run.run_id}\``);
     }
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts (the loop then stops with a message, not an AbortError). */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }
 
 function readLog(file: string): string[] {

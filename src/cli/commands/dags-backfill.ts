@@ -6,7 +6,7 @@ import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
 export function dagsBackfillCommand(): Command {
   return new Command("backfill")
     .argument("<dag_id>")
-    .description("create a run (type backfill) for every schedule tick from --start-date to --end-date, both included; the scheduler runs them. Dates that already have a run are skipped")
+    .description("create a backfill run per schedule tick from --start-date to --end-date (both included) for the scheduler to run; dates that have a run are skipped")
     .requiredOption("-s, --start-date <date>", "first logical date, ISO-8601")
     .requiredOption("-e, --end-date <date>", "last logical date, ISO-8601")
     .option("--dry-run", "list the runs that would be created and create nothing")

@@ -5,7 +5,7 @@ import { out, withStore } from "../context.js";
 export function dagsDeleteCommand(): Command {
   return new Command("delete")
     .argument("<dag_id>")
-    .description("delete a DAG's metadata: its runs, task instances and log index (the audit log, log files and the DAG file stay, so the DAG reappears at the next parse)")
+    .description("delete a DAG's runs and task instances; its file stays, so the DAG reappears at the next parse")
     .option("-y, --yes", "do not ask for confirmation")
     .action(async (dagId: string, opts: { yes?: boolean }) => {
       const { deleteDagMetadata } = await import("../../store/queries/dag-delete.js");

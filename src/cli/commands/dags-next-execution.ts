@@ -6,7 +6,7 @@ import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../
 export function dagsNextExecutionCommand(): Command {
   return new Command("next-execution")
     .argument("<dag_id>")
-    .description("the logical date(s) of the DAG's next scheduled run(s); None for a DAG without a schedule or past its end date")
+    .description("the logical date(s) of a DAG's next scheduled run(s); None when it has no schedule")
     .option("-n, --num-executions <n>", "how many", parseIntArg("--num-executions", 1), 1)
     .option("--no-parse", "do not re-parse the DAG folder first (use the DAG as last parsed)")
     .addOption(outputOption())

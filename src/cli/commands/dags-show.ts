@@ -5,7 +5,7 @@ import { lookupDag } from "../dag-lookup.js";
 export function dagsShowCommand(): Command {
   return new Command("show")
     .argument("<dag_id>")
-    .description("the DAG's graph: each task with the tasks it feeds, or Graphviz DOT (`--format dot | dot -Tsvg > dag.svg`)")
+    .description("print the DAG's graph as text, or as Graphviz DOT with --format dot")
     .addOption(new Option("-f, --format <format>", "text or dot").choices(["text", "dot"]).default("text"))
     .option("--no-parse", "do not re-parse the DAG folder first (use the DAG as last parsed)")
     .action(async (dagId: string, opts: { format: "text" | "dot"; parse: boolean }) =>

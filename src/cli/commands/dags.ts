@@ -23,7 +23,7 @@ interface OutputOpts {
 }
 
 export function dagsCommand(): Command {
-  const dags = new Command("dags").description("list, trigger, pause and inspect DAGs");
+  const dags = new Command("dags").description("list, trigger, test, backfill, pause and inspect DAGs");
 
   dags
     .command("list")

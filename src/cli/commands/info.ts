@@ -10,7 +10,7 @@ export function versionCommand(version: string): Command {
 /** What to paste into a bug report; the database URL's password is masked. */
 export function infoCommand(version: string): Command {
   return new Command("info")
-    .description("version, Node.js, platform, config file, database (password masked), executors and folders: what to paste into a bug report")
+    .description("what to paste into a bug report: versions, platform, config file, database (password masked), executors, folders")
     .addOption(outputOption())
     .action(async (opts: { output: OutputFormat }) => {
       const config = cliConfig();

@@ -17,7 +17,7 @@ interface ClearOpts {
 export function tasksClearCommand(): Command {
   return new Command("clear")
     .argument("<dag_id>")
-    .description("reset task instances to no state so the scheduler runs them again (a finished run goes back to queued); in-flight tries are left alone")
+    .description("reset task instances so the scheduler runs them again; in-flight tries are left alone")
     .option("-t, --task <regex>", "only tasks whose id matches this regular expression")
     .option("-r, --run-id <run_id>", "only this run (default: every run of the DAG)")
     .option("-f, --only-failed", "only failed and upstream_failed task instances")

@@ -6,7 +6,7 @@ import { outputOption, render, type OutputFormat } from "../output.js";
 export function tasksListCommand(): Command {
   return new Command("list")
     .argument("<dag_id>")
-    .description("a DAG's tasks in dependency order (--tree: from the roots down)")
+    .description("a DAG's tasks in dependency order (--tree: as a tree)")
     .option("--tree", "print the tasks as a tree, each under its upstream tasks")
     .option("--no-parse", "do not re-parse the DAG folder first (use the DAG as last parsed)")
     .addOption(outputOption())

@@ -34,7 +34,7 @@ export function tiJson(ti: TaskInstanceRow) {
 }
 
 export function tasksCommand(): Command {
-  const tasks = new Command("tasks").description("run one task try, show task states and logs");
+  const tasks = new Command("tasks").description("run, test, clear and list tasks; show task states and logs");
 
   tasks
     .command("run <dag_id> <task_id> <run_id>")
