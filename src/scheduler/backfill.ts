@@ -23,7 +23,7 @@ export function backfillDates(dag: SerializedDag, start: number, end: number): n
     throw new SwitchyardError("BACKFILL_NO_SCHEDULE", `DAG '${dag.dagId}' has no schedule, so it has no runs to backfill; use \`switchyard dags trigger ${dag.dagId} --logical-date <date>\` for a run at a given date`);
   }
   if (end < start) {
-    throw new SwitchyardError("CLI_BAD_ARGUMENT", `--end-date ${new Date(end).toISOString()} is before --start-date ${new Date(start).toISOString()}; give the earlier date as --start-date`);
+    throw new SwitchyardError("BACKFILL_BAD_RANGE", `--end-date ${new Date(end).toISOString()} is before --start-date ${new Date(start).toISOString()}; give the earlier date as --start-date`);
   }
   const dates: number[] = [];
   let tick = nextScheduleTick(dag, new Date(start - 1));
