@@ -2,22 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { backfillDates, MAX_BACKFILL_RUNS } from "../../src/scheduler/backfill.js";
 import type { SerializedDag } from "../../src/dag/types.js";
+import { serializedDag } from "../support/serialized-dag.js";
 
 function dag(schedule: string | null, bounds: { startDate?: string; endDate?: string } = {}): SerializedDag {
-  return {
-    dagId: "d",
-    fileloc: "/dags/d.ts",
-    schedule,
-    startDate: bounds.startDate ?? "2026-01-01T00:00:00Z",
-    endDate: bounds.endDate ?? null,
-    catchup: false,
-    maxActiveTasks: null,
-    maxActiveRuns: null,
-    description: null,
-    tags: [],
-    isPausedUponCreation: false,
-    tasks: [],
-  };
+  return serializedDag({ dagId: "d", schedule, startDate: bounds.startDate ?? "2026-01-01T00:00:00Z", endDate: bounds.endDate ?? null });
 }
 
 const at = (iso: string) => Date.parse(iso);
