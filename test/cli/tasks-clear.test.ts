@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { Home } from "../support/home.js";
+import { CLI, Home } from "../support/home.js";
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answer` at its prompt. */
+function onTerminal(home: Home, args: string[], answer: string): { code: number | null; output: string } {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const r = spawnSync("script", ["-qec", command, "/dev/null"], { input: `${answer}\n`, env: home.env(), cwd: home.dir, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, output: r.stdout };
+}
 
 // `fails_once` fails until its marker file exists, so a cleared run succeeds the second time.
 function dagText(marker: string): string {
@@ -90,5 +99,17 @@ describe("tasks clear", () => {
     assert.equal(r2.get("report")!.state, "none");
     assert.equal((await state("r1")).get("side")!.state, "none");
     assert.equal((await state("r1")).get("start")!.state, "success");
+  });
+
+  it("asks on a terminal: no cancels, yes clears", { skip: !fs.existsSync("/usr/bin/script") && "needs util-linux script for a pseudo-terminal" }, async () => {
+    const no = onTerminal(home, ["tasks", "clear", "clearme", "--run-id", "r2", "--task", "^start$"], "n");
+    assert.equal(no.code, 0, no.output);
+    assert.match(no.output, /Clear 1 task instance\(s\) of clearme\? \[y\/N\]/);
+    assert.match(no.output, /cancelled: nothing cleared/);
+    assert.equal((await state("r2")).get("start")!.state, "success");
+    const yes = onTerminal(home, ["tasks", "clear", "clearme", "--run-id", "r2", "--task", "^start$"], "y");
+    assert.equal(yes.code, 0, yes.output);
+    assert.match(yes.output, /cleared 1 task instance\(s\)/);
+    assert.equal((await state("r2")).get("start")!.state, "none");
   });
 });
