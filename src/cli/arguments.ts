@@ -25,3 +25,20 @@ export function parseDate(text: string, flag: string): number {
   }
   return ms;
 }
+
+const RUN_ID = /^[A-Za-z0-9_.:+-]{1,250}$/;
+
+/** `--run-id`: what a run id may hold (it becomes part of log paths). */
+export function parseRunId(text: string, flag = "--run-id"): string {
+  if (!RUN_ID.test(text)) throw new SwitchyardError("CLI_BAD_ARGUMENT", `${flag} '${text}' is not valid; use 1-250 characters from A-Z a-z 0-9 _ . : + -`);
+  return text;
+}
+
+/** A regular expression flag such as `--task`. */
+export function parseRegex(text: string, flag: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch (err) {
+    throw new SwitchyardError("CLI_BAD_ARGUMENT", `${flag} '${text}' is not a valid regular expression (${(err as Error).message}); e.g. '^extract' or 'load|report'`);
+  }
+}

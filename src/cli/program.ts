@@ -3,6 +3,7 @@ import { configCommand } from "./commands/config.js";
 import { dagsCommand } from "./commands/dags.js";
 import { dbCommand } from "./commands/db.js";
 import { executorsCommand } from "./commands/executors.js";
+import { infoCommand, versionCommand } from "./commands/info.js";
 import { poolsCommand } from "./commands/pools.js";
 import { schedulerCommand } from "./commands/scheduler.js";
 import { standaloneCommand } from "./commands/standalone.js";
@@ -29,7 +30,7 @@ export function buildProgram(version: string): Command {
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false });
-  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand()]) {
+  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
     program.addCommand(cmd);
   }
   return program;

@@ -1,22 +1,15 @@
 import { SwitchyardError } from "../common/errors.js";
 import type { TaskInstanceKey } from "../common/keys.js";
 import { TaskState } from "../common/states.js";
-import { EventState, type EventInfo } from "../common/workload.js";
 import type { SwitchyardConfig } from "../config/types.js";
-import { runTaskTry } from "../runner/run-task-try.js";
 import type { TryOutcome } from "../runner/types.js";
 import type { Store } from "../store/connect.js";
 import { getDagRun } from "../store/queries/dag-runs.js";
 import { getDag } from "../store/queries/dags.js";
-import { applyTransitions, getTaskInstance, insertTaskLog, requireTaskInstance, type TiId } from "../store/queries/task-instances.js";
+import { applyTransitions, getTaskInstance, requireTaskInstance, type TiId } from "../store/queries/task-instances.js";
 import { DagCache } from "./dag-cache.js";
-import { applyTaskEvents } from "./events.js";
-import { refreshTiHeartbeats } from "../store/queries/liveness.js";
-import { withRetries } from "./retrying.js";
-import { buildWorkload, newTryToken } from "./workload.js";
-
-/** How long a runner keeps retrying a report while the database is unreachable. */
-const REPORT_RETRY_MS = 120_000;
+import { runTryInProcess } from "./in-process-try.js";
+import { newTryToken } from "./workload.js";
 
 export interface ManualTryOptions {
   /** Run this (queued) try, as an executor's worker does; otherwise start a new try. */
@@ -92,37 +85,7 @@ export async function runManualTry(store: Store, config: SwitchyardConfig, id: T
   }
 
   const key: TaskInstanceKey = { ...id, tryNumber };
-  const workload = buildWorkload({
-    key,
-    task,
-    dagFile: dagRow.fileloc,
-    queue: ti.queue,
-    pool: ti.pool,
-    priorityWeight: ti.priority_weight,
-    token,
-    baseLogFolder: config.logging.baseLogFolder,
-    logicalDate: Number(run.logical_date),
-    conf: run.conf,
-  });
-  await insertTaskLog(db, { ...id, tryNumber, path: workload.logPath, executor: ti.executor });
-  // A report must survive a database outage: retry with backoff rather than lose the try's outcome.
-  const report = (state: EventState) => async (info: EventInfo): Promise<void> => {
-    await withRetries(() => applyTaskEvents({ db, dags, now: Date.now(), source }, [{ key, state, info }]), REPORT_RETRY_MS);
-  };
-  // This process is the try's runner: its heartbeat tells the schedulers the try is not a zombie.
-  const heartbeat = setInterval(() => {
-    refreshTiHeartbeats(db, [key], Date.now()).catch(() => undefined);
-  }, config.scheduler.jobHeartbeatSec * 1000);
-  let outcome: TryOutcome;
-  try {
-    outcome = await runTaskTry(
-      workload,
-      { running: report(EventState.RUNNING), finished: (state, info) => report(state === "success" ? EventState.SUCCESS : EventState.FAILED)(info) },
-      opts.signal ? { signal: opts.signal } : {},
-    );
-  } finally {
-    clearInterval(heartbeat);
-  }
+  const { outcome } = await runTryInProcess(store, config, { ti, key, token, task, dagFile: dagRow.fileloc, run, dags, source, ...(opts.signal ? { signal: opts.signal } : {}) });
   const after = await getTaskInstance(db, id);
   return { outcome, key, finalState: after?.state ?? "unknown" };
 }

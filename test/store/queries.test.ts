@@ -20,6 +20,7 @@ import {
   scheduledCandidates,
 } from "../../src/store/queries/task-instances.js";
 import { TEST_DB } from "../support/home.js";
+import { serializedDag } from "../support/serialized-dag.js";
 import { openTestStore, type TestStore } from "../support/store.js";
 
 /**
@@ -58,20 +59,7 @@ function task(taskId: string, extra: Partial<SerializedTask> = {}): SerializedTa
 }
 
 function dag(dagId: string, tasks: SerializedTask[]): SerializedDag {
-  return {
-    dagId,
-    fileloc: `/dags/${dagId}.ts`,
-    schedule: null,
-    startDate: null,
-    endDate: null,
-    catchup: false,
-    maxActiveTasks: null,
-    maxActiveRuns: null,
-    description: null,
-    tags: [],
-    isPausedUponCreation: false,
-    tasks,
-  };
+  return serializedDag({ dagId, tasks });
 }
 
 /** A store of the backend under test for the enclosing describe(), opened before its tests and removed after. */

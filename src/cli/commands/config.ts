@@ -9,7 +9,9 @@ export function configCommand(): Command {
     .description("print one value, e.g. `config get-value core parallelism`")
     .action(async (section: string, key: string) => {
       const { formatConfigValue, getConfigValue } = await import("../../config/values.js");
-      out(formatConfigValue(getConfigValue(await cliConfig(), section, key)));
+      // Executor sections answer with the executor's defaults too, which needs its options module.
+      const get = section.toLowerCase().startsWith("executors.") ? (await import("../../executors/settings.js")).executorConfigValue : getConfigValue;
+      out(formatConfigValue(get(await cliConfig(), section, key)));
     });
   config
     .command("list")

@@ -3,24 +3,30 @@ import { SwitchyardError } from "../../common/errors.js";
 import { parseConf, parseDate } from "../arguments.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
+import { dagsBackfillCommand } from "./dags-backfill.js";
+import { dagsDeleteCommand } from "./dags-delete.js";
+import { dagsNextExecutionCommand } from "./dags-next-execution.js";
+import { dagsShowCommand } from "./dags-show.js";
+import { dagsTestCommand } from "./dags-test.js";
 
 interface OutputOpts {
   output: OutputFormat;
 }
 
 export function dagsCommand(): Command {
-  const dags = new Command("dags").description("list, trigger, pause and inspect DAGs");
+  const dags = new Command("dags").description("list, trigger, test, backfill, pause and inspect DAGs");
 
   dags
     .command("list")
     .description("parse the DAG folder and list its DAGs")
+    .option("--tag <tag>", "only DAGs with this tag (repeat for any of several)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addOption(outputOption())
-    .action(async (opts: OutputOpts) =>
+    .action(async (opts: OutputOpts & { tag: string[] }) =>
       withStore(async ({ config, store }) => {
         const { syncDagsFolder } = await import("../../scheduler/dag-sync.js");
         const { listDags, parseSerializedDag } = await import("../../store/queries/dags.js");
         const bag = await syncDagsFolder(store, config);
-        const rows = await listDags(store.db);
+        const rows = (await listDags(store.db)).filter((r) => opts.tag.length === 0 || parseSerializedDag(r).tags.some((t) => opts.tag.includes(t)));
         out(
           render(
             rows,
@@ -31,9 +37,11 @@ export function dagsCommand(): Command {
               { header: "schedule", value: (r) => r.schedule ?? "None" },
               { header: "next_run", value: (r) => isoMs(r.next_dagrun_at) },
               { header: "tasks", value: (r) => parseSerializedDag(r).tasks.length },
+              { header: "tags", value: (r) => parseSerializedDag(r).tags.join(",") },
+              { header: "description", value: (r) => r.description },
             ],
             opts.output,
-            (r) => ({ dagId: r.dag_id, fileloc: r.fileloc, isPaused: r.is_paused === 1, schedule: r.schedule, nextDagrunAt: isoMs(r.next_dagrun_at), tasks: parseSerializedDag(r).tasks.length }),
+            (r) => ({ dagId: r.dag_id, fileloc: r.fileloc, isPaused: r.is_paused === 1, schedule: r.schedule, nextDagrunAt: isoMs(r.next_dagrun_at), tasks: parseSerializedDag(r).tasks.length, tags: parseSerializedDag(r).tags, description: r.description }),
           ),
         );
         if (bag.errors.length && opts.output !== "json") {
@@ -230,5 +238,6 @@ export function dagsCommand(): Command {
         );
       }),
     );
+  for (const cmd of [dagsTestCommand(), dagsBackfillCommand(), dagsDeleteCommand(), dagsShowCommand(), dagsNextExecutionCommand()]) dags.addCommand(cmd);
   return dags;
 }

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { SwitchyardError } from "../../common/errors.js";
 import { out, withStore } from "../context.js";
 import { outputOption, render, type OutputFormat } from "../output.js";
+import { poolsGetCommand } from "./pools-get.js";
 
 const POOL_NAME = /^[A-Za-z0-9_.-]{1,250}$/;
 
@@ -57,5 +58,6 @@ export function poolsCommand(): Command {
         out(`pool ${name} deleted`);
       }),
     );
+  pools.addCommand(poolsGetCommand());
   return pools;
 }

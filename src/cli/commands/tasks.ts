@@ -4,6 +4,9 @@ import { SwitchyardError } from "../../common/errors.js";
 import type { TaskInstanceRow } from "../../store/schema.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../output.js";
+import { tasksClearCommand } from "./tasks-clear.js";
+import { tasksListCommand } from "./tasks-list.js";
+import { tasksTestCommand } from "./tasks-test.js";
 
 /** The JSON shape of one TI in `tasks states-for-dag-run -o json` (a contract: see DESIGN). */
 export function tiJson(ti: TaskInstanceRow) {
@@ -28,7 +31,7 @@ export function tiJson(ti: TaskInstanceRow) {
 }
 
 export function tasksCommand(): Command {
-  const tasks = new Command("tasks").description("run one task try, show task states and logs");
+  const tasks = new Command("tasks").description("run, test, clear and list tasks; show task states and logs");
 
   tasks
     .command("run <dag_id> <task_id> <run_id>")
@@ -115,5 +118,6 @@ export function tasksCommand(): Command {
         process.stdout.write(fs.readFileSync(wanted.path));
       }),
     );
+  for (const cmd of [tasksTestCommand(), tasksClearCommand(), tasksListCommand()]) tasks.addCommand(cmd);
   return tasks;
 }

@@ -5,7 +5,7 @@ import { StoreError, StoreErrorCode } from "../errors.js";
 import type { Database, DagRunRow, NewTaskInstance } from "../schema.js";
 import { insertAuditLogs } from "./audit.js";
 
-export const RunType = { MANUAL: "manual", SCHEDULED: "scheduled" } as const;
+export const RunType = { MANUAL: "manual", SCHEDULED: "scheduled", BACKFILL: "backfill" } as const;
 export type RunType = (typeof RunType)[keyof typeof RunType];
 
 export interface NewDagRun {

@@ -1,0 +1,43 @@
+import { ConfigError, ConfigErrorCode } from "../config/errors.js";
+import { parseExecutorNames } from "../config/executor-names.js";
+import { EXECUTORS_SECTION, label, SECTION_NAMES } from "../config/schema.js";
+import { didYouMean } from "../config/text.js";
+import type { SwitchyardConfig } from "../config/types.js";
+import { getConfigValue } from "../config/values.js";
+import { compileLocalExecutorOptions } from "./local/options.js";
+import { compileSequentialExecutorOptions } from "./sequential-options.js";
+
+/** The settings a built-in executor runs with: its section compiled, defaults filled in. */
+const BUILTIN_SETTINGS: Readonly<Record<string, (raw: Readonly<Record<string, unknown>>, executor: string, config: SwitchyardConfig) => object>> = {
+  LocalExecutor: (raw, executor, config) => compileLocalExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism }),
+  SequentialExecutor: (raw, executor) => compileSequentialExecutorOptions(raw, { executor }),
+};
+
+/**
+ * `config get-value executors.<name> <key>`: for a configured built-in executor the value it runs
+ * with, defaults included, whether or not its section is written; a custom executor supplies its own
+ * defaults, so only what is set answers.
+ * @throws ConfigError naming the valid sections or keys
+ */
+export function executorConfigValue(config: SwitchyardConfig, section: string, key: string): unknown {
+  const names = parseExecutorNames(config.core.executor, config.home);
+  const wanted = section.slice(EXECUTORS_SECTION.length + 1);
+  const name = names.find((n) => n.name === wanted) ?? names.find((n) => n.name.toLowerCase() === wanted.toLowerCase());
+  if (!name && !Object.keys(config.executors).some((s) => s.toLowerCase() === wanted.toLowerCase())) {
+    const valid = [...SECTION_NAMES, ...names.map((n) => `${EXECUTORS_SECTION}.${n.name}`)];
+    throw new ConfigError([
+      { code: ConfigErrorCode.UNKNOWN_SECTION, subject: `[${section}]`, detail: `no executor named '${wanted}' is configured${didYouMean(section, valid, (s) => `[${s}]`)}. Valid sections: ${valid.join(", ")}` },
+    ]);
+  }
+  const compile = name && name.modulePath === null ? BUILTIN_SETTINGS[name.className] : undefined;
+  if (!name || !compile) return getConfigValue(config, section, key);
+  const settings = compile(config.executors[name.name] ?? {}, name.name, config) as Record<string, unknown>;
+  const valid = Object.keys(settings);
+  const found = valid.find((k) => k === key) ?? valid.find((k) => k.toLowerCase() === key.toLowerCase());
+  if (found === undefined) {
+    throw new ConfigError([
+      { code: ConfigErrorCode.UNKNOWN_KEY, subject: label(`${EXECUTORS_SECTION}.${name.name}`, key), detail: `unknown key${didYouMean(key, valid)}. Valid keys of a ${name.className}: ${valid.join(", ")}` },
+    ]);
+  }
+  return settings[found];
+}

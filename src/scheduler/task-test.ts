@@ -1,0 +1,71 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { SwitchyardError } from "../common/errors.js";
+import type { SwitchyardConfig } from "../config/types.js";
+import { parseDagBagIsolated } from "../dag/dagbag-isolated.js";
+import type { SerializedDag } from "../dag/types.js";
+import { runTaskTry } from "../runner/run-task-try.js";
+import type { TryOutcome } from "../runner/types.js";
+import { buildWorkload, newTryToken } from "./workload.js";
+import { EXAMPLE_DAGS_FOLDER } from "./dag-sync.js";
+import { manualRunId } from "./runs.js";
+
+export interface TaskTestOptions {
+  dagId: string;
+  taskId: string;
+  conf: Record<string, unknown>;
+  logicalDate: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * `tasks test` (Airflow's): one try of one task in this process, its upstream ignored, and nothing
+ * recorded: the DAG comes from a fresh parse of the DAG folder, the log goes to a temporary file
+ * that is returned and removed, and the metadata database is never opened.
+ */
+export async function runTaskTest(config: SwitchyardConfig, opts: TaskTestOptions): Promise<{ outcome: TryOutcome; log: string[] }> {
+  const dag = await parseOneDag(config, opts.dagId);
+  const task = dag.tasks.find((t) => t.taskId === opts.taskId);
+  if (!task) {
+    throw new SwitchyardError("TASK_NOT_FOUND", `DAG '${dag.dagId}' has no task '${opts.taskId}'; its tasks: ${dag.tasks.map((t) => t.taskId).join(", ")}`);
+  }
+  const logFolder = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-tasks-test-"));
+  try {
+    const workload = buildWorkload({
+      key: { dagId: dag.dagId, taskId: task.taskId, runId: manualRunId(opts.logicalDate), mapIndex: -1, tryNumber: 1 },
+      task,
+      dagFile: dag.fileloc,
+      queue: task.queue,
+      pool: task.pool,
+      priorityWeight: task.effectivePriorityWeight,
+      token: newTryToken(),
+      baseLogFolder: logFolder,
+      logicalDate: opts.logicalDate,
+      conf: JSON.stringify(opts.conf),
+    });
+    const ignore = () => undefined;
+    const outcome = await runTaskTry(workload, { running: ignore, finished: ignore }, opts.signal ? { signal: opts.signal } : {});
+    const log = fs.existsSync(workload.logPath) ? fs.readFileSync(workload.logPath, "utf8").split("\n").filter((l) => l !== "") : [];
+    return { outcome, log };
+  } finally {
+    fs.rmSync(logFolder, { recursive: true, force: true });
+  }
+}
+
+/** Parses the DAG folder (in a child process, as the scheduler does) and returns one DAG, or says why it is not there. */
+export async function parseOneDag(config: SwitchyardConfig, dagId: string): Promise<SerializedDag> {
+  const bag = await parseDagBagIsolated({
+    folder: config.core.dagsFolder,
+    extraFolders: config.core.loadExamples ? [EXAMPLE_DAGS_FOLDER] : [],
+    executorEntries: config.core.executor,
+    home: config.home,
+    timeoutSeconds: config.core.dagbagImportTimeout,
+    defaultQueue: config.core.defaultQueue,
+  });
+  const dag = bag.dags.find((d) => d.dagId === dagId);
+  if (dag) return dag;
+  const known = bag.dags.map((d) => d.dagId).join(", ") || "none";
+  const broken = bag.errors.length ? `; ${bag.errors.length} file(s) failed to import: ${bag.errors.map((e) => path.basename(e.filename)).join(", ")} (see \`switchyard dags list-import-errors\`)` : "";
+  throw new SwitchyardError("DAG_NOT_FOUND", `no DAG named '${dagId}' in ${config.core.dagsFolder}; DAGs there: ${known}${broken}`);
+}
