@@ -5,7 +5,7 @@ import { applyTransitions, hasUnfinished, runTaskStates, taskStates, type TiTran
 import type { Database, DagRunRow } from "../store/schema.js";
 import type { CachedDag, DagCache } from "./dag-cache.js";
 import type { DirtyRuns } from "./dirty-runs.js";
-import { countUpstream, emptyCounts, evaluateTriggerRule } from "./trigger-rules.js";
+import { decideTriggerRule, type UpstreamCounts } from "./trigger-rules.js";
 
 export interface DependencyContext {
   db: Kysely<Database>;
@@ -106,9 +106,7 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
         continue;
       }
       if (ti.state !== TaskState.NONE) continue;
-      const counts = emptyCounts(task.upstream.length);
-      for (const u of task.upstream) countUpstream(counts, states.get(u)?.state ?? TaskState.NONE);
-      const decision = evaluateTriggerRule(task.triggerRule, counts);
+      const { decision, counts } = decideTriggerRule(task, (u) => states.get(u)?.state);
       if (decision === "wait") continue;
       if (decision === "run" && task.kind === "empty") {
         // As Airflow does with EmptyOperator: nothing to execute, so no executor round trip.
@@ -169,7 +167,7 @@ function scheduleTransition(
   };
 }
 
-function describeCounts(c: ReturnType<typeof emptyCounts>): string {
+function describeCounts(c: UpstreamCounts): string {
   const parts = [`${c.upstream} total`];
   if (c.success) parts.push(`${c.success} success`);
   if (c.failed) parts.push(`${c.failed} failed`);
