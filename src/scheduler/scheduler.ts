@@ -16,6 +16,7 @@ import type { TaskEvent } from "../common/workload.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
 import { adoptOrResetOrphans, SCHEDULER_JOB } from "./adoption.js";
 import { acquireSchedulingLock } from "./scheduling-lock.js";
+import { claimSqliteDatabase } from "./sqlite-claim.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
 import { enqueueTaskInstances } from "./critical-section.js";
 import { DagCache } from "./dag-cache.js";
@@ -129,6 +130,7 @@ export class Scheduler {
     const log = this.options.logger;
     const db = this.store.db;
     this.jobId = await this.registerJob();
+    await claimSqliteDatabase(this.store, { jobId: this.jobId, healthCheckThresholdMs: this.config.scheduler.schedulerHealthCheckThreshold * 1000, now: Date.now() });
     log.info(`scheduler job ${this.jobId} started (pid ${process.pid}); executors: ${this.executors.map((e) => `${e.name.name} (parallelism ${e.parallelism})`).join(", ")}`);
     for (const ex of this.executors) {
       ex.jobId = this.jobId;
