@@ -5,6 +5,7 @@ import { applyTransitions, hasUnfinished, runTaskStates, taskStates, type TiTran
 import type { Database, DagRunRow } from "../store/schema.js";
 import type { CachedDag, DagCache } from "./dag-cache.js";
 import type { DirtyRuns } from "./dirty-runs.js";
+import { integrityTransitions } from "./integrity.js";
 import { decideTriggerRule, type UpstreamCounts } from "./trigger-rules.js";
 
 export interface DependencyContext {
@@ -73,8 +74,12 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
   };
 
   let candidates: Set<string>;
+  let changed = 0;
   if (changedTasks === "all") {
+    // A run is evaluated whole when it starts, when a scheduler starts, and after a DAG parse: the
+    // times its DAG may have lost or regained tasks.
     await load("all");
+    changed += (await applyTransitions(ctx.db, integrityTransitions(cached, run, states, ctx.source), ctx.now)).filter(Boolean).length;
     candidates = new Set(cached.tasks.keys());
   } else {
     candidates = new Set<string>();
@@ -84,7 +89,6 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
     }
   }
 
-  let changed = 0;
   // Cascades (a failure making a whole branch upstream_failed) are followed in the same pass:
   // each round evaluates candidates in topological order, and what moved seeds the next round.
   while (candidates.size > 0) {

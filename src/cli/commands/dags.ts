@@ -87,7 +87,8 @@ export function dagsCommand(): Command {
       }
       await withStore(async ({ config, store }) => {
         if (opts.parse) await syncDagsFolder(store, config);
-        const dag = parseSerializedDag(await getDag(store.db, dagId));
+        const dagRow = await getDag(store.db, dagId);
+        const dag = parseSerializedDag(dagRow);
         const run = await createDagRun(store.db, {
           dag,
           runId: opts.runId ?? manualRunId(logicalDate),
@@ -98,7 +99,8 @@ export function dagsCommand(): Command {
           resolveExecutor: executorResolver(parseExecutorNames(config.core.executor, config.home)),
           source: "cli",
         });
-        out(`created run ${run.run_id} of ${dagId} (queued; a running scheduler starts it)`);
+        const waits = dagRow.is_paused ? `DAG '${dagId}' is paused: the run waits until \`switchyard dags unpause ${dagId}\`` : "a running scheduler starts it";
+        out(`created run ${run.run_id} of ${dagId} (queued; ${waits})`);
       });
     });
 

@@ -2,15 +2,25 @@ import { Command } from "commander";
 import { createLogger } from "../../common/logger.js";
 import type { SwitchyardConfig } from "../../config/types.js";
 import { loadExecutors } from "../../executors/loader.js";
-import { Scheduler, schedulerLeaseMs } from "../../scheduler/scheduler.js";
+import { Scheduler, schedulerLeaseMs, type SchedulerOutcome } from "../../scheduler/scheduler.js";
 import { openStore } from "../../store/connect.js";
 import { assertSchemaCurrent, migrateStore } from "../../store/migrate.js";
 import { setPool } from "../../store/queries/pools.js";
 import { cliConfig } from "../context.js";
 import { loadConfig } from "../../config/load.js";
 
-/** Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with exitWhenIdle, until no run is active. */
-export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<void> {
+/** `scheduler --exit-when-idle`'s exit status when it stopped with runs left waiting on outside action (0: all done, 1: an error). */
+export const EXIT_WAITING_ON_OUTSIDE_ACTION = 3;
+
+const EXIT_WHEN_IDLE_HELP =
+  `exit once no DAG run can progress without outside action (for scripts and CI): status 0 when every run finished, ` +
+  `${EXIT_WAITING_ON_OUTSIDE_ACTION} when runs are left waiting (a paused or deleted DAG, a missing pool, ...; the log lists each with why)`;
+
+/**
+ * Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with
+ * exitWhenIdle, until no run can progress without outside action; then sets the exit status.
+ */
+export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<SchedulerOutcome> {
   const logger = createLogger("scheduler", config.logging.level);
   const store = await openStore(config.database, { create: opts.initDb === true, idleInTransactionTimeoutMs: schedulerLeaseMs(config) });
   try {
@@ -38,7 +48,9 @@ export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdl
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
     try {
-      await scheduler.run();
+      const outcome = await scheduler.run();
+      if (outcome.waiting.length > 0) process.exitCode = EXIT_WAITING_ON_OUTSIDE_ACTION;
+      return outcome;
     } catch (err) {
       // Leave no runner behind (it would keep this process alive and its tries running unowned).
       for (const ex of executors.all) await Promise.resolve(ex.terminate()).catch(() => undefined);
@@ -55,7 +67,7 @@ export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdl
 export function schedulerCommand(): Command {
   return new Command("scheduler")
     .description("run the scheduler: creates runs, resolves dependencies, queues task instances onto their executors")
-    .option("--exit-when-idle", "exit once no DAG run is queued or running (for scripts and CI)")
+    .option("--exit-when-idle", EXIT_WHEN_IDLE_HELP)
     .action(async (opts: { exitWhenIdle?: boolean }) => {
       await runScheduler(cliConfig(), { exitWhenIdle: opts.exitWhenIdle === true });
     });
@@ -64,7 +76,7 @@ export function schedulerCommand(): Command {
 export function standaloneCommand(): Command {
   return new Command("standalone")
     .description("initialise the database if needed and run the scheduler with the example DAGs loaded (a local playground)")
-    .option("--exit-when-idle", "exit once no DAG run is queued or running")
+    .option("--exit-when-idle", EXIT_WHEN_IDLE_HELP)
     .action(async (opts: { exitWhenIdle?: boolean }) => {
       const config = loadConfig({ env: { ...process.env, SWITCHYARD__CORE__LOAD_EXAMPLES: "true" } });
       const store = await openStore(config.database, { create: true });
