@@ -46,6 +46,7 @@ describe("loadConfig: defaults and file values", () => {
         numStuckInQueuedRetries: 2,
         maxTisPerQuery: 512,
         idleWakeInterval: 1,
+        waitingLogInterval: 300,
         zombieDetectionInterval: 10,
         orphanedTasksCheckInterval: 10,
         taskQueuedTimeoutCheckInterval: 10,
