@@ -14,7 +14,7 @@ export const EXIT_WAITING_ON_OUTSIDE_ACTION = 3;
 
 const EXIT_WHEN_IDLE_HELP =
   `exit once no DAG run can progress without outside action (for scripts and CI): status 0 when every run finished, ` +
-  `${EXIT_WAITING_ON_OUTSIDE_ACTION} when runs are left waiting (a paused or deleted DAG, a missing pool, ...; the log lists each with why)`;
+  `${EXIT_WAITING_ON_OUTSIDE_ACTION} when runs are left waiting (a paused or deleted DAG, a missing pool, ...; the log lists each with why), 1 on an error`;
 
 /**
  * Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with
