@@ -269,6 +269,7 @@ describe("loadConfig: errors in the file", () => {
       ["scheduler", "task_heartbeat_timeout", "nan", "a number of seconds > 0"],
       ["scheduler", "num_stuck_in_queued_retries", "-1", "an integer >= 0"],
       ["scheduler", "max_tis_per_query", "0", "an integer >= 1"],
+      ["scheduler", "waiting_log_interval", "-5", "a number of seconds > 0"],
       ["scheduler", "idle_wake_interval", "0", "a number of seconds > 0"],
       ["logging", "base_log_folder", "[]", "a non-empty path"],
       ["logging", "level", '"verbose"', "one of trace, debug, info, warn, error, fatal, silent"],
