@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { DagRunState, TaskState } from "../common/states.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
+import { insertTaskInstances } from "../store/queries/dag-runs.js";
 import { applyTransitions, hasUnfinished, runTaskStates, taskStates, type TiTransition } from "../store/queries/task-instances.js";
 import type { Database, DagRunRow } from "../store/schema.js";
 import type { CachedDag, DagCache } from "./dag-cache.js";
@@ -11,6 +12,8 @@ import { decideTriggerRule, type UpstreamCounts } from "./trigger-rules.js";
 export interface DependencyContext {
   db: Kysely<Database>;
   dags: DagCache;
+  /** For the TIs of tasks added to a DAG after its run was created (runs.ts executorResolver). */
+  resolveExecutor: (executor: string | null) => string;
   now: number;
   source: string;
 }
@@ -80,6 +83,12 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
     // times its DAG may have lost or regained tasks.
     await load("all");
     changed += (await applyTransitions(ctx.db, integrityTransitions(cached, run, states, ctx.source), ctx.now)).filter(Boolean).length;
+    const added = cached.dag.tasks.filter((t) => !states.has(t.taskId));
+    if (added.length > 0) {
+      const runKey = { dagId: run.dag_id, runId: run.run_id, dagRunId };
+      for (const ti of await insertTaskInstances(ctx.db, runKey, added, ctx.resolveExecutor, ctx.now)) states.set(ti.task_id, { ...ti, next_retry_at: null });
+      changed += added.length;
+    }
     candidates = new Set(cached.tasks.keys());
   } else {
     candidates = new Set<string>();

@@ -24,7 +24,7 @@ import { syncDagsFolder } from "./dag-sync.js";
 import { evaluateDirtyRuns } from "./dependencies.js";
 import { DirtyRuns } from "./dirty-runs.js";
 import { applyTaskEvents } from "./events.js";
-import { createScheduledRuns, startQueuedRuns } from "./runs.js";
+import { createScheduledRuns, executorResolver, startQueuedRuns } from "./runs.js";
 import { Waker, watchExternalCommits } from "./waker.js";
 import { describeWaitingRuns, findRunsWaitingOnOutsideAction, type WaitingRun } from "./waiting.js";
 
@@ -329,7 +329,7 @@ export class Scheduler {
       if (moved > 0) this.runsCheckNeeded = true; // there may be more than one pass's worth
       work += moved;
     }
-    const deps = await evaluateDirtyRuns({ db, dags: this.dags, now, source }, this.dirty);
+    const deps = await evaluateDirtyRuns({ db, dags: this.dags, resolveExecutor: executorResolver(this.executorNames), now, source }, this.dirty);
     work += deps.changed + deps.finishedRuns.length;
     if (deps.finishedRuns.length > 0) this.runsCheckNeeded = true; // maxActiveRuns may let a queued run start
     for (const f of deps.finishedRuns) this.options.logger.info(`DAG run of ${f.dagId} finished: ${f.state}`);

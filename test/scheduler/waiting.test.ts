@@ -59,6 +59,18 @@ describe(`runs that cannot progress without outside action (${TEST_DB})`, () => 
     assert.deepEqual(states, { a: "success", b: "success" });
   });
 
+  it("gives a task added to the DAG a TI in the running run, so its downstream does not wait for ever", async () => {
+    home = new Home({ toml: TOML, dags: { "d.ts": dagFile("grows", `d.bash("a", "true").then(d.bash("c", "true"));`) } });
+    await home.ok(["db", "init"]);
+    await home.ok(["dags", "trigger", "grows", "--run-id", "r1"]);
+    home.writeDag("d.ts", dagFile("grows", `d.bash("a", "true").then(d.bash("b", "true")).then(d.bash("c", "true"));`));
+    const sched = await schedulerUntilIdle(home);
+    assert.equal(sched.hung, false, `the scheduler never exited:\n${sched.stderr}`);
+    assert.equal(sched.code, 0, sched.stderr);
+    const states = Object.fromEntries((await home.states("grows", "r1")).map((s) => [s.taskId, s.state]));
+    assert.deepEqual(states, { a: "success", b: "success", c: "success" });
+  });
+
   it("does not send the TIs of a DAG whose file was deleted to an executor, and says why the run waits", async () => {
     const marker = "ran.txt";
     home = new Home({ toml: TOML, dags: { "gone.ts": dagFile("gone", `d.bash("t", "touch ${marker}");`) } });
