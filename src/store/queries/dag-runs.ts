@@ -92,7 +92,8 @@ export async function insertTaskInstances(
     updated_at: now,
   }));
   for (let i = 0; i < tis.length; i += INSERT_CHUNK) {
-    await db.insertInto("task_instance").values(tis.slice(i, i + INSERT_CHUNK)).execute();
+    // A peer scheduler adding the same task's TI at the same moment is not an error.
+    await db.insertInto("task_instance").values(tis.slice(i, i + INSERT_CHUNK)).onConflict((oc) => oc.doNothing()).execute();
   }
   return tis;
 }
