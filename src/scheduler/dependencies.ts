@@ -86,7 +86,7 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
     const added = cached.dag.tasks.filter((t) => !states.has(t.taskId));
     if (added.length > 0) {
       const runKey = { dagId: run.dag_id, runId: run.run_id, dagRunId };
-      for (const ti of await insertTaskInstances(ctx.db, runKey, added, ctx.resolveExecutor, ctx.now)) states.set(ti.task_id, { ...ti, next_retry_at: null });
+      for (const ti of await insertTaskInstances(ctx.db, runKey, added, ctx.resolveExecutor, ctx.now, { skipExisting: true })) states.set(ti.task_id, { ...ti, next_retry_at: null });
       changed += added.length;
     }
     candidates = new Set(cached.tasks.keys());

@@ -66,13 +66,17 @@ export async function createDagRunIn(trx: Transaction<Database>, run: NewDagRun)
   return { ...row, id: dagRunId };
 }
 
-/** Inserts a TI (state none, try 0) per task into a run: at its creation, and for tasks added to its DAG since. */
+/**
+ * Inserts a TI (state none, try 0) per task into a run: at its creation, and for tasks added to its
+ * DAG since — then with `skipExisting`, as a peer scheduler may add the same TI at the same moment.
+ */
 export async function insertTaskInstances(
   db: Kysely<Database>,
   run: { dagId: string; runId: string; dagRunId: number },
   tasks: readonly SerializedTask[],
   resolveExecutor: (executor: string | null) => string,
   now: number,
+  opts: { skipExisting?: boolean } = {},
 ): Promise<NewTaskInstance[]> {
   const tis: NewTaskInstance[] = tasks.map((t) => ({
     dag_id: run.dagId,
@@ -92,8 +96,8 @@ export async function insertTaskInstances(
     updated_at: now,
   }));
   for (let i = 0; i < tis.length; i += INSERT_CHUNK) {
-    // A peer scheduler adding the same task's TI at the same moment is not an error.
-    await db.insertInto("task_instance").values(tis.slice(i, i + INSERT_CHUNK)).onConflict((oc) => oc.doNothing()).execute();
+    const insert = db.insertInto("task_instance").values(tis.slice(i, i + INSERT_CHUNK));
+    await (opts.skipExisting ? insert.onConflict((oc) => oc.doNothing()) : insert).execute();
   }
   return tis;
 }
