@@ -43,7 +43,7 @@ async function main(argv: readonly string[]): Promise<void> {
   assertBuilt();
   const selected = names.length > 0 ? names : Object.keys(SCENARIOS);
   const target = benchTarget();
-  if (target.schedulers > 1 && target.db === "sqlite") process.stderr.write("note: several schedulers on one SQLite file take turns on its write lock; --db postgres is what active-active is for\n");
+  if (target.schedulers > 1 && target.db === "sqlite") throw new Error("--schedulers > 1 needs --db postgres: SQLite allows one scheduler at a time (a second one is refused)");
   process.stdout.write(`# Switchyard benchmarks\n\nmachine: ${describeMachine()}\nscenarios: ${selected.join(", ")}\ndatabase: ${target.db}, schedulers: ${target.schedulers} (the pg scenario sets its own)\n`);
   const results: ScenarioResult[] = [];
   const started = Date.now();

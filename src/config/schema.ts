@@ -119,6 +119,7 @@ export const SCHEDULER: SectionSpec<SchedulerConfig> = {
   numStuckInQueuedRetries: integer(0, 2, "how often a task instance stuck in queued is requeued before it fails"),
   maxTisPerQuery: integer(1, 512, "the most task instances examined per critical-section pass"),
   idleWakeInterval: seconds(1, "the longest idle wait, a safety net behind the event wake-ups"),
+  waitingLogInterval: seconds(300, "how often the scheduler repeats which runs wait on outside action, and why (it logs a change at once)"),
   zombieDetectionInterval: seconds(10, "how often running task instances are checked for a missing heartbeat"),
   orphanedTasksCheckInterval: seconds(10, "how often task instances of dead schedulers are looked for (also at start)"),
   taskQueuedTimeoutCheckInterval: seconds(10, "how often task instances stuck in queued are looked for"),

@@ -61,6 +61,8 @@ export interface SchedulerConfig {
   readonly maxTisPerQuery: number;
   /** Longest idle wait in seconds, a safety net behind the event wake-ups. @defaultValue 1 */
   readonly idleWakeInterval: number;
+  /** Seconds between repeats of the log of runs waiting on outside action (a change is logged at once). @defaultValue 300 */
+  readonly waitingLogInterval: number;
   /** Seconds between zombie checks. @defaultValue 10 */
   readonly zombieDetectionInterval: number;
   /** Seconds between checks for TIs of dead schedulers (also run at start). @defaultValue 10 */

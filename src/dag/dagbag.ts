@@ -65,11 +65,16 @@ export async function parseDagFile(
   return { file, dags, errors };
 }
 
-/** Merges per-file results in file order; a DAG id already taken by an earlier file is an error of the later one. */
+/**
+ * Merges per-file results in file order. A DAG id defined by more than one file is an import error
+ * of each of them, naming them all, and none of their definitions is used: which file sorts first
+ * must not decide who owns a DAG (the DAG keeps its last good definition in the database).
+ */
 export class DagBagCollector {
   readonly #files: string[];
   readonly #missingFolders: string[];
-  readonly #dags = new Map<string, SerializedDag>();
+  /** Every definition of each DAG id, in file order. */
+  readonly #dags = new Map<string, SerializedDag[]>();
   readonly #errors: DagImportError[] = [];
 
   constructor(files: readonly string[], missingFolders: readonly string[] = []) {
@@ -80,14 +85,9 @@ export class DagBagCollector {
   add(result: DagFileResult): void {
     this.#errors.push(...result.errors);
     for (const dag of result.dags) {
-      const first = this.#dags.get(dag.dagId);
-      if (first === undefined) this.#dags.set(dag.dagId, dag);
-      else {
-        this.#errors.push({
-          filename: result.file,
-          message: `DAG id '${dag.dagId}' is already defined in ${first.fileloc}; DAG ids must be unique across the dags folder, so this file's definition is ignored`,
-        });
-      }
+      const defs = this.#dags.get(dag.dagId);
+      if (defs === undefined) this.#dags.set(dag.dagId, [dag]);
+      else defs.push(dag);
     }
   }
 
@@ -96,6 +96,17 @@ export class DagBagCollector {
   }
 
   result(): DagBagResult {
-    return { dags: [...this.#dags.values()], errors: [...this.#errors], files: [...this.#files], missingFolders: [...this.#missingFolders] };
+    const dags: SerializedDag[] = [];
+    const errors = [...this.#errors];
+    for (const [dagId, defs] of this.#dags) {
+      if (defs.length === 1) {
+        dags.push(defs[0]!);
+        continue;
+      }
+      const files = defs.map((d) => d.fileloc);
+      const message = `DAG id '${dagId}' is defined by more than one file: ${files.join(", ")}; DAG ids must be unique across the dags folder, so no file's definition is used until all but one are renamed or removed`;
+      for (const filename of files) errors.push({ filename, message });
+    }
+    return { dags, errors, files: [...this.#files], missingFolders: [...this.#missingFolders] };
   }
 }

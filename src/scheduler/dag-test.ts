@@ -49,6 +49,7 @@ export async function runDagTest(store: Store, config: SwitchyardConfig, opts: D
   const dags = new DagCache(db);
   const cached = (await dags.get(opts.dagId))!;
   const now = Date.now();
+  const resolveExecutor = executorResolver(parseExecutorNames(config.core.executor, config.home));
   const created = await createDagRun(db, {
     dag,
     runId: opts.runId ?? manualRunId(opts.logicalDate),
@@ -56,7 +57,7 @@ export async function runDagTest(store: Store, config: SwitchyardConfig, opts: D
     logicalDate: opts.logicalDate,
     conf: opts.conf,
     now,
-    resolveExecutor: executorResolver(parseExecutorNames(config.core.executor, config.home)),
+    resolveExecutor,
     source,
   });
   const dagRunId = Number(created.id);
@@ -73,7 +74,7 @@ export async function runDagTest(store: Store, config: SwitchyardConfig, opts: D
     if (opts.signal?.aborted) {
       throw new SwitchyardError("DAG_TEST_INTERRUPTED", `interrupted: run ${created.run_id} of ${dag.dagId} is left running, and a scheduler will carry it on from here (the killed try counts as failed)`);
     }
-    await evaluateDirtyRuns({ db, dags, now: Date.now(), source }, dirty);
+    await evaluateDirtyRuns({ db, dags, resolveExecutor, now: Date.now(), source }, dirty);
     const run = await getDagRun(db, dag.dagId, created.run_id);
     const tis = await listTaskInstances(db, dagRunId);
     if (run.state !== DagRunState.RUNNING) return { run, tis: tis.sort((a, b) => (cached.order.get(a.task_id) ?? 0) - (cached.order.get(b.task_id) ?? 0)) };

@@ -1,15 +1,19 @@
 import type { Kysely } from "kysely";
 import { DagRunState, TaskState } from "../common/states.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
+import { insertTaskInstances } from "../store/queries/dag-runs.js";
 import { applyTransitions, hasUnfinished, runTaskStates, taskStates, type TiTransition } from "../store/queries/task-instances.js";
 import type { Database, DagRunRow } from "../store/schema.js";
 import type { CachedDag, DagCache } from "./dag-cache.js";
 import type { DirtyRuns } from "./dirty-runs.js";
-import { countUpstream, emptyCounts, evaluateTriggerRule } from "./trigger-rules.js";
+import { integrityTransitions } from "./integrity.js";
+import { decideTriggerRule, type UpstreamCounts } from "./trigger-rules.js";
 
 export interface DependencyContext {
   db: Kysely<Database>;
   dags: DagCache;
+  /** For the TIs of tasks added to a DAG after its run was created (runs.ts executorResolver). */
+  resolveExecutor: (executor: string | null) => string;
   now: number;
   source: string;
 }
@@ -74,8 +78,18 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
   };
 
   let candidates: Set<string>;
+  let changed = 0;
   if (changedTasks === "all") {
+    // A run is evaluated whole when it starts, when a scheduler starts, and after a DAG parse: the
+    // times its DAG may have lost or regained tasks.
     await load("all");
+    changed += (await applyTransitions(ctx.db, integrityTransitions(cached, run, states, ctx.source), ctx.now)).filter(Boolean).length;
+    const added = cached.dag.tasks.filter((t) => !states.has(t.taskId));
+    if (added.length > 0) {
+      const runKey = { dagId: run.dag_id, runId: run.run_id, dagRunId };
+      for (const ti of await insertTaskInstances(ctx.db, runKey, added, ctx.resolveExecutor, ctx.now, { skipExisting: true })) states.set(ti.task_id, { ...ti, next_retry_at: null });
+      changed += added.length;
+    }
     candidates = new Set(cached.tasks.keys());
   } else {
     candidates = new Set<string>();
@@ -85,7 +99,6 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
     }
   }
 
-  let changed = 0;
   // Cascades (a failure making a whole branch upstream_failed) are followed in the same pass:
   // each round evaluates candidates in topological order, and what moved seeds the next round.
   while (candidates.size > 0) {
@@ -107,9 +120,7 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
         continue;
       }
       if (ti.state !== TaskState.NONE) continue;
-      const counts = emptyCounts(task.upstream.length);
-      for (const u of task.upstream) countUpstream(counts, states.get(u)?.state ?? TaskState.NONE);
-      const decision = evaluateTriggerRule(task.triggerRule, counts);
+      const { decision, counts } = decideTriggerRule(task, (u) => states.get(u)?.state);
       if (decision === "wait") continue;
       if (decision === "run" && task.kind === "empty") {
         // As Airflow does with EmptyOperator: nothing to execute, so no executor round trip.
@@ -170,7 +181,7 @@ function scheduleTransition(
   };
 }
 
-function describeCounts(c: ReturnType<typeof emptyCounts>): string {
+function describeCounts(c: UpstreamCounts): string {
   const parts = [`${c.upstream} total`];
   if (c.success) parts.push(`${c.success} success`);
   if (c.failed) parts.push(`${c.failed} failed`);

@@ -6,7 +6,9 @@ import type { TryOutcome } from "../runner/types.js";
 import type { Store } from "../store/connect.js";
 import { getDagRun } from "../store/queries/dag-runs.js";
 import { getDag } from "../store/queries/dags.js";
-import { applyTransitions, getTaskInstance, requireTaskInstance, type TiId } from "../store/queries/task-instances.js";
+import { applyTransitions, getTaskInstance, requireTaskInstance, runTaskStates, type TiId } from "../store/queries/task-instances.js";
+import type { SerializedTask } from "../dag/types.js";
+import { decideTriggerRule } from "./trigger-rules.js";
 import { DagCache } from "./dag-cache.js";
 import { runTryInProcess } from "./in-process-try.js";
 import { newTryToken } from "./workload.js";
@@ -16,6 +18,8 @@ export interface ManualTryOptions {
   tryNumber?: number;
   /** Start a new try even when the TI already succeeded or was skipped. */
   force?: boolean;
+  /** Run a new try even when the task's trigger rule is not met by its upstream TIs (Airflow's `-i`). */
+  ignoreDependencies?: boolean;
   /** Aborting kills the try. */
   signal?: AbortSignal;
 }
@@ -28,6 +32,21 @@ export interface ManualTryResult {
 }
 
 const NOT_RERUNNABLE: readonly string[] = [TaskState.SUCCESS, TaskState.SKIPPED];
+
+/** As Airflow's `tasks run` without `-i`: a new try starts only when the scheduler would start one, by the same trigger-rule evaluation. */
+async function assertDependenciesMet(db: Store["db"], id: TiId, task: SerializedTask): Promise<void> {
+  const upstream = await runTaskStates(db, id, task.upstream);
+  const states = new Map(upstream.map((u) => [u.task_id, u.state]));
+  const { decision } = decideTriggerRule(task, (u) => states.get(u));
+  if (decision === "run") return;
+  const notDone = task.upstream.filter((u) => states.get(u) !== TaskState.SUCCESS);
+  const shown = (notDone.length > 0 ? notDone : task.upstream).map((u) => `${u} is ${states.get(u) ?? TaskState.NONE}`);
+  const outcome = decision === "wait" ? "not met" : `not met (the scheduler would mark it ${decision})`;
+  throw new SwitchyardError(
+    "DEPENDENCIES_NOT_MET",
+    `${id.dagId}.${id.taskId} in run ${id.runId}: trigger rule ${task.triggerRule} is ${outcome}: upstream ${shown.join(", ")}; pass -i/--ignore-dependencies to run it anyway`,
+  );
+}
 
 /**
  * `tasks run`: runs one try of one TI in this process and records it through the same fenced
@@ -66,6 +85,7 @@ export async function runManualTry(store: Store, config: SwitchyardConfig, id: T
     if (NOT_RERUNNABLE.includes(ti.state) && !opts.force) {
       throw new SwitchyardError("TRY_ALREADY_DONE", `${id.dagId}.${id.taskId} in run ${id.runId} is already ${ti.state}; pass --force to run it again`);
     }
+    if (!opts.ignoreDependencies) await assertDependenciesMet(db, id, task);
     tryNumber = ti.try_number + 1;
     token = newTryToken();
     const [ok] = await applyTransitions(

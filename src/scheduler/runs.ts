@@ -97,7 +97,7 @@ export async function createScheduledRuns(ctx: RunCreationContext): Promise<numb
   return created;
 }
 
-/** Starts queued runs, oldest first, while their DAG has fewer than maxActiveRuns running. */
+/** Starts queued runs of unpaused, active DAGs, oldest first, while their DAG has fewer than maxActiveRuns running. */
 export async function startQueuedRuns(
   ctx: Omit<RunCreationContext, "executorNames">,
   dirty: DirtyRuns,
@@ -108,6 +108,7 @@ export async function startQueuedRuns(
     .selectAll("r")
     .where("r.state", "=", DagRunState.QUEUED)
     .where("d.is_paused", "=", 0)
+    .where("d.is_active", "=", 1)
     .orderBy("r.logical_date")
     .orderBy("r.id")
     .execute();

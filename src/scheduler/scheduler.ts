@@ -16,6 +16,7 @@ import type { TaskEvent } from "../common/workload.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
 import { adoptOrResetOrphans, SCHEDULER_JOB } from "./adoption.js";
 import { acquireSchedulingLock } from "./scheduling-lock.js";
+import { claimSqliteDatabase } from "./sqlite-claim.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
 import { enqueueTaskInstances } from "./critical-section.js";
 import { DagCache } from "./dag-cache.js";
@@ -24,8 +25,9 @@ import { evaluateDirtyRuns } from "./dependencies.js";
 import { DirtyRuns } from "./dirty-runs.js";
 import { applyTaskEvents } from "./events.js";
 import { logRunFinished } from "./outcome-log.js";
-import { createScheduledRuns, startQueuedRuns } from "./runs.js";
+import { createScheduledRuns, executorResolver, startQueuedRuns } from "./runs.js";
 import { Waker, watchExternalCommits } from "./waker.js";
+import { describeWaitingRuns, findRunsWaitingOnOutsideAction, type WaitingRun } from "./waiting.js";
 
 /** How long a scheduler may act without recording a heartbeat: half the health-check threshold, so it stops before peers may declare it dead. */
 export function schedulerLeaseMs(config: SwitchyardConfig): number {
@@ -33,11 +35,16 @@ export function schedulerLeaseMs(config: SwitchyardConfig): number {
 }
 
 export interface SchedulerOptions {
-  /** Exit once no DAG run is queued or running and no executor has work. */
+  /** Exit once no DAG run can progress without outside action: none is active, or each waits on a stated reason. */
   exitWhenIdle?: boolean;
   /** Re-parse the DAG folder when a file in it changes. @defaultValue true */
   watchDags?: boolean;
   logger: Logger;
+}
+
+/** How a scheduler run ended: with `exitWhenIdle`, the runs it left waiting on outside action (none: all done, or stopped). */
+export interface SchedulerOutcome {
+  waiting: WaitingRun[];
 }
 
 /** How far before a commit notice the scan for TIs settled by other processes looks. */
@@ -101,6 +108,8 @@ export class Scheduler {
   private readonly passLog = process.env.SWITCHYARD_SCHEDULER_PASS_LOG ? fs.createWriteStream(process.env.SWITCHYARD_SCHEDULER_PASS_LOG, { flags: "a" }) : null;
   /** Set when another process committed: TIs it settled (e.g. `tasks run`) need their downstream evaluated. */
   private externalCommitSince: number | null = null;
+  /** What was last logged about runs waiting on outside action, and when: logged again on a change or after waiting_log_interval. */
+  private waitingLogged = { text: "", at: 0 };
 
   constructor(
     private readonly store: Store,
@@ -126,10 +135,11 @@ export class Scheduler {
     this.waker.wake();
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<SchedulerOutcome> {
     const log = this.options.logger;
     const db = this.store.db;
     this.jobId = await this.registerJob();
+    await claimSqliteDatabase(this.store, { jobId: this.jobId, healthCheckThresholdMs: this.config.scheduler.schedulerHealthCheckThreshold * 1000, now: Date.now() });
     log.info(`scheduler job ${this.jobId} started (pid ${process.pid}); executors: ${this.executors.map((e) => `${e.name.name} (parallelism ${e.parallelism})`).join(", ")}`);
     for (const ex of this.executors) {
       ex.jobId = this.jobId;
@@ -157,7 +167,7 @@ export class Scheduler {
     try {
       // The first pass parses the DAG folder; inside the loop a database failure is retried, not fatal.
       this.dagsChanged = true;
-      await this.loop();
+      return await this.loop();
     } catch (err) {
       finalState = JobState.FAILED;
       throw err;
@@ -174,7 +184,7 @@ export class Scheduler {
     }
   }
 
-  private async loop(): Promise<void> {
+  private async loop(): Promise<SchedulerOutcome> {
     const log = this.options.logger;
     let draining = false;
     for (;;) {
@@ -184,12 +194,17 @@ export class Scheduler {
       }
       let busy: boolean;
       let sleepMs = 0;
+      /** Set when this scheduler holds nothing: null while some run may still progress on its own. */
+      let waiting: WaitingRun[] | null = null;
       try {
         const started = performance.now();
         busy = await this.pass(`scheduler:${this.jobId}`, draining);
         this.passLog?.write(`${Date.now()} ${(performance.now() - started).toFixed(3)} ${busy ? 1 : 0}\n`);
         // Its queries are part of the pass: a database failure here is retried like any other.
-        if (!busy && !draining) sleepMs = await this.msUntilNextTimer();
+        if (!busy && !draining) {
+          sleepMs = await this.msUntilNextTimer();
+          if (this.holdsNothing()) waiting = await this.runsWaitingOnOutsideAction();
+        }
         if (this.failedPasses > 0) {
           this.healthySince = Date.now();
           log.info(`database reachable again after ${this.failedPasses} failed pass(es)`);
@@ -207,12 +222,13 @@ export class Scheduler {
       if (draining && this.executors.every((e) => e.slotsOccupied === 0)) {
         for (const ex of this.executors) await ex.end();
         await this.applyEvents(`scheduler:${this.jobId}`); // the reports of the last tries
-        return;
+        return { waiting: [] };
       }
-      if (this.options.exitWhenIdle && !busy && (await this.idle())) {
-        log.info("no DAG run is active: exiting (--exit-when-idle)");
+      if (this.options.exitWhenIdle && waiting !== null) {
+        if (waiting.length === 0) log.info("no DAG run is active: exiting (--exit-when-idle)");
+        else log.warn(`exiting (--exit-when-idle) with ${waiting.length} DAG run(s) left waiting on outside action (exit status 3):\n${describeWaitingRuns(waiting)}`);
         for (const ex of this.executors) await ex.end();
-        return;
+        return { waiting };
       }
       if (busy) {
         // Let IPC messages and timers in before the next pass.
@@ -314,7 +330,7 @@ export class Scheduler {
       if (moved > 0) this.runsCheckNeeded = true; // there may be more than one pass's worth
       work += moved;
     }
-    const deps = await evaluateDirtyRuns({ db, dags: this.dags, now, source }, this.dirty);
+    const deps = await evaluateDirtyRuns({ db, dags: this.dags, resolveExecutor: executorResolver(this.executorNames), now, source }, this.dirty);
     work += deps.changed + deps.finishedRuns.length;
     if (deps.finishedRuns.length > 0) this.runsCheckNeeded = true; // maxActiveRuns may let a queued run start
     for (const f of deps.finishedRuns) logRunFinished(this.options.logger, f);
@@ -413,15 +429,35 @@ export class Scheduler {
     }
   }
 
-  private async idle(): Promise<boolean> {
-    if (this.executors.some((e) => e.slotsOccupied > 0) || this.dirty.size > 0 || this.unapplied.length > 0) return false;
-    const active = await this.store.db
-      .selectFrom("dag_run")
-      .select("id")
-      .where("state", "in", [DagRunState.QUEUED, DagRunState.RUNNING])
-      .limit(1)
-      .execute();
-    return active.length === 0;
+  /** Nothing in this scheduler's hands: no try in its executors, no run to evaluate, no report to write. */
+  private holdsNothing(): boolean {
+    return this.executors.every((e) => e.slotsOccupied === 0) && this.dirty.size === 0 && this.unapplied.length === 0;
+  }
+
+  /**
+   * The runs that cannot progress without outside action (waiting.ts), or null while some may.
+   * Says which and why when that changes, and again every waiting_log_interval while it lasts.
+   */
+  private async runsWaitingOnOutsideAction(): Promise<WaitingRun[] | null> {
+    const waiting = await findRunsWaitingOnOutsideAction({
+      db: this.store.db,
+      dags: this.dags,
+      executorNames: this.executorNames,
+      defaultMaxActiveRuns: this.config.core.maxActiveRunsPerDag,
+    });
+    // With --exit-when-idle the exit report says it instead.
+    if (this.options.exitWhenIdle) return waiting;
+    if (waiting === null || waiting.length === 0) {
+      this.waitingLogged = { text: "", at: 0 };
+      return waiting;
+    }
+    const text = describeWaitingRuns(waiting);
+    const now = Date.now();
+    if (text !== this.waitingLogged.text || now - this.waitingLogged.at >= this.config.scheduler.waitingLogInterval * 1000) {
+      this.options.logger.warn(`${waiting.length} DAG run(s) cannot progress without outside action:\n${text}`);
+      this.waitingLogged = { text, at: now };
+    }
+    return waiting;
   }
 
   private async msUntilNextTimer(): Promise<number> {
@@ -449,6 +485,7 @@ export class Scheduler {
     const result = await syncDagsFolder(this.store, this.config);
     this.dags.clear();
     this.runsCheckNeeded = true; // new or changed schedules
+    this.evaluateAllRuns = true; // tasks removed from a DAG, or back: their runs' TIs follow (integrity.ts)
     log.info(`parsed ${result.files.length} DAG file(s): ${result.dags.length} DAG(s), ${result.errors.length} import error(s)`);
     for (const e of result.errors) log.warn(`import error in ${e.filename}: ${e.message.split("\n")[0]}`);
   }

@@ -40,6 +40,19 @@ export function countUpstream(counts: UpstreamCounts, state: string): void {
   counts.done++;
 }
 
+/**
+ * What a task's trigger rule decides given its direct upstream TIs' states: the one evaluation the
+ * scheduler and `tasks run` share. A missing state counts as none.
+ */
+export function decideTriggerRule(
+  task: { readonly upstream: readonly string[]; readonly triggerRule: TriggerRule },
+  stateOf: (taskId: string) => string | undefined,
+): { decision: TriggerDecision; counts: UpstreamCounts } {
+  const counts = emptyCounts(task.upstream.length);
+  for (const u of task.upstream) countUpstream(counts, stateOf(u) ?? TaskState.NONE);
+  return { decision: evaluateTriggerRule(task.triggerRule, counts), counts };
+}
+
 /** What the trigger rule decides for a TI that has not run yet. */
 export type TriggerDecision = "run" | "wait" | typeof TaskState.SKIPPED | typeof TaskState.UPSTREAM_FAILED;
 

@@ -91,7 +91,7 @@ describe("listConfig", () => {
       [...new Set(rows.map((r) => r.section))],
       ["core", "database", "scheduler", "logging", "executors.fleet"],
     );
-    assert.equal(rows.length, 11 + 4 + 9 + 2 + 3);
+    assert.equal(rows.length, 11 + 4 + 10 + 2 + 3);
   });
 
   it("reports every key as default when there is no file and no variable", () => {

@@ -32,21 +32,23 @@ function errorFor(bag: DagBagResult, file: string): string {
 
 function checkMixedFolder(bag: DagBagResult, dir: string): void {
   const at = (name: string) => join(dir, name);
-  assert.deepEqual(bag.dags.map((d) => d.dagId).sort(), ["good", "nested_one"]);
-  assert.equal(bag.dags.find((d) => d.dagId === "good")!.fileloc, at("good.ts"));
+  // good.ts and later_duplicate.ts both define 'good': neither wins.
+  assert.deepEqual(bag.dags.map((d) => d.dagId).sort(), ["nested_one"]);
   assert.deepEqual(
     [...bag.files].sort(),
     ["cycle.ts", "good.ts", "later_duplicate.ts", "nested/deeper/sub.ts", "not_a_dag.ts", "throws.ts", "unknown_executor.ts"].map(at).sort(),
   );
   assert.match(errorFor(bag, at("throws.ts")), /^Error: the database is not reachable/);
   assert.match(errorFor(bag, at("cycle.ts")), /DAG 'cyclic': cycle: b -> a -> b/);
-  assert.match(errorFor(bag, at("later_duplicate.ts")), new RegExp(`DAG id 'good' is already defined in ${at("good.ts").replaceAll(".", "\\.")}`));
+  const clash = `DAG id 'good' is defined by more than one file: ${at("good.ts")}, ${at("later_duplicate.ts")}`;
+  assert.ok(errorFor(bag, at("good.ts")).startsWith(clash), errorFor(bag, at("good.ts")));
+  assert.ok(errorFor(bag, at("later_duplicate.ts")).startsWith(clash));
   assert.equal(
     errorFor(bag, at("unknown_executor.ts")),
     `Task 'train' in DAG 'routes' (file ${at("unknown_executor.ts")}) specifies executor 'gpu', which is not configured; ` +
       "configured executors: LocalExecutor, SequentialExecutor, fast (LocalExecutor)",
   );
-  assert.equal(bag.errors.length, 4);
+  assert.equal(bag.errors.length, 5);
 }
 
 describe("collectDagBag (in process)", () => {
@@ -82,7 +84,7 @@ describe("parseDagBagIsolated (child process)", () => {
     const bag = await parseDagBagIsolated({ folder: dir, executorEntries: QUICKSTART_EXECUTORS, home: dir, timeoutSeconds: 30, defaultQueue: "io" });
     checkMixedFolder(bag, dir);
     // [core] default_queue reaches the child.
-    assert.equal(bag.dags.find((d) => d.dagId === "good")!.tasks[0]!.queue, "io");
+    assert.equal(bag.dags.find((d) => d.dagId === "nested_one")!.tasks[0]!.queue, "io");
   });
 
   test("a file that exits the process or never finishes costs only its own import error", async (t) => {
@@ -96,13 +98,14 @@ describe("parseDagBagIsolated (child process)", () => {
       "f_last.ts": simpleDag("a_good"),
     });
     const bag = await parseDagBagIsolated({ folder: dir, executorEntries: QUICKSTART_EXECUTORS, home: dir, timeoutSeconds: 1 });
-    assert.deepEqual(bag.dags.map((d) => d.dagId), ["a_good", "c_after_exit"]);
+    assert.deepEqual(bag.dags.map((d) => d.dagId), ["c_after_exit"]);
     assert.match(errorFor(bag, files["b_exits.ts"]!), /exited with code 1 while importing .*b_exits\.ts; the file was skipped[\s\S]*about to exit/);
     assert.match(errorFor(bag, files["d_spins.ts"]!), /^DAG parsing timed out after 1s while importing .*d_spins\.ts/);
     assert.match(errorFor(bag, files["e_waits.ts"]!), /^DAG parsing timed out after 1s while importing .*e_waits\.ts/);
     // DAG ids stay unique across the restarted children.
-    assert.match(errorFor(bag, files["f_last.ts"]!), /DAG id 'a_good' is already defined in/);
-    assert.equal(bag.errors.length, 4);
+    assert.match(errorFor(bag, files["f_last.ts"]!), /DAG id 'a_good' is defined by more than one file: .*a_good\.ts, .*f_last\.ts/);
+    assert.match(errorFor(bag, files["a_good.ts"]!), /DAG id 'a_good' is defined by more than one file/);
+    assert.equal(bag.errors.length, 5);
   });
 
   test("an invalid [core] executor is a configuration error, thrown", async (t) => {

@@ -84,6 +84,12 @@ describe("liveness", () => {
     await eventually("try 1 to start", async () => (fs.existsSync(markers) && fs.readFileSync(markers, "utf8").includes("start 1") ? true : undefined));
     // Frozen, not dead: its process (and its runners) live on, but it neither heartbeats nor acts.
     frozen.child.kill("SIGSTOP");
+    if (home.db === "sqlite") {
+      // SQLite refuses a second scheduler while the first one's heartbeat is fresh: start the peer once it is stale.
+      await eventually("the frozen scheduler's heartbeat to go stale", async () =>
+        home.query<{ n: number }>(`select count(*) as n from job where state = 'running' and latest_heartbeat > ${Date.now() - 3_000}`)[0]!.n === 0,
+      );
+    }
     const survivor = await home.run(["scheduler", "--exit-when-idle"]);
     frozen.child.kill("SIGCONT");
     assert.equal(survivor.code, 0, survivor.stderr);

@@ -97,7 +97,8 @@ export function dagsCommand(): Command {
           const { syncDagsFolder } = await import("../../scheduler/dag-sync.js");
           await syncDagsFolder(store, config);
         }
-        const dag = parseSerializedDag(await getDag(store.db, dagId));
+        const dagRow = await getDag(store.db, dagId);
+        const dag = parseSerializedDag(dagRow);
         const run = await createDagRun(store.db, {
           dag,
           runId: opts.runId ?? manualRunId(logicalDate),
@@ -108,7 +109,8 @@ export function dagsCommand(): Command {
           resolveExecutor: executorResolver(parseExecutorNames(config.core.executor, config.home)),
           source: "cli",
         });
-        out(`created run ${run.run_id} of ${dagId} (queued; a running scheduler starts it)`);
+        const waits = dagRow.is_paused ? `DAG '${dagId}' is paused: the run waits until \`switchyard dags unpause ${dagId}\`` : "a running scheduler starts it";
+        out(`created run ${run.run_id} of ${dagId} (queued; ${waits})`);
       });
     });
 

@@ -1,9 +1,20 @@
 import { Command } from "commander";
 import type { SwitchyardConfig } from "../../config/types.js";
+import type { SchedulerOutcome } from "../../scheduler/scheduler.js";
 import { cliConfig } from "../context.js";
 
-/** Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with exitWhenIdle, until no run is active. */
-export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<void> {
+/** `scheduler --exit-when-idle`'s exit status when it stopped with runs left waiting on outside action (0: all done, 1: an error). */
+export const EXIT_WAITING_ON_OUTSIDE_ACTION = 3;
+
+export const EXIT_WHEN_IDLE_HELP =
+  `exit once no DAG run can progress without outside action (for scripts and CI): status 0 when every run finished, ` +
+  `${EXIT_WAITING_ON_OUTSIDE_ACTION} when runs are left waiting (a paused or deleted DAG, a missing pool, ...; the log lists each with why), 1 on an error`;
+
+/**
+ * Runs a scheduler until it is stopped (SIGTERM/SIGINT: graceful; a second signal: now) or, with
+ * exitWhenIdle, until no run can progress without outside action; then sets the exit status.
+ */
+export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<SchedulerOutcome> {
   const { createLogger } = await import("../../common/logger.js");
   const { loadExecutors } = await import("../../executors/loader.js");
   const { Scheduler, schedulerLeaseMs } = await import("../../scheduler/scheduler.js");
@@ -36,7 +47,9 @@ export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdl
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
     try {
-      await scheduler.run();
+      const outcome = await scheduler.run();
+      if (outcome.waiting.length > 0) process.exitCode = EXIT_WAITING_ON_OUTSIDE_ACTION;
+      return outcome;
     } catch (err) {
       // Leave no runner behind (it would keep this process alive and its tries running unowned).
       for (const ex of executors.all) await Promise.resolve(ex.terminate()).catch(() => undefined);
@@ -53,7 +66,7 @@ export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdl
 export function schedulerCommand(): Command {
   return new Command("scheduler")
     .description("run the scheduler: creates runs, resolves dependencies, queues task instances onto their executors")
-    .option("--exit-when-idle", "exit once no DAG run is queued or running (for scripts and CI)")
+    .option("--exit-when-idle", EXIT_WHEN_IDLE_HELP)
     .action(async (opts: { exitWhenIdle?: boolean }) => {
       await runScheduler(await cliConfig(), { exitWhenIdle: opts.exitWhenIdle === true });
     });

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { EXIT_WHEN_IDLE_HELP } from "./scheduler.js";
 
 export function standaloneCommand(): Command {
   return new Command("standalone")
@@ -7,7 +8,7 @@ export function standaloneCommand(): Command {
       "--examples",
       "run the bundled example DAGs instead, in a throwaway home with the configuration they need (your switchyard.toml, database and SWITCHYARD__ variables are not used); triggers multi_executor_demo once and removes the home on exit",
     )
-    .option("--exit-when-idle", "exit once no DAG run is queued or running")
+    .option("--exit-when-idle", EXIT_WHEN_IDLE_HELP)
     .addHelpText(
       "after",
       [

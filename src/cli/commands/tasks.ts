@@ -39,7 +39,8 @@ export function tasksCommand(): Command {
     .option("--try <n>", "run this queued try (as an executor's worker does) instead of starting a new one", parseIntArg("--try", 1))
     .option("--map-index <n>", "map index of the task instance", parseIntArg("--map-index", -1), -1)
     .option("-f, --force", "start a new try even if the task instance already succeeded or was skipped")
-    .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number; force?: boolean }) =>
+    .option("-i, --ignore-dependencies", "start a new try even if the task's trigger rule is not met by its upstream tasks")
+    .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number; force?: boolean; ignoreDependencies?: boolean }) =>
       withStore(async ({ config, store }) => {
         const { runManualTry } = await import("../../scheduler/manual-try.js");
         const abort = new AbortController();
@@ -50,6 +51,7 @@ export function tasksCommand(): Command {
           const result = await runManualTry(store, config, { dagId, taskId, runId, mapIndex: opts.mapIndex }, {
             ...(opts.try !== undefined ? { tryNumber: opts.try } : {}),
             ...(opts.force ? { force: true } : {}),
+            ...(opts.ignoreDependencies ? { ignoreDependencies: true } : {}),
             signal: abort.signal,
           });
           out(`${dagId}.${taskId} try ${result.key.tryNumber}: ${result.outcome.state}${result.outcome.info.error ? ` (${result.outcome.info.error})` : ""}; task instance is now ${result.finalState}`);

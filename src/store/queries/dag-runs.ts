@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { DagRunState, TaskState } from "../../common/states.js";
-import type { SerializedDag } from "../../dag/types.js";
+import type { SerializedDag, SerializedTask } from "../../dag/types.js";
 import { StoreError, StoreErrorCode } from "../errors.js";
 import type { Database, DagRunRow, NewTaskInstance } from "../schema.js";
 import { insertAuditLogs } from "./audit.js";
@@ -51,26 +51,7 @@ export async function createDagRunIn(trx: Transaction<Database>, run: NewDagRun)
     .returningAll()
     .executeTakeFirstOrThrow();
   const dagRunId = Number(row.id);
-  const tis: NewTaskInstance[] = run.dag.tasks.map((t) => ({
-    dag_id: run.dag.dagId,
-    run_id: run.runId,
-    task_id: t.taskId,
-    map_index: -1,
-    dag_run_id: dagRunId,
-    state: TaskState.NONE,
-    try_number: 0,
-    max_tries: t.retries,
-    executor: run.resolveExecutor(t.executor),
-    queue: t.queue,
-    pool: t.pool,
-    pool_slots: t.poolSlots,
-    priority_weight: t.effectivePriorityWeight,
-    operator: t.kind,
-    updated_at: run.now,
-  }));
-  for (let i = 0; i < tis.length; i += INSERT_CHUNK) {
-    await trx.insertInto("task_instance").values(tis.slice(i, i + INSERT_CHUNK)).execute();
-  }
+  const tis = await insertTaskInstances(trx, { dagId: run.dag.dagId, runId: run.runId, dagRunId }, run.dag.tasks, run.resolveExecutor, run.now);
   await insertAuditLogs(trx, [
     {
       ts: run.now,
@@ -83,6 +64,42 @@ export async function createDagRunIn(trx: Transaction<Database>, run: NewDagRun)
     },
   ]);
   return { ...row, id: dagRunId };
+}
+
+/**
+ * Inserts a TI (state none, try 0) per task into a run: at its creation, and for tasks added to its
+ * DAG since — then with `skipExisting`, as a peer scheduler may add the same TI at the same moment.
+ */
+export async function insertTaskInstances(
+  db: Kysely<Database>,
+  run: { dagId: string; runId: string; dagRunId: number },
+  tasks: readonly SerializedTask[],
+  resolveExecutor: (executor: string | null) => string,
+  now: number,
+  opts: { skipExisting?: boolean } = {},
+): Promise<NewTaskInstance[]> {
+  const tis: NewTaskInstance[] = tasks.map((t) => ({
+    dag_id: run.dagId,
+    run_id: run.runId,
+    task_id: t.taskId,
+    map_index: -1,
+    dag_run_id: run.dagRunId,
+    state: TaskState.NONE,
+    try_number: 0,
+    max_tries: t.retries,
+    executor: resolveExecutor(t.executor),
+    queue: t.queue,
+    pool: t.pool,
+    pool_slots: t.poolSlots,
+    priority_weight: t.effectivePriorityWeight,
+    operator: t.kind,
+    updated_at: now,
+  }));
+  for (let i = 0; i < tis.length; i += INSERT_CHUNK) {
+    const insert = db.insertInto("task_instance").values(tis.slice(i, i + INSERT_CHUNK));
+    await (opts.skipExisting ? insert.onConflict((oc) => oc.doNothing()) : insert).execute();
+  }
+  return tis;
 }
 
 export async function getDagRun(db: Kysely<Database>, dagId: string, runId: string): Promise<DagRunRow> {

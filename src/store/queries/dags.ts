@@ -72,8 +72,10 @@ export async function syncDagBag(
     const defined = new Set(input.dags.map((d) => d.dag.dagId));
     const covered = (file: string) => input.folders.some((f) => file === f || file.startsWith(f.endsWith(path.sep) ? f : f + path.sep));
     // A DAG is gone when a parsed folder no longer defines it: its file changed or vanished. DAGs
-    // from folders this parse did not cover (e.g. the examples, for a CLI without load_examples) stay.
-    const deactivate = [...existing.values()].filter((r) => covered(r.fileloc) && !defined.has(r.dag_id)).map((r) => r.dag_id);
+    // from folders this parse did not cover (e.g. the examples, for a CLI without load_examples) stay,
+    // and so do those of a file with an import error: they keep their last good definition (Airflow's rule).
+    const failed = new Set(input.errors.map((e) => e.filename));
+    const deactivate = [...existing.values()].filter((r) => covered(r.fileloc) && !defined.has(r.dag_id) && !failed.has(r.fileloc)).map((r) => r.dag_id);
     if (deactivate.length > 0) {
       await trx.updateTable("dag").set({ is_active: 0 }).where("dag_id", "in", deactivate).execute();
     }

@@ -309,7 +309,8 @@ const rejoin = (keys: ReadonlySet<string>) => [...keys].map((k) => k.replace("\u
 const PER_RUN_CLAIM_MAX_RUNS = 16;
 
 /**
- * The scheduler's claim query: scheduled TIs of running runs of unpaused DAGs, highest priority
+ * The scheduler's claim query: scheduled TIs of running runs of unpaused, active DAGs (a DAG whose
+ * file is gone is not run), highest priority
  * first, then oldest logical date, minus everything already known not to fit this pass (so a
  * candidate that does not fit never hides one that does).
  *
@@ -324,7 +325,8 @@ export async function scheduledCandidates(db: Kysely<Database>, filters: Candida
     .innerJoin("dag as d", "d.dag_id", "r.dag_id")
     .select(["r.id", "r.logical_date", "r.conf", "d.fileloc"])
     .where("r.state", "=", DagRunState.RUNNING)
-    .where("d.is_paused", "=", 0);
+    .where("d.is_paused", "=", 0)
+    .where("d.is_active", "=", 1);
   if (filters.starvedRuns.size) runsQuery = runsQuery.where("r.id", "not in", [...filters.starvedRuns]);
   const runs = await runsQuery.limit(PER_RUN_CLAIM_MAX_RUNS + 1).execute();
   if (runs.length > PER_RUN_CLAIM_MAX_RUNS) return candidatesAcrossRuns(db, filters, limit);
@@ -396,7 +398,8 @@ async function candidatesAcrossRuns(db: Kysely<Database>, filters: CandidateFilt
     ])
     .where("ti.state", "=", TaskState.SCHEDULED)
     .where("r.state", "=", DagRunState.RUNNING)
-    .where("d.is_paused", "=", 0);
+    .where("d.is_paused", "=", 0)
+    .where("d.is_active", "=", 1);
   for (const f of candidateFilters(filters)) q = q.where(f);
   const rows = await q
     .orderBy("ti.priority_weight", "desc")
