@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { DATABASE_URL_FORMS, SCHEMA_NAME_PATTERN, resolveDatabaseUrl } from "./database-url.js";
+import { Secret } from "./secret.js";
 import type { CoreConfig, DatabaseConfig, LoggingConfig, SchedulerConfig } from "./types.js";
 
 /** How a string from an environment variable is turned into a value before validation. */
@@ -93,7 +94,7 @@ export const DATABASE: SectionSpec<DatabaseConfig> = {
     schema: (home) =>
       z.string().transform((url, ctx) => {
         const result = resolveDatabaseUrl(url, home);
-        if (result.ok) return result.url;
+        if (result.ok) return Secret.url(result.url);
         ctx.addIssue({ code: "custom", message: result.reason });
         return z.NEVER;
       }),

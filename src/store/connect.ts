@@ -45,10 +45,7 @@ export interface OpenStoreOptions {
   idleInTransactionTimeoutMs?: number;
 }
 
-/** The URL with any password hidden, for messages. */
-export function maskUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
-}
+export { maskUrl } from "../config/secret.js";
 
 /** `sqlite:///abs/path.db` → `/abs/path.db`; `sqlite://:memory:` → `:memory:`. */
 export function sqlitePath(url: string): string {
@@ -59,7 +56,7 @@ export function sqlitePath(url: string): string {
 }
 
 export async function openStore(config: DatabaseConfig, options: OpenStoreOptions = {}): Promise<Store> {
-  const url = config.url;
+  const url = config.url.reveal();
   if (url.startsWith("sqlite://")) return openSqlite(url, options);
   if (url.startsWith("postgresql://") || url.startsWith("postgres://")) {
     // Loaded on demand: the pg driver costs every SQLite command ~0.1 s of start-up otherwise.
@@ -68,7 +65,7 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
   }
   throw new StoreError(
     StoreErrorCode.BAD_URL,
-    `[database] url = "${maskUrl(url)}" is not a supported database URL; valid forms: sqlite:///path/to/file.db, sqlite://:memory:, postgresql://user@host:5432/dbname`,
+    `[database] url = "${config.url}" is not a supported database URL; valid forms: sqlite:///path/to/file.db, sqlite://:memory:, postgresql://user@host:5432/dbname`,
   );
 }
 

@@ -38,7 +38,7 @@ describe("getConfigValue", () => {
     assert.equal(getConfigValue(config, "core", "dags_folder"), join(home, "flows"));
     assert.equal(getConfigValue(config, "CORE", "MAX_ACTIVE_RUNS_PER_DAG"), 16);
     assert.deepEqual(getConfigValue(config, "core", "executor"), ["LocalExecutor", "fleet:LocalExecutor"]);
-    assert.equal(getConfigValue(config, "database", "url"), `sqlite:///${join(home, "switchyard.db")}`);
+    assert.equal(String(getConfigValue(config, "database", "url")), `sqlite:///${join(home, "switchyard.db")}`, "a URL without a password prints whole");
     assert.equal(getConfigValue(config, "logging", "level"), "info");
   });
 
