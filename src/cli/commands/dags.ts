@@ -9,7 +9,7 @@ import { createDagRun, getDagRun, listDagRuns, RunType } from "../../store/queri
 import { getDag, listDags, listImportErrors, parseSerializedDag, setDagPaused } from "../../store/queries/dags.js";
 import { listPools } from "../../store/queries/pools.js";
 import { listTaskInstances } from "../../store/queries/task-instances.js";
-import { parseConf, parseDate } from "../arguments.js";
+import { confOptions, parseDate, readConf } from "../arguments.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
 
@@ -71,15 +71,16 @@ export function dagsCommand(): Command {
       }),
     );
 
-  dags
+  const trigger = dags
     .command("trigger <dag_id>")
     .description("create a manual DAG run; the scheduler starts it")
-    .option("-r, --run-id <run_id>", "id of the new run (default: manual__<now>)")
-    .option("-c, --conf <json>", "JSON object passed to the run's tasks as ctx.conf", "{}")
+    .option("-r, --run-id <run_id>", "id of the new run (default: manual__<now>)");
+  for (const option of confOptions()) trigger.addOption(option);
+  trigger
     .option("-l, --logical-date <date>", "logical date of the run, ISO-8601 (default: now)")
     .option("--no-parse", "do not re-parse the DAG folder first (use the DAG as last parsed)")
-    .action(async (dagId: string, opts: { runId?: string; conf: string; logicalDate?: string; parse: boolean }) => {
-      const conf = parseConf(opts.conf);
+    .action(async (dagId: string, opts: { runId?: string; conf?: string; confFile?: string; logicalDate?: string; parse: boolean }) => {
+      const conf = readConf(opts);
       const now = Date.now();
       const logicalDate = opts.logicalDate === undefined ? now : parseDate(opts.logicalDate, "--logical-date");
       if (opts.runId !== undefined && !/^[A-Za-z0-9_.:+-]{1,250}$/.test(opts.runId)) {
