@@ -61,11 +61,14 @@ export class LocalExecutor extends BaseExecutor {
   #leaseUntil: number | null = null;
 
   constructor(context: ExecutorContext) {
+    const warnings: string[] = [];
     const options = compileLocalExecutorOptions(context.options, {
       executor: context.name.name,
       defaultParallelism: context.defaultParallelism,
+      warn: (message) => warnings.push(message),
     });
     super(context, options.parallelism);
+    for (const message of warnings) this.logger.warn(message);
     this.options = options;
     this.#pool = new RunnerPool(options.runners, () => this.#spawnRunner());
   }
