@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { format } from "node:util";
+import { mkdirPrivate, PRIVATE_FILE_MODE } from "../common/private-files.js";
 
 /**
  * The log file of one try. Opened in append mode (each try has its own path, and a runner that
@@ -23,8 +24,8 @@ export class TryLog {
    * would close it behind our back when collected.
    */
   static async open(path: string): Promise<TryLog> {
-    mkdirSync(dirname(path), { recursive: true });
-    return new TryLog(path, openSync(path, "a"));
+    mkdirPrivate(dirname(path));
+    return new TryLog(path, openSync(path, "a", PRIVATE_FILE_MODE));
   }
 
   get closed(): boolean {

@@ -4,6 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type SqliteDatabase } from "kysely";
 import type { DatabaseConfig } from "../config/types.js";
 import { sqliteCommitWatcher, type CommitWatcher } from "./commit-watch.js";
+import { mkdirPrivate, PRIVATE_FILE_MODE } from "../common/private-files.js";
 import { DialectKind } from "./dialect.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import type { Database } from "./schema.js";
@@ -104,7 +105,11 @@ function openSqlite(url: string, options: OpenStoreOptions): Store {
       `the database file ${file} does not exist; create it with \`switchyard db init\``,
     );
   }
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    mkdirPrivate(path.dirname(file));
+    // Created empty and private before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+    fs.closeSync(fs.openSync(file, "a", PRIVATE_FILE_MODE));
+  }
   const sqlite = new BetterSqlite3(file);
   // WAL lets CLI readers and task runners read while the scheduler writes; busy_timeout makes
   // concurrent writers from other processes wait instead of failing at once.
