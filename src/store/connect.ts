@@ -21,7 +21,12 @@ export interface Store {
    * SQLite only: the database file, and a counter that changes whenever *another* connection
    * commits — how the scheduler notices a trigger from the CLI without polling tables.
    */
-  readonly sqlite?: { readonly file: string; dataVersion(): number };
+  readonly sqlite?: {
+    readonly file: string;
+    dataVersion(): number;
+    /** Throws StoreError FILE_REPLACED when the path no longer names the file opened (deleted, or another file moved there). */
+    assertSameFile(): void;
+  };
   /**
    * Calls `onCommit` after another process commits a change to the DAGs, runs, task instances or
    * pools (SQLite: the WAL file; PostgreSQL: LISTEN/NOTIFY). Returns a function that stops watching.
@@ -97,6 +102,20 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
+/** A check that `file` is still the file (device and inode) it is now. */
+function sameFileCheck(file: string): () => void {
+  if (file === ":memory:") return () => undefined;
+  const opened = fs.statSync(file);
+  return () => {
+    const now = fs.statSync(file, { throwIfNoEntry: false });
+    if (now !== undefined && now.ino === opened.ino && now.dev === opened.dev) return;
+    throw new StoreError(
+      StoreErrorCode.FILE_REPLACED,
+      `the SQLite database file ${file} was deleted or replaced while this process had it open; stopping rather than writing into the old file (restore the file, or run \`switchyard db init\` for a new one, then start again)`,
+    );
+  };
+}
+
 function openSqlite(url: string, options: OpenStoreOptions): Store {
   const file = sqlitePath(url);
   if (file !== ":memory:" && !options.create && !fs.existsSync(file)) {
@@ -122,7 +141,7 @@ function openSqlite(url: string, options: OpenStoreOptions): Store {
     db,
     kind: DialectKind.SQLITE,
     displayUrl: url,
-    sqlite: { file, dataVersion },
+    sqlite: { file, dataVersion, assertSameFile: sameFileCheck(file) },
     watchCommits: sqliteCommitWatcher(file, dataVersion),
     close: () => db.destroy(),
   };
