@@ -126,6 +126,13 @@ export const SCHEDULER: SectionSpec<SchedulerConfig> = {
 
 export const LOGGING: SectionSpec<LoggingConfig> = {
   baseLogFolder: path("logs", "the folder task logs are written under"),
+  maxTaskLogMb: {
+    kind: "number",
+    default: 100,
+    schema: () => z.number().min(0).finite(),
+    expect: "a number of megabytes >= 0 (0: no limit)",
+    meaning: "how large one try's log may grow before the runner drops its later output",
+  },
   level: {
     kind: "string",
     default: "info",

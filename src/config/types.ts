@@ -76,6 +76,8 @@ export interface SchedulerConfig {
 export interface LoggingConfig {
   /** Absolute. @defaultValue "<home>/logs" */
   readonly baseLogFolder: string;
+  /** Megabytes a try's log may grow to; the runner drops later output and says so. 0: no limit. @defaultValue 100 */
+  readonly maxTaskLogMb: number;
   /** @defaultValue "info" */
   readonly level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 }

@@ -101,6 +101,7 @@ export async function runManualTry(store: Store, config: SwitchyardConfig, id: T
     priorityWeight: ti.priority_weight,
     token,
     baseLogFolder: config.logging.baseLogFolder,
+    maxTaskLogMb: config.logging.maxTaskLogMb,
     logicalDate: Number(run.logical_date),
     conf: run.conf,
   });

@@ -331,6 +331,7 @@ export class Scheduler {
         maxTisPerQuery: this.config.scheduler.maxTisPerQuery,
         defaultMaxActiveTasks: this.config.core.maxActiveTasksPerDag,
         baseLogFolder: this.config.logging.baseLogFolder,
+        maxTaskLogMb: this.config.logging.maxTaskLogMb,
         now,
         source,
         // Checked again right before the hand-off: a long pass may have outlived the lease.

@@ -51,7 +51,7 @@ describe("loadConfig: defaults and file values", () => {
         orphanedTasksCheckInterval: 10,
         taskQueuedTimeoutCheckInterval: 10,
       },
-      logging: { baseLogFolder: join(home, "logs"), level: "info" },
+      logging: { baseLogFolder: join(home, "logs"), maxTaskLogMb: 100, level: "info" },
       executors: {},
     });
   });
