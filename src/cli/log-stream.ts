@@ -21,15 +21,19 @@ export async function streamLog(file: string, out: NodeJS.WritableStream, opts: 
   position = await copyFrom(file, position, out);
   if (opts.follow === undefined) return;
   const follow = opts.follow;
-  let wake: () => void = () => undefined;
-  const watcher = fs.watch(file, () => wake());
-  watcher.on("error", () => undefined);
-  const stopWatching = follow.watch(() => wake());
+  // A change noticed while copying is kept, so the next wait does not sleep through it.
+  let changed = false;
+  let wake: () => void = () => void (changed = true);
+  const onChange = () => wake();
+  const stopWatchingFile = watchFile(file, onChange);
+  const stopWatchingDb = follow.watch(onChange);
   try {
     for (;;) {
+      changed = false;
       const over = await follow.done(); // asked before copying, so output written just before the end is not missed
       position = await copyFrom(file, position, out);
       if (over) return;
+      if (changed) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, FOLLOW_FALLBACK_MS);
         wake = () => {
@@ -37,10 +41,22 @@ export async function streamLog(file: string, out: NodeJS.WritableStream, opts: 
           resolve();
         };
       });
+      wake = () => void (changed = true);
     }
   } finally {
-    watcher.close();
-    stopWatching();
+    stopWatchingFile();
+    stopWatchingDb();
+  }
+}
+
+/** fs.watch where the platform has it; without it the fallback timer alone paces --follow. */
+function watchFile(file: string, onChange: () => void): () => void {
+  try {
+    const watcher = fs.watch(file, onChange);
+    watcher.on("error", () => undefined);
+    return () => watcher.close();
+  } catch {
+    return () => undefined;
   }
 }
 
