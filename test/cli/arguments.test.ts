@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { InvalidArgumentError } from "commander";
 import { SwitchyardError } from "../../src/common/errors.js";
+import { parseIntArg } from "../../src/cli/output.js";
 import { parseConf, parseDate, parsePoolSlots } from "../../src/cli/arguments.js";
 
 function refuses(fn: () => unknown, pattern: RegExp): void {
@@ -52,6 +54,16 @@ describe("parseConf", () => {
   it("refuses what is not a JSON object", () => {
     refuses(() => parseConf("[1]"), /must be a JSON object/);
     refuses(() => parseConf("{"), /not valid JSON/);
+  });
+});
+
+describe("parseIntArg", () => {
+  it("takes plain decimal integers only", () => {
+    const parse = parseIntArg("--tail", 0);
+    assert.equal(parse("12"), 12);
+    for (const text of ["1e2", "0x10", "", "1.0", "9007199254740993", "-1"]) {
+      assert.throws(() => parse(text), (e: unknown) => e instanceof InvalidArgumentError && e.message === `--tail must be an integer >= 0 (got '${text}')`, text);
+    }
   });
 });
 

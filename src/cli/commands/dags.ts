@@ -11,7 +11,7 @@ import { listPools } from "../../store/queries/pools.js";
 import { listTaskInstances } from "../../store/queries/task-instances.js";
 import { confOptions, parseDate, readConf } from "../arguments.js";
 import { out, withStore } from "../context.js";
-import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
+import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../output.js";
 
 interface OutputOpts {
   output: OutputFormat;
@@ -193,7 +193,7 @@ export function dagsCommand(): Command {
     .description("every state change and scheduler decision for a DAG's task instances, with reasons")
     .option("-r, --run-id <run_id>", "only this run")
     .option("-t, --task-id <task_id>", "only this task")
-    .option("--limit <n>", "most rows", (v) => Number(v), 1000)
+    .option("--limit <n>", "most rows", parseIntArg("--limit", 1), 1000)
     .addOption(outputOption())
     .action(async (dagId: string, opts: OutputOpts & { runId?: string; taskId?: string; limit: number }) =>
       withStore(async ({ store }) => {
