@@ -23,3 +23,4 @@ export { SwitchyardError } from "./common/errors.js";
 // Embedding the orchestrator
 export { loadConfig } from "./config/load.js";
 export type { SwitchyardConfig } from "./config/types.js";
+export type { Secret } from "./config/secret.js";

@@ -34,9 +34,10 @@ export function render<T>(rows: readonly T[], columns: readonly Column<T>[], for
   return [line(columns.map((c) => c.header)), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 
+/** An integer option >= min, written in plain decimal (Number() would take "", "1e2", "0x10" and round past 2^53). */
 export function parseIntArg(name: string, min: number) {
   return (value: string): number => {
-    const n = Number(value);
+    const n = /^-?\d{1,15}$/.test(value) ? Number(value) : NaN;
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min} (got '${value}')`);
     return n;
   };

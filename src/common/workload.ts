@@ -16,6 +16,8 @@ export interface Workload {
   readonly token: string;
   /** Absolute path of this try's log file. */
   readonly logPath: string;
+  /** Bytes the log may grow to before later output is dropped (`[logging] max_task_log_mb`); absent: no limit. */
+  readonly maxLogBytes?: number;
   /** Seconds; null means no timeout. */
   readonly timeout: number | null;
   /** The DAG run's logical date, ISO-8601, and its conf. */

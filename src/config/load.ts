@@ -14,6 +14,7 @@ import { executorSectionProblems, parseExecutorNames } from "./executor-names.js
 import { emptyRawConfig, readTomlTree, type RawConfig, type RawEntry } from "./raw.js";
 import { EXECUTORS_SECTION, SECTION_NAMES, keysOf, label, type KeySpec } from "./schema.js";
 import { recordOrigins, type ValueOrigin } from "./sources.js";
+import { isSecret, Secret, shown } from "./secret.js";
 import { renderValue } from "./text.js";
 import type { SwitchyardConfig } from "./types.js";
 
@@ -67,11 +68,16 @@ export function loadConfig(options: LoadConfigOptions = {}): SwitchyardConfig {
     configFile: text === null ? null : file,
     ...(sections as unknown as Pick<SwitchyardConfig, "core" | "database" | "scheduler" | "logging">),
     executors: Object.fromEntries(
-      [...raw.executors].map(([name, table]) => [name, Object.fromEntries([...table].map(([k, e]) => [k, e.value]))]),
+      [...raw.executors].map(([name, table]) => [name, Object.fromEntries([...table].map(([k, e]) => [k, secretOrValue(k, e.value)]))]),
     ),
   });
   recordOrigins(config, origins(raw));
   return config;
+}
+
+/** Executor sections have no schema: a value that is a secret (see isSecret) becomes a Secret the executor reveals. */
+function secretOrValue(key: string, value: unknown): unknown {
+  return typeof value === "string" && isSecret(key, value) ? Secret.forKey(value) : value;
 }
 
 function readConfigText(file: string): string | null {
@@ -118,7 +124,7 @@ function compileSections(raw: RawConfig, home: string, problems: ConfigProblem[]
       if (result.success) {
         out[field] = result.data;
       } else {
-        const subject = `${label(section, key)} = ${renderValue(value)}`;
+        const subject = `${label(section, key)} = ${renderValue(shown(key, value))}`;
         const detail = invalidDetail(result.error.issues, spec);
         problems.push(withOrigin({ code: ConfigErrorCode.INVALID_VALUE, subject, detail }, entry));
       }

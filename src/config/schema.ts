@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { DATABASE_URL_FORMS, SCHEMA_NAME_PATTERN, resolveDatabaseUrl } from "./database-url.js";
+import { Secret } from "./secret.js";
 import type { CoreConfig, DatabaseConfig, LoggingConfig, SchedulerConfig } from "./types.js";
 
 /** How a string from an environment variable is turned into a value before validation. */
@@ -94,7 +95,7 @@ export const DATABASE: SectionSpec<DatabaseConfig> = {
     schema: (home) =>
       z.string().transform((url, ctx) => {
         const result = resolveDatabaseUrl(url, home);
-        if (result.ok) return result.url;
+        if (result.ok) return Secret.url(result.url);
         ctx.addIssue({ code: "custom", message: result.reason });
         return z.NEVER;
       }),
@@ -127,6 +128,13 @@ export const SCHEDULER: SectionSpec<SchedulerConfig> = {
 
 export const LOGGING: SectionSpec<LoggingConfig> = {
   baseLogFolder: path("logs", "the folder task logs are written under"),
+  maxTaskLogMb: {
+    kind: "number",
+    default: 100,
+    schema: () => z.number().min(0).finite(),
+    expect: "a number of megabytes >= 0 (0: no limit)",
+    meaning: "how large one try's log may grow before the runner drops its later output",
+  },
   level: {
     kind: "string",
     default: "info",

@@ -1,3 +1,5 @@
+import { Secret } from "./secret.js";
+
 /** Small text helpers for configuration messages. */
 
 /** The candidate the input was most likely meant to be, or undefined when none is close. */
@@ -41,7 +43,7 @@ export function didYouMean(input: string, candidates: readonly string[], wrap = 
 
 /** A value the way it would be written in TOML, for messages. */
 export function renderValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string" || value instanceof Secret) return JSON.stringify(String(value));
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "nan";
     if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";

@@ -1,3 +1,5 @@
+import type { Secret } from "./secret.js";
+
 /** The compiled configuration: defaults filled, values validated, relative paths made absolute. */
 export interface SwitchyardConfig {
   /** $SWITCHYARD_HOME, absolute. */
@@ -38,8 +40,12 @@ export interface CoreConfig {
 }
 
 export interface DatabaseConfig {
-  /** `sqlite:///relative/or/absolute.db` (made absolute), `sqlite://:memory:` or `postgresql://…`. @defaultValue "sqlite:///./switchyard.db" */
-  readonly url: string;
+  /**
+   * `sqlite:///relative/or/absolute.db` (made absolute), `sqlite://:memory:` or `postgresql://…`; a Secret,
+   * because a PostgreSQL URL may carry a password: it prints masked, the store calls reveal().
+   * @defaultValue "sqlite:///./switchyard.db"
+   */
+  readonly url: Secret;
   /** @defaultValue 5 */
   readonly poolSize: number;
   /** Milliseconds; 0 disables. @defaultValue 30000 */
@@ -74,6 +80,8 @@ export interface SchedulerConfig {
 export interface LoggingConfig {
   /** Absolute. @defaultValue "<home>/logs" */
   readonly baseLogFolder: string;
+  /** Megabytes a try's log may grow to; the runner drops later output and says so. 0: no limit. @defaultValue 100 */
+  readonly maxTaskLogMb: number;
   /** @defaultValue "info" */
   readonly level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 }

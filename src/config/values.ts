@@ -1,6 +1,7 @@
 import { ConfigError, ConfigErrorCode } from "./errors.js";
 import { EXECUTORS_SECTION, SECTION_NAMES, isSectionName, keysOf, label } from "./schema.js";
 import { originOf, type ConfigSource } from "./sources.js";
+import { Secret } from "./secret.js";
 import { didYouMean, renderValue } from "./text.js";
 import type { SwitchyardConfig } from "./types.js";
 
@@ -81,7 +82,7 @@ export function listConfig(config: SwitchyardConfig): ConfigEntry[] {
 
 /** A value as `config get-value` prints it: strings bare, string arrays comma-joined (as Airflow writes `executor`), the rest as TOML. */
 export function formatConfigValue(value: unknown): string {
-  if (typeof value === "string") return value;
+  if (typeof value === "string" || value instanceof Secret) return String(value);
   if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(",");
   return renderValue(value);
 }

@@ -1,4 +1,5 @@
 import { appendFile } from "node:fs/promises";
+import { PRIVATE_FILE_MODE } from "../common/private-files.js";
 import { hostname } from "node:os";
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
@@ -61,11 +62,14 @@ export class LocalExecutor extends BaseExecutor {
   #leaseUntil: number | null = null;
 
   constructor(context: ExecutorContext) {
+    const warnings: string[] = [];
     const options = compileLocalExecutorOptions(context.options, {
       executor: context.name.name,
       defaultParallelism: context.defaultParallelism,
+      warn: (message) => warnings.push(message),
     });
     super(context, options.parallelism);
+    for (const message of warnings) this.logger.warn(message);
     this.options = options;
     this.#pool = new RunnerPool(options.runners, () => this.#spawnRunner());
   }
@@ -206,7 +210,7 @@ export class LocalExecutor extends BaseExecutor {
         : entry.watchdogFired
           ? `timed out after ${workload.timeout}s and the runner did not stop it; runner process ${runner.pid} was killed`
           : `runner process ${runner.pid ?? "?"} ${how} while running this try`;
-      void appendFile(workload.logPath, `[${new Date().toISOString()}] switchyard: ${error}\n`).catch(() => {});
+      void appendFile(workload.logPath, `[${new Date().toISOString()}] switchyard: ${error}\n`, { mode: PRIVATE_FILE_MODE }).catch(() => {});
       this.fail(workload.key, {
         error,
         hostname: hostname(),

@@ -9,7 +9,7 @@ import { compileSequentialExecutorOptions } from "./sequential-options.js";
 
 /** The settings a built-in executor runs with: its section compiled, defaults filled in. */
 const BUILTIN_SETTINGS: Readonly<Record<string, (raw: Readonly<Record<string, unknown>>, executor: string, config: SwitchyardConfig) => object>> = {
-  LocalExecutor: (raw, executor, config) => compileLocalExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism }),
+  LocalExecutor: (raw, executor, config) => compileLocalExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism, warn: (message) => process.stderr.write(`warning: ${message}\n`) }),
   SequentialExecutor: (raw, executor) => compileSequentialExecutorOptions(raw, { executor }),
 };
 

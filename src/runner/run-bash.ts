@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import type { OutputSink } from "./output-capture.js";
 import { signalProcessGroup, trackProcessGroup, untrackProcessGroup } from "./process-groups.js";
 
 export interface BashExit {
@@ -16,15 +17,21 @@ export interface BashProcess {
   stop(graceMs: number): Promise<BashExit>;
 }
 
+/** How long output still in the pipes is read after bash exited, in case a process outside its group holds them open. */
+const DRAIN_MS = 1000;
+
 /**
- * Start `bash -c command` as the leader of its own process group, stdout and stderr going straight
- * to `logFd`. Throws (with the spawn error) when bash could not be started.
+ * Start `bash -c command` as the leader of its own process group, stdout and stderr piped into
+ * `output` (the try log, which applies its size cap). `exited` resolves once bash has exited and its
+ * output is read. Throws (with the spawn error) when bash could not be started.
  */
-export async function startBash(command: string, env: NodeJS.ProcessEnv, logFd: number): Promise<BashProcess> {
-  const child = spawn("bash", ["-c", command], { detached: true, stdio: ["ignore", logFd, logFd], env });
+export async function startBash(command: string, env: NodeJS.ProcessEnv, output: OutputSink): Promise<BashProcess> {
+  const child = spawn("bash", ["-c", command], { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+  child.stdout!.on("data", (chunk: Buffer) => output.write(chunk));
+  child.stderr!.on("data", (chunk: Buffer) => output.write(chunk));
   const exited = new Promise<BashExit>((resolve) => {
     child.once("error", (spawnError) => resolve({ code: null, signal: null, spawnError }));
-    child.once("exit", (code, signal) => resolve({ code, signal }));
+    child.once("close", (code, signal) => resolve({ code, signal }));
   });
   const pid = child.pid;
   if (pid === undefined) {
@@ -34,9 +41,13 @@ export async function startBash(command: string, env: NodeJS.ProcessEnv, logFd: 
   trackProcessGroup(pid);
   // A try is over when its bash is: whatever it left running in its group (a child orphaned by a
   // kill -9 of bash, a forgotten background job) dies with it, so it can never overlap the next try.
-  void exited.then(() => {
+  child.once("exit", () => {
     signalProcessGroup(pid, "SIGKILL");
     untrackProcessGroup(pid);
+    setTimeout(() => {
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+    }, DRAIN_MS).unref();
   });
 
   let stopping: Promise<BashExit> | undefined;

@@ -38,7 +38,7 @@ export async function runTaskTry(
 
   let log: TryLog;
   try {
-    log = await TryLog.open(workload.logPath);
+    log = await TryLog.open(workload.logPath, workload.maxLogBytes);
   } catch (error) {
     const info = { ...base, endDate: Date.now(), error: `could not open log file ${workload.logPath}: ${errorLine(error)}` };
     await report(() => reporter.finished("failed", info), null);
@@ -115,7 +115,7 @@ async function execute(
         SWITCHYARD_TRY_NUMBER: String(workload.key.tryNumber),
         SWITCHYARD_LOGICAL_DATE: workload.logicalDate,
       };
-      const bash = await startBash(task.command ?? "", env, log.fd);
+      const bash = await startBash(task.command ?? "", env, log);
       const onStop = () => void bash.stop(killGraceMs);
       stop.addEventListener("abort", onStop, { once: true });
       if (stop.aborted) onStop(); // aborted while bash was starting
@@ -141,7 +141,7 @@ async function execute(
         logicalDate: workload.logicalDate,
         conf: workload.conf,
         signal: stop,
-        log: (...args: unknown[]) => log.line(...args),
+        log: (...args: unknown[]) => log.taskLine(...args),
       };
       const stopped = new Promise<"stopped">((resolve) => {
         if (stop.aborted) resolve("stopped");

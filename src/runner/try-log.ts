@@ -1,50 +1,74 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { format } from "node:util";
+import { mkdirPrivate, PRIVATE_FILE_MODE } from "../common/private-files.js";
 
 /**
  * The log file of one try. Opened in append mode (each try has its own path, and a runner that
  * re-runs a try after a crash must not erase what the first attempt wrote). Writes are synchronous
- * on an O_APPEND descriptor so that lines from the runner, the task's own output and a bash child
- * writing to the same descriptor land in the order they happened.
+ * so that the runner's lines and the task's output land in the order they happened.
+ *
+ * The task's output (write, taskLine) stops at `maxBytes`, with one line saying so; the runner's own
+ * lines (line) are always written, so a truncated log still says how its try ended.
  */
 export class TryLog {
   #closed = false;
+  #size: number;
+  #truncated = false;
 
   private constructor(
     readonly path: string,
-    /** Exposed so a bash child can write to the same file directly. */
-    readonly fd: number,
-  ) {}
+    private readonly fd: number,
+    private readonly maxBytes: number | undefined,
+  ) {
+    this.#size = fstatSync(fd).size;
+  }
 
   /**
    * Synchronous inside (two quick local syscalls): a round trip through libuv's thread pool for
    * each would cost more than the calls themselves. A plain descriptor, not a FileHandle, which
    * would close it behind our back when collected.
    */
-  static async open(path: string): Promise<TryLog> {
-    mkdirSync(dirname(path), { recursive: true });
-    return new TryLog(path, openSync(path, "a"));
+  static async open(path: string, maxBytes?: number): Promise<TryLog> {
+    mkdirPrivate(dirname(path));
+    return new TryLog(path, openSync(path, "a", PRIVATE_FILE_MODE), maxBytes);
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Raw output (the task's stdout/stderr). Dropped once the try is over. */
+  /** The task's raw output (stdout/stderr), up to the size cap. Dropped once the try is over. */
   write(chunk: string | Uint8Array): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#truncated) return;
+    const length = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (this.maxBytes === undefined || this.#size + length <= this.maxBytes) {
+      this.#append(chunk);
+      return;
+    }
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    this.#append(bytes.subarray(0, Math.max(0, this.maxBytes - this.#size)));
+    this.#truncated = true;
+    const mb = Number((this.maxBytes / 1024 / 1024).toFixed(3));
+    this.line(`\nswitchyard: log truncated at ${mb} MB ([logging] max_task_log_mb); later output of this try is dropped`);
+  }
+
+  /** A timestamped line from the task (ctx.log), counted against the size cap. */
+  taskLine(...args: unknown[]): void {
+    this.write(stamp(args));
+  }
+
+  /** A timestamped line from the runner itself, formatted like console.log formats its arguments. */
+  line(...args: unknown[]): void {
+    if (!this.#closed) this.#append(stamp(args));
+  }
+
+  #append(chunk: string | Uint8Array): void {
     try {
-      if (typeof chunk === "string") writeSync(this.fd, chunk);
-      else writeSync(this.fd, chunk);
+      this.#size += typeof chunk === "string" ? writeSync(this.fd, chunk) : writeSync(this.fd, chunk);
     } catch {
       // A full disk must not turn a finished task into a crashed runner; the footer will be missing.
     }
-  }
-
-  /** One timestamped line, formatted like console.log formats its arguments. */
-  line(...args: unknown[]): void {
-    this.write(`[${new Date().toISOString()}] ${format(...args)}\n`);
   }
 
   close(): void {
@@ -56,4 +80,8 @@ export class TryLog {
       // Already closed: nothing left to do.
     }
   }
+}
+
+function stamp(args: unknown[]): string {
+  return `[${new Date().toISOString()}] ${format(...args)}\n`;
 }

@@ -20,6 +20,7 @@ export const workloadSchema = z.object({
   executorConfig: z.record(z.string(), z.unknown()),
   token: z.string(),
   logPath: z.string().min(1),
+  maxLogBytes: z.number().int().positive().optional(),
   timeout: z.number().positive().nullable(),
   logicalDate: z.string(),
   conf: z.record(z.string(), z.unknown()),

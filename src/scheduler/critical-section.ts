@@ -29,6 +29,7 @@ export interface CriticalSectionContext {
   maxTisPerQuery: number;
   defaultMaxActiveTasks: number;
   baseLogFolder: string;
+  maxTaskLogMb: number;
   now: number;
   source: string;
   /** True once this scheduler has lost its lease: what it queued must not reach an executor. */
@@ -186,6 +187,7 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
         priorityWeight: c.priority_weight,
         token: tokens[i]!,
         baseLogFolder: ctx.baseLogFolder,
+        maxTaskLogMb: ctx.maxTaskLogMb,
         logicalDate: Number(c.logical_date),
         conf: c.conf,
       });

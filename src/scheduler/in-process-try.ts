@@ -50,6 +50,7 @@ export async function runTryInProcess(store: Store, config: SwitchyardConfig, t:
     priorityWeight: t.ti.priority_weight,
     token: t.token,
     baseLogFolder: config.logging.baseLogFolder,
+    maxTaskLogMb: config.logging.maxTaskLogMb,
     logicalDate: Number(t.run.logical_date),
     conf: t.run.conf,
   });

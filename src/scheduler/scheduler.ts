@@ -211,6 +211,7 @@ export class Scheduler {
           this.failedPasses = 0;
         }
       } catch (err) {
+        if (err instanceof StoreError && err.code === StoreErrorCode.FILE_REPLACED) throw err; // waiting cannot bring the file back
         const errors = ++this.failedPasses;
         const cap = Math.max(ERROR_BACKOFF_MS[0], Math.min(ERROR_BACKOFF_MS[1], this.leaseMs / 4));
         const delay = Math.min(ERROR_BACKOFF_MS[0] * 2 ** Math.min(errors - 1, 10), cap);
@@ -254,6 +255,7 @@ export class Scheduler {
       source = `scheduler:${this.jobId}`; // what follows is done by the new job
     }
     if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
+      this.store.sqlite?.assertSameFile();
       if (!(await heartbeatJob(db, this.jobId, now))) {
         await this.fence(`scheduler job ${this.jobId} was declared dead by another scheduler`);
         return true;
@@ -346,6 +348,7 @@ export class Scheduler {
         maxTisPerQuery: this.config.scheduler.maxTisPerQuery,
         defaultMaxActiveTasks: this.config.core.maxActiveTasksPerDag,
         baseLogFolder: this.config.logging.baseLogFolder,
+        maxTaskLogMb: this.config.logging.maxTaskLogMb,
         now,
         source,
         // Checked again right before the hand-off: a long pass may have outlived the lease.

@@ -41,6 +41,7 @@ export async function runTaskTest(config: SwitchyardConfig, opts: TaskTestOption
       priorityWeight: task.effectivePriorityWeight,
       token: newTryToken(),
       baseLogFolder: logFolder,
+      maxTaskLogMb: config.logging.maxTaskLogMb,
       logicalDate: opts.logicalDate,
       conf: JSON.stringify(opts.conf),
     });

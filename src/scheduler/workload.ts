@@ -18,6 +18,8 @@ export function buildWorkload(input: {
   priorityWeight: number;
   token: string;
   baseLogFolder: string;
+  /** `[logging] max_task_log_mb`; 0: no limit. */
+  maxTaskLogMb: number;
   logicalDate: number;
   conf: string;
 }): Workload {
@@ -30,6 +32,7 @@ export function buildWorkload(input: {
     executorConfig: input.task.executorConfig,
     token: input.token,
     logPath: tryLogPath(input.baseLogFolder, input.key),
+    ...(input.maxTaskLogMb > 0 ? { maxLogBytes: Math.max(1, Math.round(input.maxTaskLogMb * 1024 * 1024)) } : {}),
     timeout: input.task.timeout,
     logicalDate: new Date(input.logicalDate).toISOString(),
     conf: JSON.parse(input.conf) as Record<string, unknown>,

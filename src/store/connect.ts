@@ -4,6 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type SqliteDatabase } from "kysely";
 import type { DatabaseConfig } from "../config/types.js";
 import { sqliteCommitWatcher, type CommitWatcher } from "./commit-watch.js";
+import { mkdirPrivate, PRIVATE_FILE_MODE } from "../common/private-files.js";
 import { DialectKind } from "./dialect.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import type { Database } from "./schema.js";
@@ -20,7 +21,12 @@ export interface Store {
    * SQLite only: the database file, and a counter that changes whenever *another* connection
    * commits — how the scheduler notices a trigger from the CLI without polling tables.
    */
-  readonly sqlite?: { readonly file: string; dataVersion(): number };
+  readonly sqlite?: {
+    readonly file: string;
+    dataVersion(): number;
+    /** Throws StoreError FILE_REPLACED when the path no longer names the file opened (deleted, or another file moved there). */
+    assertSameFile(): void;
+  };
   /**
    * Calls `onCommit` after another process commits a change to the DAGs, runs, task instances or
    * pools (SQLite: the WAL file; PostgreSQL: LISTEN/NOTIFY). Returns a function that stops watching.
@@ -45,10 +51,7 @@ export interface OpenStoreOptions {
   idleInTransactionTimeoutMs?: number;
 }
 
-/** The URL with any password hidden, for messages. */
-export function maskUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
-}
+export { maskUrl } from "../config/secret.js";
 
 /** `sqlite:///abs/path.db` → `/abs/path.db`; `sqlite://:memory:` → `:memory:`. */
 export function sqlitePath(url: string): string {
@@ -59,7 +62,7 @@ export function sqlitePath(url: string): string {
 }
 
 export async function openStore(config: DatabaseConfig, options: OpenStoreOptions = {}): Promise<Store> {
-  const url = config.url;
+  const url = config.url.reveal();
   if (url.startsWith("sqlite://")) return openSqlite(url, options);
   if (url.startsWith("postgresql://") || url.startsWith("postgres://")) {
     // Loaded on demand: the pg driver costs every SQLite command ~0.1 s of start-up otherwise.
@@ -68,7 +71,7 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
   }
   throw new StoreError(
     StoreErrorCode.BAD_URL,
-    `[database] url = "${maskUrl(url)}" is not a supported database URL; valid forms: sqlite:///path/to/file.db, sqlite://:memory:, postgresql://user@host:5432/dbname`,
+    `[database] url = "${config.url}" is not a supported database URL; valid forms: sqlite:///path/to/file.db, sqlite://:memory:, postgresql://user@host:5432/dbname`,
   );
 }
 
@@ -99,6 +102,20 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
+/** A check that `file` is still the file (device and inode) it is now. */
+function sameFileCheck(file: string): () => void {
+  if (file === ":memory:") return () => undefined;
+  const opened = fs.statSync(file);
+  return () => {
+    const now = fs.statSync(file, { throwIfNoEntry: false });
+    if (now !== undefined && now.ino === opened.ino && now.dev === opened.dev) return;
+    throw new StoreError(
+      StoreErrorCode.FILE_REPLACED,
+      `the SQLite database file ${file} was deleted or replaced while this process had it open; stopping rather than writing into the old file (restore the file, or run \`switchyard db init\` for a new one, then start again)`,
+    );
+  };
+}
+
 function openSqlite(url: string, options: OpenStoreOptions): Store {
   const file = sqlitePath(url);
   if (file !== ":memory:" && !options.create && !fs.existsSync(file)) {
@@ -107,7 +124,11 @@ function openSqlite(url: string, options: OpenStoreOptions): Store {
       `the database file ${file} does not exist; create it with \`switchyard db init\``,
     );
   }
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    mkdirPrivate(path.dirname(file));
+    // Created empty and private before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+    fs.closeSync(fs.openSync(file, "a", PRIVATE_FILE_MODE));
+  }
   const sqlite = new BetterSqlite3(file);
   // WAL lets CLI readers and task runners read while the scheduler writes; busy_timeout makes
   // concurrent writers from other processes wait instead of failing at once.
@@ -120,7 +141,7 @@ function openSqlite(url: string, options: OpenStoreOptions): Store {
     db,
     kind: DialectKind.SQLITE,
     displayUrl: url,
-    sqlite: { file, dataVersion },
+    sqlite: { file, dataVersion, assertSameFile: sameFileCheck(file) },
     watchCommits: sqliteCommitWatcher(file, dataVersion),
     close: () => db.destroy(),
   };

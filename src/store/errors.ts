@@ -11,6 +11,8 @@ export const StoreErrorCode = {
   NOT_FOUND: "STORE_NOT_FOUND",
   CONFLICT: "STORE_CONFLICT",
   INVALID: "STORE_INVALID",
+  /** The SQLite file was deleted or replaced under an open connection: going on would write into the old, unlinked file. */
+  FILE_REPLACED: "STORE_FILE_REPLACED",
 } as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 

@@ -87,10 +87,11 @@ async function ensureSchema(client: pg.PoolClient, schema: string, displayUrl: s
 }
 
 export async function openPostgres(config: DatabaseConfig, options: OpenStoreOptions): Promise<Store> {
-  const displayUrl = maskUrl(config.url);
+  const displayUrl = config.url.toString();
+  const url = config.url.reveal();
   const schema = config.schema;
   const pool = new pg.Pool({
-    connectionString: config.url,
+    connectionString: url,
     max: config.poolSize,
     connectionTimeoutMillis: 10_000,
     application_name: "switchyard",
@@ -113,7 +114,7 @@ export async function openPostgres(config: DatabaseConfig, options: OpenStoreOpt
     client = await pool.connect();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw connectError(config.url, err);
+    throw connectError(url, err);
   }
   try {
     await ensureSchema(client, schema, displayUrl, options.create === true);
@@ -121,7 +122,7 @@ export async function openPostgres(config: DatabaseConfig, options: OpenStoreOpt
   } catch (err) {
     client.release();
     await pool.end().catch(() => undefined);
-    throw err instanceof StoreError ? err : connectError(config.url, err);
+    throw err instanceof StoreError ? err : connectError(url, err);
   }
 
   const db = new Kysely<Database>({
@@ -148,7 +149,7 @@ export async function openPostgres(config: DatabaseConfig, options: OpenStoreOpt
     kind: DialectKind.POSTGRES,
     displayUrl: `${displayUrl} (schema ${schema})`,
     schema,
-    watchCommits: postgresCommitWatcher(config.url, schema, ownBackends, track),
+    watchCommits: postgresCommitWatcher(url, schema, ownBackends, track),
     close: async () => {
       await Promise.all([...listeners].map((stop) => stop()));
       await db.destroy();

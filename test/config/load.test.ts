@@ -23,7 +23,8 @@ describe("loadConfig: defaults and file values", () => {
   it("fills every default when there is no config file", () => {
     const home = makeHome();
     const config = loadConfig({ home, env: {} });
-    assert.deepEqual(config, {
+    assert.equal(config.database.url.reveal(), `sqlite:///${join(home, "switchyard.db")}`);
+    assert.deepEqual({ ...config, database: { ...config.database, url: String(config.database.url) } }, {
       home,
       configFile: null,
       core: {
@@ -52,7 +53,7 @@ describe("loadConfig: defaults and file values", () => {
         orphanedTasksCheckInterval: 10,
         taskQueuedTimeoutCheckInterval: 10,
       },
-      logging: { baseLogFolder: join(home, "logs"), level: "info" },
+      logging: { baseLogFolder: join(home, "logs"), maxTaskLogMb: 100, level: "info" },
       executors: {},
     });
   });
@@ -98,7 +99,7 @@ pod = { cpu = "1" }
     assert.equal(config.core.taskQueuedTimeout, 120.5);
     assert.equal(config.core.loadExamples, true);
     assert.equal(config.core.defaultQueue, "io");
-    assert.equal(config.database.url, "postgresql://me@127.0.0.1:5432/test");
+    assert.equal(config.database.url.reveal(), "postgresql://me@127.0.0.1:5432/test");
     assert.equal(config.database.statementTimeout, 0);
     assert.equal(config.scheduler.idleWakeInterval, 0.25);
     assert.equal(config.scheduler.numStuckInQueuedRetries, 0);
@@ -145,8 +146,8 @@ base_log_folder = "../shared-logs"
     const config = loadConfig({ home, env: {} });
     assert.equal(config.core.dagsFolder, join(home, "pipelines/dags"));
     assert.equal(config.logging.baseLogFolder, join(home, "../shared-logs"));
-    assert.equal(config.database.url, `sqlite:///${join(home, "state/sy.db")}`);
-    assert.equal(sqliteFileOf(config.database.url), join(home, "state/sy.db"));
+    assert.equal(config.database.url.reveal(), `sqlite:///${join(home, "state/sy.db")}`);
+    assert.equal(sqliteFileOf(config.database.url.reveal()), join(home, "state/sy.db"));
     assert.equal(sqliteFileOf("sqlite://:memory:"), null);
     assert.equal(sqliteFileOf("postgresql://x/y"), null);
   });
@@ -161,7 +162,7 @@ base_log_folder = "../shared-logs"
     for (const [url, expected] of urls) {
       const home = makeHome(`[core]\ndags_folder = "/srv/dags"\n[database]\nurl = "${url}"\n`);
       const config = loadConfig({ home, env: {} });
-      assert.equal(config.database.url, expected(home));
+      assert.equal(config.database.url.reveal(), expected(home));
       assert.equal(config.core.dagsFolder, "/srv/dags");
     }
   });
@@ -390,7 +391,7 @@ describe("loadConfig: environment overrides", () => {
     assert.deepEqual(config.core.executor, ["LocalExecutor", "seq:SequentialExecutor"]);
     assert.equal(config.core.taskQueuedTimeout, 150);
     assert.equal(config.core.dagsFolder, join(home, "elsewhere"));
-    assert.equal(config.database.url, `sqlite:///${join(home, "env.db")}`);
+    assert.equal(config.database.url.reveal(), `sqlite:///${join(home, "env.db")}`);
     assert.equal(config.logging.level, "warn");
   });
 

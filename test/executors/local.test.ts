@@ -26,6 +26,17 @@ describe("LocalExecutor", () => {
     assert.equal(new LocalExecutor(context("LocalExecutor", { parallelism: "5", runners: 2 })).parallelism, 5);
   });
 
+  it("caps runners at its parallelism and warns: more runners than tries at once would only idle", () => {
+    const warnings: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, warn: (m: string) => void warnings.push(m), error: () => {} };
+    const executor = new LocalExecutor({ ...context("LocalExecutor", { parallelism: 2, runners: 40 }), logger });
+    assert.equal(executor.options.runners, 2);
+    assert.deepEqual(warnings, ["[executors.LocalExecutor] runners = 40 is more than its parallelism (2): starting 2 runners"]);
+    warnings.length = 0;
+    assert.equal(new LocalExecutor({ ...context("LocalExecutor", { parallelism: 4, runners: 3 }), logger }).options.runners, 3);
+    assert.deepEqual(warnings, []);
+  });
+
   it("rejects bad options with the section, the key and what is valid", () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ isolation: "thread" }, /^\[executors\.LocalExecutor\] isolation: must be one of "warm", "process" \(got "thread"\)$/],

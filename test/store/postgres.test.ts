@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { sql } from "kysely";
 import { openStore } from "../../src/store/connect.js";
+import { Secret } from "../../src/config/secret.js";
 import { StoreError } from "../../src/store/errors.js";
 import { assertSchemaCurrent, migrateStore, resetStore, schemaStatus } from "../../src/store/migrate.js";
 import { listPools, setPool } from "../../src/store/queries/pools.js";
@@ -39,7 +40,7 @@ describe("PostgreSQL store", TEST_DB === "postgres" ? {} : { skip: "runs in the 
 
   it("sets search_path and statement_timeout on every pooled connection, and opens at most pool_size", async () => {
     const schema = uniqueSchema();
-    const store = await openStore({ url: PG_TEST_URL, poolSize: 2, statementTimeout: 300, schema }, { create: true });
+    const store = await openStore({ url: Secret.url(PG_TEST_URL), poolSize: 2, statementTimeout: 300, schema }, { create: true });
     try {
       const results = await Promise.all(
         Array.from({ length: 6 }, () =>
@@ -63,7 +64,7 @@ describe("PostgreSQL store", TEST_DB === "postgres" ? {} : { skip: "runs in the 
 
   it("ends a session left idle inside a transaction, so a frozen holder's locks are released to the others", async () => {
     const schema = uniqueSchema();
-    const config = { url: PG_TEST_URL, poolSize: 1, statementTimeout: 10_000, schema };
+    const config = { url: Secret.url(PG_TEST_URL), poolSize: 1, statementTimeout: 10_000, schema };
     const frozen = await openStore(config, { create: true, idleInTransactionTimeoutMs: 300 });
     const peer = await openStore(config);
     try {
@@ -97,7 +98,7 @@ describe("PostgreSQL store", TEST_DB === "postgres" ? {} : { skip: "runs in the 
 
   it("creates the schema only when asked (db init), never on a plain open", async () => {
     const schema = uniqueSchema();
-    const config = { url: PG_TEST_URL, poolSize: 1, statementTimeout: 0, schema };
+    const config = { url: Secret.url(PG_TEST_URL), poolSize: 1, statementTimeout: 0, schema };
     await assert.rejects(openStore(config), (err: unknown) => err instanceof StoreError && err.code === "STORE_NOT_INITIALIZED" && /schema "sy_test_.*" in .* does not exist; create it with `switchyard db init`/.test(err.message));
     assert.deepEqual(await pgAdmin("select 1 from pg_namespace where nspname = $1", [schema]), []);
     const store = await openStore(config, { create: true });

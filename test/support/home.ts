@@ -98,8 +98,10 @@ export class Home {
   }
 
   /** Starts the CLI; resolves when it exits. */
-  spawn(args: string[], opts: { env?: Record<string, string> } = {}): { child: ChildProcess; done: Promise<CliResult> } {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, env: this.env(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+  spawn(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+    const stdin = opts.input === undefined ? "ignore" : "pipe";
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, env: this.env(opts.env), stdio: [stdin, "pipe", "pipe"] });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     this.children.add(child);
     let stdout = "";
     let stderr = "";
@@ -117,6 +119,11 @@ export class Home {
 
   run(args: string[], opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
     return this.spawn(args, opts).done;
+  }
+
+  /** Runs the CLI with `input` on its stdin. */
+  runWithInput(args: string[], input: string, opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
+    return this.spawn(args, { ...opts, input }).done;
   }
 
   /** Runs the CLI and fails with its output when it does not exit 0. */

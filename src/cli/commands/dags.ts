@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { SwitchyardError } from "../../common/errors.js";
-import { parseConf, parseDate } from "../arguments.js";
+import { confOptions, parseDate, readConf } from "../arguments.js";
 import { out, withStore } from "../context.js";
-import { isoMs, outputOption, render, type OutputFormat } from "../output.js";
+import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../output.js";
 import { dagsBackfillCommand } from "./dags-backfill.js";
 import { dagsDeleteCommand } from "./dags-delete.js";
 import { dagsNextExecutionCommand } from "./dags-next-execution.js";
@@ -74,15 +74,16 @@ export function dagsCommand(): Command {
       }),
     );
 
-  dags
+  const trigger = dags
     .command("trigger <dag_id>")
     .description("create a manual DAG run; the scheduler starts it")
-    .option("-r, --run-id <run_id>", "id of the new run (default: manual__<now>)")
-    .option("-c, --conf <json>", "JSON object passed to the run's tasks as ctx.conf", "{}")
+    .option("-r, --run-id <run_id>", "id of the new run (default: manual__<now>)");
+  for (const option of confOptions()) trigger.addOption(option);
+  trigger
     .option("-l, --logical-date <date>", "logical date of the run, ISO-8601 (default: now)")
     .option("--no-parse", "do not re-parse the DAG folder first (use the DAG as last parsed)")
-    .action(async (dagId: string, opts: { runId?: string; conf: string; logicalDate?: string; parse: boolean }) => {
-      const conf = parseConf(opts.conf);
+    .action(async (dagId: string, opts: { runId?: string; conf?: string; confFile?: string; logicalDate?: string; parse: boolean }) => {
+      const conf = readConf(opts);
       const now = Date.now();
       const logicalDate = opts.logicalDate === undefined ? now : parseDate(opts.logicalDate, "--logical-date");
       if (opts.runId !== undefined && !/^[A-Za-z0-9_.:+-]{1,250}$/.test(opts.runId)) {
@@ -214,7 +215,7 @@ export function dagsCommand(): Command {
     .description("every state change and scheduler decision for a DAG's task instances, with reasons")
     .option("-r, --run-id <run_id>", "only this run")
     .option("-t, --task-id <task_id>", "only this task")
-    .option("--limit <n>", "most rows", (v) => Number(v), 1000)
+    .option("--limit <n>", "most rows", parseIntArg("--limit", 1), 1000)
     .addOption(outputOption())
     .action(async (dagId: string, opts: OutputOpts & { runId?: string; taskId?: string; limit: number }) =>
       withStore(async ({ store }) => {

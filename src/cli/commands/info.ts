@@ -14,7 +14,6 @@ export function infoCommand(version: string): Command {
     .addOption(outputOption())
     .action(async (opts: { output: OutputFormat }) => {
       const config = await cliConfig();
-      const { maskUrl } = await import("../../store/connect.js");
       const url = config.database.url;
       const info = {
         version,
@@ -22,8 +21,8 @@ export function infoCommand(version: string): Command {
         platform: `${os.platform()} ${os.release()} ${os.arch()}`,
         home: config.home,
         configFile: config.configFile ?? "(none: defaults and environment only)",
-        database: url.startsWith("postgres") ? "postgresql" : "sqlite",
-        databaseUrl: maskUrl(url),
+        database: url.reveal().startsWith("postgres") ? "postgresql" : "sqlite",
+        databaseUrl: String(url),
         executors: config.core.executor.join(","),
         parallelism: config.core.parallelism,
         dagsFolder: config.core.dagsFolder,

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { SwitchyardError } from "../../common/errors.js";
+import { parsePoolSlots } from "../arguments.js";
 import { out, withStore } from "../context.js";
 import { outputOption, render, type OutputFormat } from "../output.js";
 import { poolsGetCommand } from "./pools-get.js";
@@ -13,10 +14,7 @@ export function poolsCommand(): Command {
     .description("create a pool or change its slots (-1: unlimited)")
     .action(async (name: string, slotsText: string, description: string | undefined) => {
       if (!POOL_NAME.test(name)) throw new SwitchyardError("CLI_BAD_ARGUMENT", `pool name '${name}' is not valid; use 1-250 characters from A-Z a-z 0-9 _ . -`);
-      const slots = Number(slotsText);
-      if (!Number.isInteger(slots) || slots < -1) {
-        throw new SwitchyardError("CLI_BAD_ARGUMENT", `slots '${slotsText}' is not valid; use an integer >= 0, or -1 for an unlimited pool`);
-      }
+      const slots = parsePoolSlots(slotsText);
       await withStore(async ({ store }) => {
         const { setPool } = await import("../../store/queries/pools.js");
         await setPool(store.db, { name, slots, ...(description !== undefined ? { description } : {}) });

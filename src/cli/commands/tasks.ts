@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { Command } from "commander";
 import { SwitchyardError } from "../../common/errors.js";
+import { TaskState } from "../../common/states.js";
 import type { TaskInstanceRow } from "../../store/schema.js";
 import { out, withStore } from "../context.js";
 import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../output.js";
@@ -100,10 +101,12 @@ export function tasksCommand(): Command {
 
   tasks
     .command("logs <dag_id> <task_id> <run_id>")
-    .description("print the log of a try (default: the latest)")
+    .description("print the log of a try (default: the latest), streamed from its file")
     .option("--try <n>", "which try", parseIntArg("--try", 1))
     .option("--map-index <n>", "map index of the task instance", parseIntArg("--map-index", -1), -1)
-    .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number }) =>
+    .option("-n, --tail <lines>", "only the last N lines", parseIntArg("--tail", 0))
+    .option("-f, --follow", "keep printing what the try writes until it ends")
+    .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number; tail?: number; follow?: boolean }) =>
       withStore(async ({ store }) => {
         const { listTaskLogs, requireTaskInstance } = await import("../../store/queries/task-instances.js");
         const id = { dagId, taskId, runId, mapIndex: opts.mapIndex };
@@ -117,7 +120,16 @@ export function tasksCommand(): Command {
         if (!fs.existsSync(wanted.path)) {
           throw new SwitchyardError("NO_LOG", `the log of try ${wanted.try_number} should be at ${wanted.path} but that file does not exist (the try may not have started, or ran on another host)`);
         }
-        process.stdout.write(fs.readFileSync(wanted.path));
+        const { streamLog } = await import("../log-stream.js");
+        const follow = {
+          // Over once the TI has moved on from this try (or never will write to it again).
+          done: async () => {
+            const ti = await requireTaskInstance(store.db, id);
+            return !(ti.try_number === wanted.try_number && (ti.state === TaskState.QUEUED || ti.state === TaskState.RUNNING));
+          },
+          watch: (wake: () => void) => store.watchCommits(wake),
+        };
+        await streamLog(wanted.path, process.stdout, { ...(opts.tail !== undefined ? { tail: opts.tail } : {}), ...(opts.follow ? { follow } : {}) });
       }),
     );
   for (const cmd of [tasksTestCommand(), tasksClearCommand(), tasksListCommand()]) tasks.addCommand(cmd);

@@ -20,7 +20,7 @@ export interface LocalExecutorOptions {
    * @defaultValue "warm"
    */
   isolation?: Isolation;
-  /** Warm runner processes to spread tries over. @defaultValue min(parallelism, os.availableParallelism()) */
+  /** Warm runner processes to spread tries over; more than parallelism is capped to it (with a warning). @defaultValue min(parallelism, os.availableParallelism()) */
   runners?: number;
 }
 
@@ -36,16 +36,21 @@ const schema = z.object({
   runners: intSetting(1, "an integer >= 1 (warm runner processes)").optional(),
 });
 
-/** Validate `[executors.<name>]` and fill defaults; throws ExecutorOptionsError naming the key. */
+/**
+ * Validate `[executors.<name>]` and fill defaults; throws ExecutorOptionsError naming the key. `warn` hears
+ * about settings that are valid but adjusted (runners above parallelism).
+ */
 export function compileLocalExecutorOptions(
   raw: Readonly<Record<string, unknown>>,
-  context: { readonly executor: string; readonly defaultParallelism: number },
+  context: { readonly executor: string; readonly defaultParallelism: number; readonly warn: (message: string) => void },
 ): CompiledLocalExecutorOptions {
   const options: LocalExecutorOptions = compileExecutorSection(context.executor, schema, raw);
   const parallelism = options.parallelism ?? context.defaultParallelism;
-  return Object.freeze({
-    parallelism,
-    isolation: options.isolation ?? Isolation.WARM,
-    runners: options.runners ?? Math.max(1, Math.min(parallelism, availableParallelism())),
-  });
+  let runners = options.runners ?? Math.max(1, Math.min(parallelism, availableParallelism()));
+  if (runners > parallelism) {
+    // A runner beyond parallelism would never get a try: it only costs a process and its memory.
+    context.warn(`[executors.${context.executor}] runners = ${runners} is more than its parallelism (${parallelism}): starting ${parallelism} runners`);
+    runners = parallelism;
+  }
+  return Object.freeze({ parallelism, isolation: options.isolation ?? Isolation.WARM, runners });
 }

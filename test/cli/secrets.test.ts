@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CLI, Home, PG_TEST_URL, pgSync, type CliResult } from "../support/home.js";
+import { spawnSync } from "node:child_process";
+
+// A password planted in [database] url: the test server's trust auth ignores it, so every command
+// really runs against PostgreSQL with it, and none may print it anywhere.
+const PLANTED = "Pl4nted_s3cret_pw";
+const pgUrl = (() => {
+  const u = new URL(PG_TEST_URL);
+  u.password = PLANTED;
+  if (!u.username) u.username = "postgres";
+  return u;
+})();
+const PLANTED_URL = pgUrl.href;
+const schema = `sy_secret_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+
+const DAG = `import { dag } from "@switchyard/core";
+const d = dag("leaky", { schedule: null });
+const a = d.bash("echo", "echo hello from bash");
+const b = d.fn("fn", async (ctx) => { console.log("hello from fn", ctx.runId); return { ok: 1 }; });
+a.then(b);
+export default d;
+`;
+
+function assertClean(what: string, text: string): void {
+  assert.ok(!text.includes(PLANTED), `${what} printed the planted password:\n${text}`);
+}
+
+/** Every command path `switchyard --help` lists, e.g. "dags trigger" (so a new command without a case here fails this test). */
+function listedCommands(): string[] {
+  const help = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, "--help"], { encoding: "utf8" }).stdout;
+  const names = (text: string) => {
+    const block = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(text)?.[1] ?? "";
+    return [...block.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((n) => n !== "help");
+  };
+  return names(help([])).flatMap((group) => {
+    const sub = names(help([group]));
+    return sub.length ? sub.map((s) => `${group} ${s}`) : [group];
+  });
+}
+
+describe("no command prints the database password", () => {
+  let home: Home;
+  const ran = new Set<string>();
+  const results: Array<{ args: string[]; r: CliResult }> = [];
+
+  before(() => {
+    home = new Home({
+      db: "sqlite",
+      toml: `[database]\nurl = "${PLANTED_URL}"\nschema = "${schema}"\n[core]\nexecutor = "LocalExecutor"\n`,
+      dags: { "leaky.ts": DAG },
+    });
+  });
+  after(() => {
+    home.cleanup();
+    pgSync(`drop schema if exists ${schema} cascade`);
+  });
+
+  /** Runs a command (recording which command path it covers) and checks its stdout and stderr. */
+  async function run(args: string[], opts: { env?: Record<string, string>; expect?: "ok" | "fail" } = {}): Promise<CliResult> {
+    const r = await home.run(args, opts.env ? { env: opts.env } : {});
+    ran.add(args.filter((a) => !a.startsWith("-")).slice(0, 2).join(" "));
+    ran.add(args[0]!);
+    results.push({ args, r });
+    assertClean(`switchyard ${args.join(" ")} (stdout)`, r.stdout);
+    assertClean(`switchyard ${args.join(" ")} (stderr)`, r.stderr);
+    if (opts.expect === "ok") assert.equal(r.code, 0, `switchyard ${args.join(" ")}: ${r.stderr}`);
+    if (opts.expect === "fail") assert.notEqual(r.code, 0, `switchyard ${args.join(" ")} should fail: ${r.stdout}`);
+    return r;
+  }
+
+  it("every command, success and error paths, and every file it writes", async () => {
+    await run(["--help"], { expect: "ok" });
+    await run(["--version"], { expect: "ok" });
+    await run(["db", "check"], { expect: "fail" }); // no schema yet
+    await run(["db", "init"], { expect: "ok" });
+    await run(["db", "migrate"], { expect: "ok" });
+    await run(["db", "check"], { expect: "ok" });
+    await run(["config", "list"], { expect: "ok" });
+    await run(["config", "list", "-o", "json"], { expect: "ok" });
+    await run(["config", "list", "-o", "plain"], { expect: "ok" });
+    await run(["config", "get-value", "database", "url"], { expect: "ok" });
+    await run(["executors", "list"], { expect: "ok" });
+    await run(["executors", "list", "-o", "json"], { expect: "ok" });
+    await run(["executors", "check"], { expect: "ok" });
+    await run(["pools", "set", "p1", "3", "a pool"], { expect: "ok" });
+    await run(["pools", "list", "-o", "json"], { expect: "ok" });
+    await run(["pools", "delete", "p1"], { expect: "ok" });
+    await run(["pools", "delete", "nope"], { expect: "fail" });
+    await run(["dags", "list"], { expect: "ok" });
+    await run(["dags", "list-import-errors"], { expect: "ok" });
+    await run(["dags", "pause", "leaky"], { expect: "ok" });
+    await run(["dags", "unpause", "leaky"], { expect: "ok" });
+    await run(["dags", "trigger", "leaky", "--run-id", "r1"], { expect: "ok" });
+    await run(["dags", "trigger", "nope"], { expect: "fail" });
+    await run(["scheduler", "--exit-when-idle"], { expect: "ok" });
+    await run(["dags", "list-runs", "leaky", "-o", "json"], { expect: "ok" });
+    await run(["dags", "state", "leaky", "r1"], { expect: "ok" });
+    await run(["dags", "state", "leaky", "nope"], { expect: "fail" });
+    await run(["dags", "explain-routing", "leaky"], { expect: "ok" });
+    await run(["dags", "audit-log", "leaky", "-o", "json"], { expect: "ok" });
+    await run(["tasks", "states-for-dag-run", "leaky", "r1", "-o", "json"], { expect: "ok" });
+    await run(["tasks", "logs", "leaky", "fn", "r1"], { expect: "ok" });
+    await run(["tasks", "run", "leaky", "echo", "r1", "--force"], { expect: "ok" });
+    await run(["tasks", "logs", "leaky", "nope", "r1"], { expect: "fail" });
+    await run(["standalone", "--exit-when-idle"], { expect: "ok" });
+    await run(["db", "reset", "--yes"], { expect: "ok" });
+
+    // Error paths that print the URL or parts of it: bad values, a server that refuses, a missing database.
+    const withUrl = (url: string) => ({ env: { SWITCHYARD__DATABASE__URL: url } });
+    const variants = [
+      `postgresql://postgres:${PLANTED}@127.0.0.1:notaport/test`,
+      `postgresql://postgres:${PLANTED}@127.0.0.1:5432`,
+      `postgresql://postgres:${PLANTED}@127.0.0.1:1/test`,
+      `postgresql://postgres:${PLANTED}@127.0.0.1:5432/no_such_db_sy`,
+      `postgresql://no_such_role_sy:${PLANTED}@127.0.0.1:5432/test`,
+      `postgresql://postgres:${PLANTED}@x@127.0.0.1:5432/test`,
+      `mysql://root:${PLANTED}@127.0.0.1/test`,
+      `postgresql://127.0.0.1:5432/test?password=${PLANTED}`,
+    ];
+    for (const url of variants) {
+      await run(["db", "check"], withUrl(url));
+      await run(["config", "list", "-o", "json"], withUrl(url));
+    }
+    // Alongside another bad value, so the config error lists several problems.
+    await run(["config", "list"], { env: { SWITCHYARD__DATABASE__URL: `postgresql://u:${PLANTED}@h:99999/x`, SWITCHYARD__CORE__PARALLELISM: "0" }, expect: "fail" });
+
+    // Every file the commands wrote: task logs, anything else under the home (the config file itself aside).
+    const files = fs.readdirSync(home.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const written = files.map((e) => path.join(e.parentPath, e.name)).filter((f) => f !== home.file("switchyard.toml"));
+    assert.ok(written.some((f) => f.endsWith(".log")), `the run wrote task logs under ${home.dir}`);
+    for (const f of written) assertClean(f, fs.readFileSync(f, "latin1"));
+
+    const missing = listedCommands().filter((c) => !ran.has(c));
+    assert.deepEqual(missing, [], `commands listed by --help that this test does not run: ${missing.join(", ")}`);
+  });
+});
