@@ -88,6 +88,8 @@ describe("no command prints the database password", () => {
     await run(["executors", "check"], { expect: "ok" });
     await run(["pools", "set", "p1", "3", "a pool"], { expect: "ok" });
     await run(["pools", "list", "-o", "json"], { expect: "ok" });
+    await run(["pools", "get", "p1", "-o", "json"], { expect: "ok" });
+    await run(["pools", "get", "nope"], { expect: "fail" });
     await run(["pools", "delete", "p1"], { expect: "ok" });
     await run(["pools", "delete", "nope"], { expect: "fail" });
     await run(["dags", "list"], { expect: "ok" });
@@ -106,7 +108,19 @@ describe("no command prints the database password", () => {
     await run(["tasks", "logs", "leaky", "fn", "r1"], { expect: "ok" });
     await run(["tasks", "run", "leaky", "echo", "r1", "--force"], { expect: "ok" });
     await run(["tasks", "logs", "leaky", "nope", "r1"], { expect: "fail" });
+    await run(["dags", "test", "leaky", "--run-id", "t1"], { expect: "ok" });
+    await run(["dags", "show", "leaky"], { expect: "ok" });
+    await run(["dags", "show", "leaky", "--format", "dot"], { expect: "ok" });
+    await run(["dags", "next-execution", "leaky"], { expect: "ok" });
+    await run(["dags", "backfill", "leaky", "--start-date", "2026-01-01", "--end-date", "2026-01-02"], { expect: "fail" }); // no schedule
+    await run(["tasks", "list", "leaky", "--tree"], { expect: "ok" });
+    await run(["tasks", "test", "leaky", "echo"], { expect: "ok" });
+    await run(["tasks", "clear", "leaky", "--run-id", "r1", "--yes"], { expect: "ok" });
+    await run(["version"], { expect: "ok" });
+    await run(["info"], { expect: "ok" });
+    await run(["info", "-o", "json"], { expect: "ok" });
     await run(["standalone", "--exit-when-idle"], { expect: "ok" });
+    await run(["dags", "delete", "leaky", "--yes"], { expect: "ok" });
     await run(["db", "reset", "--yes"], { expect: "ok" });
 
     // Error paths that print the URL or parts of it: bad values, a server that refuses, a missing database.
