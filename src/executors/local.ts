@@ -1,10 +1,10 @@
-import { appendFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { errorLine } from "../common/errors.js";
-import { keyString } from "../common/keys.js";
+import { keyString, type TaskInstanceKey } from "../common/keys.js";
 import type { TaskEvent, Workload } from "../common/workload.js";
 import { KILL_GRACE_MS, LEASE_EXPIRED_EXIT_CODE, MAX_TIMER_MS } from "../runner/constants.js";
 import { signalProcessGroup } from "../runner/process-groups.js";
+import { appendClosingLine } from "../runner/try-log.js";
 import { BaseExecutor } from "./base.js";
 import { InvalidExecutorConfigError } from "./errors.js";
 import { compileLocalExecutorOptions, ISOLATIONS, type CompiledLocalExecutorOptions, type Isolation } from "./local/options.js";
@@ -48,7 +48,7 @@ export class LocalExecutor extends BaseExecutor {
 
   readonly options: CompiledLocalExecutorOptions;
   readonly #pool: RunnerPool;
-  /** Runners of process-isolated tries. */
+  /** Runners that exit once their tries are done: those of process-isolated tries, and those retired after a lapsed lease. */
   readonly #oneShot = new Set<RunnerHandle>();
   /** Fresh runners that have run nothing yet, for the next process-isolated tries. */
   readonly #spares = new Set<RunnerHandle>();
@@ -149,8 +149,27 @@ export class LocalExecutor extends BaseExecutor {
 
   /** Every runner stops its tries by itself once the lease has run out without renewal. */
   override renewLease(until: number): void {
+    const lapsed = this.#leaseUntil !== null && Date.now() > this.#leaseUntil;
     this.#leaseUntil = until;
+    if (lapsed) this.#retireRunners();
     for (const runner of [...this.#pool.runners, ...this.#oneShot, ...this.#spares]) runner.lease(until);
+  }
+
+  /**
+   * After a lapsed lease, runners that held tries are exiting on their own (or have, and this
+   * process has not heard yet): a try sent to one would be lost. So none of the runners from
+   * before gets another try; they exit once idle, and fresh ones take their place.
+   */
+  #retireRunners(): void {
+    for (const runner of [...this.#pool.runners, ...this.#spares]) {
+      this.#pool.remove(runner);
+      this.#spares.delete(runner);
+      this.#oneShot.add(runner);
+      runner.shutdown();
+    }
+    if (this.#closing || this.#terminating) return;
+    if (this.options.isolation === "warm") this.#pool.fill();
+    this.#fillSpares();
   }
 
   #onRunnerEvent(runner: RunnerHandle, event: TaskEvent): void {
@@ -189,6 +208,7 @@ export class LocalExecutor extends BaseExecutor {
       : exit.signal !== null
         ? `exited with signal ${exit.signal}`
         : `exited with code ${exit.code ?? "unknown"}`;
+    const stopped: TaskInstanceKey[] = [];
     for (const workload of orphans) {
       const id = keyString(workload.key);
       const entry = this.#tries.get(id);
@@ -197,8 +217,8 @@ export class LocalExecutor extends BaseExecutor {
       // Its bash process group outlives the runner; do not leave it running unobserved.
       if (entry.pid !== undefined && entry.pid !== runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
       if (leaseLost) {
-        // Revoked, not failed: the scheduler that lost its lease reports nothing for them, as after a fence.
-        this.untrack(workload.key);
+        // Not failed: lost, like the tries of a scheduler declared dead (reported below).
+        stopped.push(workload.key);
         continue;
       }
       const error = this.#terminating
@@ -206,7 +226,7 @@ export class LocalExecutor extends BaseExecutor {
         : entry.watchdogFired
           ? `timed out after ${workload.timeout}s and the runner did not stop it; runner process ${runner.pid} was killed`
           : `runner process ${runner.pid ?? "?"} ${how} while running this try`;
-      void appendFile(workload.logPath, `[${new Date().toISOString()}] switchyard: ${error}\n`).catch(() => {});
+      appendClosingLine(workload.logPath, error);
       this.fail(workload.key, {
         error,
         hostname: hostname(),
@@ -222,6 +242,7 @@ export class LocalExecutor extends BaseExecutor {
     } else if (leaseLost) {
       this.logger.warn(`runner process ${runner.pid} ${how}`);
     }
+    if (stopped.length > 0) this.triesLost(stopped, `runner process ${runner.pid} stopped it when the scheduler's lease ran out`);
   }
 
   #watchdog(entry: Try): void {

@@ -14,6 +14,7 @@ import { preloadDagRuntime } from "./preload.js";
 import { killAllProcessGroups } from "./process-groups.js";
 import { parseParentMessage, type ChildMessage, type ParentMessage } from "./protocol.js";
 import { runTaskTry } from "./run-task-try.js";
+import { appendClosingLine } from "./try-log.js";
 import type { TryReporter } from "./types.js";
 
 if (process.send === undefined) {
@@ -21,7 +22,7 @@ if (process.send === undefined) {
   process.exit(2);
 }
 
-const tries = new Map<string, { readonly controller: AbortController; readonly done: Promise<unknown> }>();
+const tries = new Map<string, { readonly workload: Workload; readonly controller: AbortController; readonly done: Promise<unknown> }>();
 let shuttingDown = false;
 /** The executor's lease (epoch ms); null until the first one arrives. */
 let leaseUntil: number | null = null;
@@ -58,7 +59,7 @@ function run(workload: Workload): void {
     tries.delete(id);
     if (shuttingDown && tries.size === 0) process.exit(0);
   });
-  tries.set(id, { controller, done });
+  tries.set(id, { workload, controller, done });
 }
 
 function handle(message: ParentMessage): void {
@@ -101,6 +102,10 @@ setInterval(() => {
   // An idle runner stays: exiting would only have it replaced by one holding the same lease.
   if (leaseUntil === null || tries.size === 0 || Date.now() <= leaseUntil) return;
   killAllProcessGroups();
+  const why =
+    `stopped: the scheduler's lease ran out at ${new Date(leaseUntil).toISOString()} (it stopped renewing it: frozen, or cut off from ` +
+    "the database), so another scheduler may run this task again; this try's result is not recorded";
+  for (const { workload } of tries.values()) appendClosingLine(workload.logPath, why);
   process.exit(LEASE_EXPIRED_EXIT_CODE);
 }, LEASE_CHECK_MS).unref();
 void send({ type: "ready" })

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { format } from "node:util";
 
@@ -44,7 +44,7 @@ export class TryLog {
 
   /** One timestamped line, formatted like console.log formats its arguments. */
   line(...args: unknown[]): void {
-    this.write(`[${new Date().toISOString()}] ${format(...args)}\n`);
+    this.write(stampedLine(format(...args)));
   }
 
   close(): void {
@@ -55,5 +55,23 @@ export class TryLog {
     } catch {
       // Already closed: nothing left to do.
     }
+  }
+}
+
+/** A log line as TryLog writes it: the time, then the text. */
+export function stampedLine(text: string): string {
+  return `[${new Date().toISOString()}] ${text}\n`;
+}
+
+/**
+ * One line at the end of the log of a try that is being stopped from outside it (its runner is
+ * exiting, or is gone): why it stopped. Synchronous, for a process on its way out; a log that
+ * cannot be written is left as it is.
+ */
+export function appendClosingLine(path: string, why: string): void {
+  try {
+    appendFileSync(path, stampedLine(`switchyard: ${why}`));
+  } catch {
+    // The try's own footer is missing either way; the scheduler's log says what happened.
   }
 }

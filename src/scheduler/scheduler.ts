@@ -13,8 +13,9 @@ import { runsInStates } from "../store/queries/dag-runs.js";
 import { StoreError, StoreErrorCode } from "../store/errors.js";
 import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/queries/task-instances.js";
 import type { TaskEvent } from "../common/workload.js";
+import type { TaskInstanceKey } from "../common/keys.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
-import { adoptOrResetOrphans, SCHEDULER_JOB } from "./adoption.js";
+import { adoptOrResetOrphans, resetLostTries, SCHEDULER_JOB } from "./adoption.js";
 import { acquireSchedulingLock } from "./scheduling-lock.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
 import { enqueueTaskInstances } from "./critical-section.js";
@@ -96,6 +97,8 @@ export class Scheduler {
   private fenced = false;
   /** Executor reports drained but not yet written (the database failed): applied first next pass. */
   private unapplied: TaskEvent[] = [];
+  /** Tries the executors stopped because the lease ran out (see BaseExecutor.onTriesLost), to reset. */
+  private lostTries: Array<{ key: TaskInstanceKey; why: string }> = [];
   /** SWITCHYARD_SCHEDULER_PASS_LOG=<file>: one line per pass (epoch ms, pass ms, busy) for the benchmarks. */
   private readonly passLog = process.env.SWITCHYARD_SCHEDULER_PASS_LOG ? fs.createWriteStream(process.env.SWITCHYARD_SCHEDULER_PASS_LOG, { flags: "a" }) : null;
   /** Set when another process committed: TIs it settled (e.g. `tasks run`) need their downstream evaluated. */
@@ -133,6 +136,11 @@ export class Scheduler {
     for (const ex of this.executors) {
       ex.jobId = this.jobId;
       ex.onEvent(this.waker.wake);
+      // Absent on an executor built against an older BaseExecutor.
+      ex.onTriesLost?.((keys, why) => {
+        this.lostTries.push(...keys.map((key) => ({ key, why })));
+        this.waker.wake();
+      });
       await ex.start();
     }
     let lastScan = Date.now() - EXTERNAL_SCAN_SLACK_MS;
@@ -147,11 +155,7 @@ export class Scheduler {
     // The lease: peers declare this scheduler dead once its heartbeat is older than the threshold
     // and then re-run its tries. Stop them well before that if heartbeats cannot be recorded, so
     // no try ever runs beside its replacement. A timer, because a pass may hang on the database.
-    const leaseTimer = setInterval(() => {
-      if (!this.fenced && this.leaseExpired()) {
-        void this.fence(`no heartbeat could be recorded for ${Math.round((Date.now() - this.leaseRenewedAt) / 1000)}s`);
-      }
-    }, Math.max(50, Math.min(1000, this.leaseMs / 4)));
+    const leaseTimer = setInterval(() => void this.fenceIfLeaseExpired(), Math.max(50, Math.min(1000, this.leaseMs / 4)));
     let finalState: JobState = JobState.SUCCESS;
     try {
       // The first pass parses the DAG folder; inside the loop a database failure is retried, not fatal.
@@ -232,6 +236,11 @@ export class Scheduler {
       await this.syncDags();
       this.dagsChanged = false; // only once written: a failed parse is tried again next pass
     }
+    // Resumed after a stop (SIGSTOP, a long pause), this pass may come before the lease timer: the
+    // heartbeat would still be accepted when no peer declared this scheduler dead, but its runners
+    // have stopped their tries. So it rejoins, as if declared dead, after a turn of the event loop
+    // that lets those runners' exits in.
+    if (await this.fenceIfLeaseExpired()) return true;
     if (this.fenced) {
       await this.rejoin(source);
       source = `scheduler:${this.jobId}`; // what follows is done by the new job
@@ -248,6 +257,7 @@ export class Scheduler {
     }
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);
+    work += await this.resetLostTries(source);
     // Each sweep reads the clock when it starts: the pass's own start may be seconds old by then.
     const sweep = () => ({ db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now: Date.now(), source, dirty: this.dirty });
     const sc = this.config.scheduler;
@@ -349,6 +359,13 @@ export class Scheduler {
     return Date.now() - this.leaseRenewedAt > this.leaseMs;
   }
 
+  /** Fences (and returns true) when the lease ran out and this scheduler was not fenced yet. */
+  private async fenceIfLeaseExpired(): Promise<boolean> {
+    if (this.fenced || !this.leaseExpired()) return false;
+    await this.fence(`no heartbeat could be recorded for ${Math.round((Date.now() - this.leaseRenewedAt) / 1000)}s`);
+    return true;
+  }
+
   /** Registers this scheduler in `job`. A database that fails here is a one-line error, not a stack. */
   private async registerJob(): Promise<number> {
     try {
@@ -408,6 +425,18 @@ export class Scheduler {
     } catch (err) {
       // The database is unreachable: keep the reports for the next pass rather than lose them.
       this.unapplied = events;
+      throw err;
+    }
+  }
+
+  private async resetLostTries(source: string): Promise<number> {
+    if (this.lostTries.length === 0) return 0;
+    const lost = this.lostTries;
+    this.lostTries = [];
+    try {
+      return await resetLostTries({ db: this.store.db, source, dirty: this.dirty }, lost);
+    } catch (err) {
+      this.lostTries.unshift(...lost); // the database is unreachable: reset them next pass
       throw err;
     }
   }
