@@ -279,14 +279,15 @@ export class LocalExecutor extends BaseExecutor {
 
   /** Kill every try and runner now; each try in flight reports failed. */
   override async terminate(): Promise<void> {
-    await super.terminate();
     this.#closing = true;
     this.#terminating = true;
+    // Killed before the first await: a caller on its way out (a second SIGTERM) exits right after this call.
     for (const entry of this.#tries.values()) {
       if (entry.pid !== undefined && entry.pid !== entry.runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
     }
     const runners = [...this.#pool.runners, ...this.#oneShot, ...this.#spares];
     for (const runner of runners) runner.forceKill();
+    await super.terminate();
     await Promise.all(runners.map((runner) => runner.exited));
   }
 

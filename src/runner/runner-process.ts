@@ -2,15 +2,17 @@
  * Entry of a runner child (forked by an executor). Runs the tries the parent sends, several at a
  * time, and reports through the same TryReporter contract as every executor, over IPC.
  * If the parent goes away, the runner kills the process groups of its bash tries and exits at
- * once: no orphan keeps running a try nobody will hear about.
+ * once: no orphan keeps running a try nobody will hear about. A watchdog thread does the same
+ * when a task blocks the event loop.
  */
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
-import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE } from "./constants.js";
+import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS } from "./constants.js";
 import { EventOutbox } from "./event-outbox.js";
 import { installOutputCapture } from "./output-capture.js";
 import { preloadDagRuntime } from "./preload.js";
+import { watchParent } from "./parent-watchdog.js";
 import { killAllProcessGroups } from "./process-groups.js";
 import { parseParentMessage, type ChildMessage, type ParentMessage } from "./protocol.js";
 import { runTaskTry } from "./run-task-try.js";
@@ -96,6 +98,8 @@ process.on("disconnect", () => {
   killAllProcessGroups();
   process.exit(1);
 });
+// The same when a task blocks this process's event loop, which the handler above then never runs in.
+watchParent(PARENT_CHECK_MS);
 // A frozen scheduler (stopped, or its event loop blocked) can neither renew the lease nor stop
 // these tries; its peers will re-run them once its heartbeat is stale. So the runner stops them.
 setInterval(() => {
