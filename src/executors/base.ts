@@ -251,9 +251,10 @@ export abstract class BaseExecutor {
 
   /**
    * Stop tracking (and, where the engine allows, cancel) a try stuck in queued. Must not change
-   * state or emit events: the scheduler decides what happens to the task instance.
+   * state or emit events: the scheduler decides what happens to the task instance. `reason`, when
+   * given, says why, for the try's log.
    */
-  async revokeTask(ti: TaskInstanceRef): Promise<void> {
+  async revokeTask(ti: TaskInstanceRef, _reason?: string): Promise<void> {
     this.untrack(ti.key);
   }
 

@@ -258,14 +258,14 @@ export class LocalExecutor extends BaseExecutor {
     this.#tries.delete(id);
   }
 
-  /** Kill the try (its process group, or its fn's signal) without reporting anything for it. */
-  override async revokeTask(ti: TaskInstanceRef): Promise<void> {
-    await super.revokeTask(ti);
+  /** Kill the try (its process group, or its fn's signal) without reporting anything for it; `reason` goes into its log. */
+  override async revokeTask(ti: TaskInstanceRef, reason?: string): Promise<void> {
+    await super.revokeTask(ti, reason);
     const id = keyString(ti.key);
     const entry = this.#tries.get(id);
     if (entry === undefined) return;
     this.#forget(id, entry);
-    entry.runner.kill(ti.key);
+    entry.runner.kill(ti.key, reason);
   }
 
   /** Run what is queued, wait for every try to report, then let the runners exit. */

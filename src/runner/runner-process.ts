@@ -9,6 +9,7 @@ import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
 import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS } from "./constants.js";
+import { TryStoppedError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
 import { installOutputCapture } from "./output-capture.js";
 import { preloadDagRuntime } from "./preload.js";
@@ -73,7 +74,7 @@ function handle(message: ParentMessage): void {
       for (const workload of message.workloads) run(workload);
       return;
     case "kill":
-      tries.get(keyString(message.key))?.controller.abort();
+      tries.get(keyString(message.key))?.controller.abort(new TryStoppedError(message.reason ?? "killed", false));
       return;
     case "shutdown":
       shuttingDown = true;

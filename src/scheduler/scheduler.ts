@@ -389,10 +389,11 @@ export class Scheduler {
     this.fenced = true;
     const held = this.executors.reduce((n, e) => n + e.slotsOccupied, 0);
     this.options.logger.warn(`lease lost (${reason}): stopping ${held} tr${held === 1 ? "y" : "ies"} so another scheduler can take them over without running them twice`);
+    const why = `stopped: scheduler job ${this.jobId} lost its lease (${reason}), so another scheduler may run this task again; this try's result is not recorded`;
     for (const ex of this.executors) {
       const keys = [...ex.running.values(), ...[...ex.queuedTasks.values()].map((w) => w.key)];
       for (const key of keys) {
-        await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null });
+        await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null }, why);
       }
       // Reports already in hand (tries that finished before the fence) are kept and applied after
       // rejoining: they name their try, so one that was reset meanwhile is rejected, not re-run.
