@@ -42,9 +42,11 @@ describe("a scheduler that loses its lease", () => {
     await home.ok(["db", "init"]);
     await home.ok(["dags", "trigger", "paused", "--run-id", "r1"]);
     const scheduler = home.spawn(["scheduler", "--exit-when-idle"]);
+    // Started, and recorded as running with their pids (what the next wait watches).
     await eventually("the four tries to start", async () => {
       const text = fs.existsSync(markers) ? fs.readFileSync(markers, "utf8") : "";
-      return tasks.every((t) => text.includes(`start ${t}#1`)) ? true : undefined;
+      const states = await home.states("paused", "r1");
+      return tasks.every((t) => text.includes(`start ${t}#1`)) && states.every((s) => s.state === "running" && s.pid !== null) ? true : undefined;
     });
     scheduler.child.kill("SIGSTOP");
     // Past the lease (3 s), short of the tries' end (8 s): their runners stop them.
