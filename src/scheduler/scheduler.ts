@@ -246,14 +246,17 @@ export class Scheduler {
       source = `scheduler:${this.jobId}`; // what follows is done by the new job
     }
     if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
-      if (!(await heartbeatJob(db, this.jobId, now))) {
+      // Not the pass's start: after a slow DAG parse that is seconds old, and a lease counted from
+      // it would run out in the runners before the tries this pass hands them have started.
+      const at = Date.now();
+      if (!(await heartbeatJob(db, this.jobId, at))) {
         await this.fence(`scheduler job ${this.jobId} was declared dead by another scheduler`);
         return true;
       }
-      this.renewLease(now);
+      this.renewLease(at);
       // The tries our executors hold are alive: their runners are connected to this process.
-      await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
-      this.lastHeartbeat = now;
+      await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), at);
+      this.lastHeartbeat = at;
     }
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);

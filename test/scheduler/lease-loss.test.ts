@@ -43,10 +43,15 @@ describe("a scheduler that loses its lease", () => {
     await home.ok(["dags", "trigger", "paused", "--run-id", "r1"]);
     const scheduler = home.spawn(["scheduler", "--exit-when-idle"]);
     // Started, and recorded as running with their pids (what the next wait watches).
+    let seen = "";
     await eventually("the four tries to start", async () => {
       const text = fs.existsSync(markers) ? fs.readFileSync(markers, "utf8") : "";
       const states = await home.states("paused", "r1");
+      seen = `${text} ${JSON.stringify(states.map((s) => [s.taskId, s.state, s.tryNumber, s.pid]))}`;
       return tasks.every((t) => text.includes(`start ${t}#1`)) && states.every((s) => s.state === "running" && s.pid !== null) ? true : undefined;
+    }).catch(async (err: Error) => {
+      scheduler.child.kill("SIGKILL");
+      throw new Error(`${err.message}; last seen: ${seen}; scheduler: ${await scheduler.done.then((r) => r.stderr)}`);
     });
     scheduler.child.kill("SIGSTOP");
     // Past the lease (3 s), short of the tries' end (8 s): their runners stop them.
