@@ -137,7 +137,10 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       finished = true;
     })();
     const injector = (async () => {
-      const first: FaultKind[] = faultRng.next() < 0.5 ? [FaultKind.SCHEDULER_KILL, FaultKind.TASK_KILL] : [FaultKind.TASK_KILL, FaultKind.SCHEDULER_KILL];
+      const first: FaultKind[] = [
+        ...(faultRng.next() < 0.5 ? [FaultKind.SCHEDULER_KILL, FaultKind.TASK_KILL] : [FaultKind.TASK_KILL, FaultKind.SCHEDULER_KILL]),
+        FaultKind.SCHEDULER_PAUSE, // every cycle has one of each scheduler fault
+      ];
       let gap = faultRng.int(1500, 3000);
       while (!finished && faults.length < o.maxFaults) {
         const until = Date.now() + gap;
@@ -150,6 +153,11 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
           const restartMs = faultRng.int(200, 3000);
           const victim = fleet.killOne(faultRng, restartMs);
           if (victim) faults.push({ kind, at, time: new Date().toISOString(), detail: `scheduler #${victim.n} (pid ${victim.pid}) killed; a new one starts in ${restartMs} ms` });
+        } else if (kind === FaultKind.SCHEDULER_PAUSE) {
+          // The lease is half the 3 s threshold: about half the pauses outlast it.
+          const pauseMs = faultRng.int(500, 4000);
+          const victim = fleet.pauseOne(faultRng, pauseMs);
+          if (victim) faults.push({ kind, at, time: new Date().toISOString(), detail: `scheduler #${victim.n} (pid ${victim.pid}) stopped (SIGSTOP) for ${pauseMs} ms` });
         } else if (kind === FaultKind.TASK_KILL) {
           for (let attempt = 0; attempt < 20 && !finished; attempt++) {
             const tis = await probe.taskInstances(runId);
@@ -259,6 +267,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
 function pickKind(rng: Rng, allowed: { pgRestart: boolean; dbOutage: boolean }): FaultKind {
   const weights: Array<[FaultKind, number]> = [
     [FaultKind.SCHEDULER_KILL, 0.3],
+    [FaultKind.SCHEDULER_PAUSE, 0.15],
     [FaultKind.TASK_KILL, 0.4],
     ...(allowed.dbOutage ? ([[FaultKind.DB_OUTAGE, 0.15]] as Array<[FaultKind, number]>) : []),
     ...(allowed.pgRestart ? ([[FaultKind.PG_RESTART, 0.15]] as Array<[FaultKind, number]>) : []),

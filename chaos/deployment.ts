@@ -13,6 +13,9 @@ export interface CliResult {
 export const liveSchedulers = new Set<ChildProcess>();
 
 /** One `switchyard scheduler` process of a cycle, its output going to <home>/scheduler-<n>.log. */
+/** How soon after it is continued a paused scheduler logs that its lease was lost (its lease timer runs at most every second). */
+const PAUSE_NOTICE_MS = 3_000;
+
 export class SchedulerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Set when the suite killed it (SIGKILL) or asked it to stop (SIGTERM): an exit is then expected. */
@@ -24,6 +27,8 @@ export class SchedulerProcess {
   exitedAt: number | null = null;
   /** Epoch ms the suite first saw its "scheduler job N ended" line (it gave up) while it ran. */
   endLoggedAt: number | null = null;
+  /** When the suite stopped it (SIGSTOP) and continued it (SIGCONT; null: not yet). */
+  readonly pauses: Array<{ from: number; to: number | null }> = [];
 
   constructor(
     readonly n: number,
@@ -63,11 +68,25 @@ export class SchedulerProcess {
     }
   }
 
+  /** SIGSTOP: frozen, not dead (its runners stop their tries once its lease runs out). */
+  pause(): void {
+    this.child.kill("SIGSTOP");
+    this.pauses.push({ from: Date.now(), to: null });
+  }
+
+  resume(): void {
+    const last = this.pauses.at(-1);
+    if (last === undefined || last.to !== null) return;
+    this.child.kill("SIGCONT");
+    last.to = Date.now();
+  }
+
   /**
    * The scheduler jobs this process ran, from its log: the one it started as, then one per
    * "rejoined as scheduler job N" (after its lease was lost). `gaveUpAt` is when the process
    * stopped acting as that job (its lease lost, or it rejoined under another id); null for the
-   * last one, which ends with the process.
+   * last one, which ends with the process. A lease found lost on waking from a pause was given up
+   * when the pause began: the process did nothing after that, and logs it only once continued.
    */
   jobs(): Array<{ id: number; gaveUpAt: number | null }> {
     let text: string;
@@ -83,6 +102,10 @@ export class SchedulerProcess {
       const current = jobs.at(-1);
       if (current && current.gaveUpAt === null && Number.isFinite(at) && (/lease lost|declared dead/.test(line) || started)) current.gaveUpAt = at;
       if (started) jobs.push({ id: Number(started[1]), gaveUpAt: null });
+    }
+    for (const job of jobs) {
+      const pause = this.pauses.find((p) => job.gaveUpAt !== null && p.from <= job.gaveUpAt && job.gaveUpAt <= (p.to ?? Infinity) + PAUSE_NOTICE_MS);
+      if (pause) job.gaveUpAt = pause.from;
     }
     return jobs;
   }

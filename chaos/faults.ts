@@ -9,6 +9,8 @@ import type { Rng } from "./rng.js";
 
 export const FaultKind = {
   SCHEDULER_KILL: "scheduler_kill",
+  /** A scheduler stopped (SIGSTOP) for a while, often longer than its lease, then continued (issue 9 §1/§6). */
+  SCHEDULER_PAUSE: "scheduler_pause",
   TASK_KILL: "task_kill",
   PG_RESTART: "pg_restart",
   /** This deployment's PostgreSQL sessions terminated and its logins refused for a while (see PgAdmin). */
@@ -45,6 +47,8 @@ export class SchedulerFleet {
   readonly hangs: SchedulerProcess[] = [];
   private closing = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Schedulers stopped by pauseOne() and not continued yet. */
+  private readonly paused = new Set<SchedulerProcess>();
   private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
@@ -93,12 +97,28 @@ export class SchedulerFleet {
     return victim;
   }
 
+  /** SIGSTOP one live scheduler and SIGCONT it `pauseMs` later: frozen, not dead. */
+  pauseOne(rng: Rng, pauseMs: number): SchedulerProcess | null {
+    const live = this.live().filter((s) => !this.paused.has(s));
+    if (live.length === 0) return null;
+    const victim = rng.pick(live);
+    victim.pause();
+    this.paused.add(victim);
+    this.later(pauseMs, () => this.resume(victim));
+    return victim;
+  }
+
+  private resume(s: SchedulerProcess): void {
+    if (this.paused.delete(s)) s.resume();
+  }
+
   /** SIGTERM every scheduler (graceful); SIGKILL those still up after `graceMs`. Returns the ones that had to be killed. */
   async stopAll(graceMs: number): Promise<SchedulerProcess[]> {
     this.closing = true;
     if (this.watchdog) clearInterval(this.watchdog);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const s of [...this.paused]) this.resume(s); // their SIGCONT timers are gone: a stopped process would not hear the SIGTERM
     const live = this.all.filter((s) => s.alive);
     for (const s of live) s.stop();
     const hung: SchedulerProcess[] = [];

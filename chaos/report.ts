@@ -1,16 +1,17 @@
 import { VIOLATION_KINDS, ViolationKind } from "./check.js";
 import type { CycleResult } from "./cycle.js";
-import { FaultKind } from "./faults.js";
+import { FAULT_KINDS, FaultKind } from "./faults.js";
 
 const FAULT_LABEL: Record<FaultKind, string> = {
   [FaultKind.SCHEDULER_KILL]: "scheduler kill -9",
+  [FaultKind.SCHEDULER_PAUSE]: "scheduler kill -STOP, then -CONT",
   [FaultKind.TASK_KILL]: "task kill -9",
   [FaultKind.PG_RESTART]: "PostgreSQL restart",
   [FaultKind.DB_OUTAGE]: "database cut-off (sessions killed, logins refused)",
 };
 
 export function faultCounts(faults: CycleResult["faults"]): Record<FaultKind, number> {
-  const counts = { [FaultKind.SCHEDULER_KILL]: 0, [FaultKind.TASK_KILL]: 0, [FaultKind.PG_RESTART]: 0, [FaultKind.DB_OUTAGE]: 0 };
+  const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   for (const f of faults) counts[f.kind]++;
   return counts;
 }
@@ -23,7 +24,7 @@ export function progressLine(r: CycleResult, total: number, failing: (k: Violati
   const notes = found.filter(([k]) => !failing(k));
   return (
     `cycle ${r.index}/${total} seed ${r.seed}: run ${r.runState ?? "?"} in ${(r.runMs / 1000).toFixed(1)} s (cycle ${(r.wallMs / 1000).toFixed(1)} s: setup ${(r.setupMs / 1000).toFixed(1)}, stop ${(r.stopMs / 1000).toFixed(1)}, collect ${(r.collectMs / 1000).toFixed(1)}), ` +
-    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart; ` +
+    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.scheduler_pause} paused, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart; ` +
     (bad.length === 0 ? "ok" : `VIOLATIONS: ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} (kept ${r.home})`) +
     (notes.length === 0 ? "" : `; noted: ${notes.map(([k, n]) => `${n} ${k}`).join(", ")}`)
   );
@@ -37,10 +38,11 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
   const rows: Array<[string, string | number]> = [
     ["cycles", results.length + (errors > 0 ? ` (+${errors} that could not run)` : "")],
     [`faults: ${FAULT_LABEL.scheduler_kill}`, faults.scheduler_kill],
+    [`faults: ${FAULT_LABEL.scheduler_pause}`, faults.scheduler_pause],
     [`faults: ${FAULT_LABEL.task_kill}`, faults.task_kill],
     [`faults: ${FAULT_LABEL.db_outage}`, faults.db_outage],
     [`faults: ${FAULT_LABEL.pg_restart}`, faults.pg_restart],
-    ["faults: total", faults.scheduler_kill + faults.task_kill + faults.db_outage + faults.pg_restart],
+    ["faults: total", FAULT_KINDS.reduce((n, k) => n + faults[k], 0)],
     ["task instances", sum((r) => r.stats.tis)],
     ["tries run (bash started)", sum((r) => r.stats.triesRun)],
     ["tries reset as lost (not counted)", sum((r) => r.stats.resets)],

@@ -52,6 +52,7 @@ export abstract class BaseExecutor {
   protected readonly home: string;
   protected readonly logger: ExecutorLogger;
   readonly #listeners = new Set<() => void>();
+  readonly #triesLostListeners = new Set<(keys: readonly TaskInstanceKey[], reason: string) => void>();
 
   /**
    * @param parallelism - this executor's limit; subclasses pass what their options compiled to.
@@ -173,6 +174,30 @@ export abstract class BaseExecutor {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Call `listener` when tries of this executor stopped by themselves because the lease handed to
+   * `renewLease()` ran out: they end with no event, and the scheduler runs them again as a peer
+   * would (a new try, not counted against retries). It may not have noticed its lease run out: it
+   * renewed it a moment too late for a runner that had already acted. Returns a function that
+   * unsubscribes.
+   */
+  onTriesLost(listener: (keys: readonly TaskInstanceKey[], reason: string) => void): () => void {
+    this.#triesLostListeners.add(listener);
+    return () => this.#triesLostListeners.delete(listener);
+  }
+
+  /** Untrack tries that stopped because the lease ran out, and tell the scheduler (see onTriesLost). */
+  protected triesLost(keys: readonly TaskInstanceKey[], reason: string): void {
+    for (const key of keys) this.untrack(key);
+    for (const listener of this.#triesLostListeners) {
+      try {
+        listener(keys, reason);
+      } catch (error) {
+        this.logger.error(`tries-lost listener threw: ${errorLine(error)}`);
+      }
+    }
+  }
+
   /** Resolves at the next buffered event (true) or after `timeoutMs` (false). */
   protected nextEvent(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
@@ -226,9 +251,10 @@ export abstract class BaseExecutor {
 
   /**
    * Stop tracking (and, where the engine allows, cancel) a try stuck in queued. Must not change
-   * state or emit events: the scheduler decides what happens to the task instance.
+   * state or emit events: the scheduler decides what happens to the task instance. `reason`, when
+   * given, says why, for the try's log.
    */
-  async revokeTask(ti: TaskInstanceRef): Promise<void> {
+  async revokeTask(ti: TaskInstanceRef, _reason?: string): Promise<void> {
     this.untrack(ti.key);
   }
 

@@ -1,11 +1,10 @@
-import { appendFile } from "node:fs/promises";
-import { PRIVATE_FILE_MODE } from "../common/private-files.js";
 import { hostname } from "node:os";
 import { errorLine } from "../common/errors.js";
-import { keyString } from "../common/keys.js";
+import { keyString, type TaskInstanceKey } from "../common/keys.js";
 import type { TaskEvent, Workload } from "../common/workload.js";
 import { KILL_GRACE_MS, LEASE_EXPIRED_EXIT_CODE, MAX_TIMER_MS } from "../runner/constants.js";
 import { signalProcessGroup } from "../runner/process-groups.js";
+import { appendClosingLine } from "../runner/try-log.js";
 import { BaseExecutor } from "./base.js";
 import { InvalidExecutorConfigError } from "./errors.js";
 import { compileLocalExecutorOptions, ISOLATIONS, type CompiledLocalExecutorOptions, type Isolation } from "./local/options.js";
@@ -49,7 +48,7 @@ export class LocalExecutor extends BaseExecutor {
 
   readonly options: CompiledLocalExecutorOptions;
   readonly #pool: RunnerPool;
-  /** Runners of process-isolated tries. */
+  /** Runners that exit once their tries are done: those of process-isolated tries, and those retired after a lapsed lease. */
   readonly #oneShot = new Set<RunnerHandle>();
   /** Fresh runners that have run nothing yet, for the next process-isolated tries. */
   readonly #spares = new Set<RunnerHandle>();
@@ -153,8 +152,27 @@ export class LocalExecutor extends BaseExecutor {
 
   /** Every runner stops its tries by itself once the lease has run out without renewal. */
   override renewLease(until: number): void {
+    const lapsed = this.#leaseUntil !== null && Date.now() > this.#leaseUntil;
     this.#leaseUntil = until;
+    if (lapsed) this.#retireRunners();
     for (const runner of [...this.#pool.runners, ...this.#oneShot, ...this.#spares]) runner.lease(until);
+  }
+
+  /**
+   * After a lapsed lease, runners that held tries are exiting on their own (or have, and this
+   * process has not heard yet): a try sent to one would be lost. So none of the runners from
+   * before gets another try; they exit once idle, and fresh ones take their place.
+   */
+  #retireRunners(): void {
+    for (const runner of [...this.#pool.runners, ...this.#spares]) {
+      this.#pool.remove(runner);
+      this.#spares.delete(runner);
+      this.#oneShot.add(runner);
+      runner.shutdown();
+    }
+    if (this.#closing || this.#terminating) return;
+    if (this.options.isolation === "warm") this.#pool.fill();
+    this.#fillSpares();
   }
 
   #onRunnerEvent(runner: RunnerHandle, event: TaskEvent): void {
@@ -193,6 +211,7 @@ export class LocalExecutor extends BaseExecutor {
       : exit.signal !== null
         ? `exited with signal ${exit.signal}`
         : `exited with code ${exit.code ?? "unknown"}`;
+    const stopped: TaskInstanceKey[] = [];
     for (const workload of orphans) {
       const id = keyString(workload.key);
       const entry = this.#tries.get(id);
@@ -201,8 +220,8 @@ export class LocalExecutor extends BaseExecutor {
       // Its bash process group outlives the runner; do not leave it running unobserved.
       if (entry.pid !== undefined && entry.pid !== runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
       if (leaseLost) {
-        // Revoked, not failed: the scheduler that lost its lease reports nothing for them, as after a fence.
-        this.untrack(workload.key);
+        // Not failed: lost, like the tries of a scheduler declared dead (reported below).
+        stopped.push(workload.key);
         continue;
       }
       const error = this.#terminating
@@ -210,7 +229,7 @@ export class LocalExecutor extends BaseExecutor {
         : entry.watchdogFired
           ? `timed out after ${workload.timeout}s and the runner did not stop it; runner process ${runner.pid} was killed`
           : `runner process ${runner.pid ?? "?"} ${how} while running this try`;
-      void appendFile(workload.logPath, `[${new Date().toISOString()}] switchyard: ${error}\n`, { mode: PRIVATE_FILE_MODE }).catch(() => {});
+      appendClosingLine(workload.logPath, error);
       this.fail(workload.key, {
         error,
         hostname: hostname(),
@@ -226,6 +245,7 @@ export class LocalExecutor extends BaseExecutor {
     } else if (leaseLost) {
       this.logger.warn(`runner process ${runner.pid} ${how}`);
     }
+    if (stopped.length > 0) this.triesLost(stopped, `runner process ${runner.pid} stopped it when the scheduler's lease ran out`);
   }
 
   #watchdog(entry: Try): void {
@@ -241,14 +261,14 @@ export class LocalExecutor extends BaseExecutor {
     this.#tries.delete(id);
   }
 
-  /** Kill the try (its process group, or its fn's signal) without reporting anything for it. */
-  override async revokeTask(ti: TaskInstanceRef): Promise<void> {
-    await super.revokeTask(ti);
+  /** Kill the try (its process group, or its fn's signal) without reporting anything for it; `reason` goes into its log. */
+  override async revokeTask(ti: TaskInstanceRef, reason?: string): Promise<void> {
+    await super.revokeTask(ti, reason);
     const id = keyString(ti.key);
     const entry = this.#tries.get(id);
     if (entry === undefined) return;
     this.#forget(id, entry);
-    entry.runner.kill(ti.key);
+    entry.runner.kill(ti.key, reason);
   }
 
   /** Run what is queued, wait for every try to report, then let the runners exit. */
@@ -262,14 +282,15 @@ export class LocalExecutor extends BaseExecutor {
 
   /** Kill every try and runner now; each try in flight reports failed. */
   override async terminate(): Promise<void> {
-    await super.terminate();
     this.#closing = true;
     this.#terminating = true;
+    // Killed before the first await: a caller on its way out (a second SIGTERM) exits right after this call.
     for (const entry of this.#tries.values()) {
       if (entry.pid !== undefined && entry.pid !== entry.runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
     }
     const runners = [...this.#pool.runners, ...this.#oneShot, ...this.#spares];
     for (const runner of runners) runner.forceKill();
+    await super.terminate();
     await Promise.all(runners.map((runner) => runner.exited));
   }
 

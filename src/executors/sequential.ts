@@ -1,5 +1,6 @@
 import { keyString } from "../common/keys.js";
 import type { Workload } from "../common/workload.js";
+import { TryStoppedError } from "../runner/errors.js";
 import { runTaskTry } from "../runner/run-task-try.js";
 import { BaseExecutor } from "./base.js";
 import { compileSequentialExecutorOptions } from "./sequential-options.js";
@@ -52,12 +53,12 @@ export class SequentialExecutor extends BaseExecutor {
     // Events are buffered as the runner reports them.
   }
 
-  override async revokeTask(ti: TaskInstanceRef): Promise<void> {
-    await super.revokeTask(ti);
+  override async revokeTask(ti: TaskInstanceRef, reason?: string): Promise<void> {
+    await super.revokeTask(ti, reason);
     const id = keyString(ti.key);
     const entry = this.#tries.get(id);
     this.#tries.delete(id);
-    entry?.controller.abort();
+    entry?.controller.abort(reason === undefined ? undefined : new TryStoppedError(reason, false));
   }
 
   /** Kill the try in flight; it reports `failed` ("killed") as it ends. */

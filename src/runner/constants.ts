@@ -10,6 +10,9 @@ export const LEASE_EXPIRED_EXIT_CODE = 75;
 /** How often a runner checks its lease. */
 export const LEASE_CHECK_MS = 100;
 
+/** How often a runner's watchdog thread checks that its parent (the scheduler, or `tasks run`) is alive. */
+export const PARENT_CHECK_MS = 200;
+
 /** Largest `fn` return value (serialized JSON, in bytes) reported back; larger ones are only noted in the log. */
 export const MAX_RETURN_VALUE_BYTES = 64 * 1024;
 

@@ -12,7 +12,8 @@ import { describeIssues, taskEventSchema, taskInstanceKeySchema, workloadSchema 
 export type ParentMessage =
   | { readonly type: "run"; readonly workload: Workload }
   | { readonly type: "runs"; readonly workloads: readonly Workload[] }
-  | { readonly type: "kill"; readonly key: TaskInstanceKey }
+  /** Stop a try; `reason` (why it is stopped) goes into its log. */
+  | { readonly type: "kill"; readonly key: TaskInstanceKey; readonly reason?: string }
   /** Finish the tries in flight, then exit. */
   | { readonly type: "shutdown" }
   /**
@@ -32,7 +33,7 @@ export type ChildMessage =
 const parentMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run"), workload: workloadSchema }),
   z.object({ type: z.literal("runs"), workloads: z.array(workloadSchema) }),
-  z.object({ type: z.literal("kill"), key: taskInstanceKeySchema }),
+  z.object({ type: z.literal("kill"), key: taskInstanceKeySchema, reason: z.string().optional() }),
   z.object({ type: z.literal("shutdown") }),
   z.object({ type: z.literal("lease"), until: z.number().finite() }),
 ]);

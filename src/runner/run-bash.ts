@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import type { Socket } from "node:net";
 import type { OutputSink } from "./output-capture.js";
 import { signalProcessGroup, trackProcessGroup, untrackProcessGroup } from "./process-groups.js";
 
@@ -21,14 +22,29 @@ export interface BashProcess {
 const DRAIN_MS = 1000;
 
 /**
+ * What bash runs before the task's command: a watcher in the background, in the try's process
+ * group, blocked reading fd 3 — a pipe whose other end only this process holds. However this
+ * process ends (SIGKILL included, or a runner killed by its watchdog), the kernel closes that end,
+ * the read returns, and the watcher kills the whole group: a try never runs on unobserved, to be
+ * failed later as a zombie. A shell builtin waiting on a pipe, so it costs no CPU and needs no
+ * native module (Node cannot set PR_SET_PDEATHSIG). Then bash closes fd 3 and becomes the task's
+ * own `bash -c command` (exec: same pid, so the group and `$$` stay the task's).
+ */
+const GUARDED_BASH = '{ read -r _ <&3; kill -KILL 0; } & exec 3<&-; exec bash -c "$1"';
+
+/**
  * Start `bash -c command` as the leader of its own process group, stdout and stderr piped into
- * `output` (the try log, which applies its size cap). `exited` resolves once bash has exited and its
- * output is read. Throws (with the spawn error) when bash could not be started.
+ * `output` (the try log, which applies its size cap); the group dies with this process (see
+ * GUARDED_BASH). `exited` resolves once bash has exited and its output is read. Throws (with the
+ * spawn error) when bash could not be started.
  */
 export async function startBash(command: string, env: NodeJS.ProcessEnv, output: OutputSink): Promise<BashProcess> {
-  const child = spawn("bash", ["-c", command], { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+  const child = spawn("bash", ["-c", GUARDED_BASH, "bash", command], { detached: true, stdio: ["ignore", "pipe", "pipe", "pipe"], env });
   child.stdout!.on("data", (chunk: Buffer) => output.write(chunk));
   child.stderr!.on("data", (chunk: Buffer) => output.write(chunk));
+  // This end is only held, never read or written, and must not keep this process alive.
+  const lifeline = child.stdio[3] as Socket | null;
+  lifeline?.unref();
   const exited = new Promise<BashExit>((resolve) => {
     child.once("error", (spawnError) => resolve({ code: null, signal: null, spawnError }));
     child.once("close", (code, signal) => resolve({ code, signal }));
@@ -44,6 +60,7 @@ export async function startBash(command: string, env: NodeJS.ProcessEnv, output:
   child.once("exit", () => {
     signalProcessGroup(pid, "SIGKILL");
     untrackProcessGroup(pid);
+    lifeline?.destroy();
     setTimeout(() => {
       child.stdout!.destroy();
       child.stderr!.destroy();

@@ -47,7 +47,8 @@ export async function runTaskTry(
   log.line(`switchyard: starting ${formatKey(workload.key)} on ${base.hostname} (pid ${process.pid})`);
 
   const stop = new AbortController();
-  const onKill = () => stop.abort(new TryStoppedError("killed", false));
+  // The caller may say why (a TryStoppedError as the abort reason): that goes into the log and the error.
+  const onKill = () => stop.abort(opts.signal?.reason instanceof TryStoppedError ? opts.signal.reason : new TryStoppedError("killed", false));
   if (opts.signal?.aborted) onKill();
   else opts.signal?.addEventListener("abort", onKill, { once: true });
   let timer: NodeJS.Timeout | undefined;

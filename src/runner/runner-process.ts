@@ -2,18 +2,22 @@
  * Entry of a runner child (forked by an executor). Runs the tries the parent sends, several at a
  * time, and reports through the same TryReporter contract as every executor, over IPC.
  * If the parent goes away, the runner kills the process groups of its bash tries and exits at
- * once: no orphan keeps running a try nobody will hear about.
+ * once: no orphan keeps running a try nobody will hear about. A watchdog thread does the same
+ * when a task blocks the event loop.
  */
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
-import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE } from "./constants.js";
+import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS } from "./constants.js";
+import { TryStoppedError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
 import { installOutputCapture } from "./output-capture.js";
 import { preloadDagRuntime } from "./preload.js";
+import { watchParent } from "./parent-watchdog.js";
 import { killAllProcessGroups } from "./process-groups.js";
 import { parseParentMessage, type ChildMessage, type ParentMessage } from "./protocol.js";
 import { runTaskTry } from "./run-task-try.js";
+import { appendClosingLine } from "./try-log.js";
 import type { TryReporter } from "./types.js";
 
 if (process.send === undefined) {
@@ -21,7 +25,7 @@ if (process.send === undefined) {
   process.exit(2);
 }
 
-const tries = new Map<string, { readonly controller: AbortController; readonly done: Promise<unknown> }>();
+const tries = new Map<string, { readonly workload: Workload; readonly controller: AbortController; readonly done: Promise<unknown> }>();
 let shuttingDown = false;
 /** The executor's lease (epoch ms); null until the first one arrives. */
 let leaseUntil: number | null = null;
@@ -58,7 +62,7 @@ function run(workload: Workload): void {
     tries.delete(id);
     if (shuttingDown && tries.size === 0) process.exit(0);
   });
-  tries.set(id, { controller, done });
+  tries.set(id, { workload, controller, done });
 }
 
 function handle(message: ParentMessage): void {
@@ -70,7 +74,7 @@ function handle(message: ParentMessage): void {
       for (const workload of message.workloads) run(workload);
       return;
     case "kill":
-      tries.get(keyString(message.key))?.controller.abort();
+      tries.get(keyString(message.key))?.controller.abort(new TryStoppedError(message.reason ?? "killed", false));
       return;
     case "shutdown":
       shuttingDown = true;
@@ -95,12 +99,18 @@ process.on("disconnect", () => {
   killAllProcessGroups();
   process.exit(1);
 });
+// The same when a task blocks this process's event loop, which the handler above then never runs in.
+watchParent(PARENT_CHECK_MS);
 // A frozen scheduler (stopped, or its event loop blocked) can neither renew the lease nor stop
 // these tries; its peers will re-run them once its heartbeat is stale. So the runner stops them.
 setInterval(() => {
   // An idle runner stays: exiting would only have it replaced by one holding the same lease.
   if (leaseUntil === null || tries.size === 0 || Date.now() <= leaseUntil) return;
   killAllProcessGroups();
+  const why =
+    `stopped: the scheduler's lease ran out at ${new Date(leaseUntil).toISOString()} (it stopped renewing it: frozen, or cut off from ` +
+    "the database), so another scheduler may run this task again; this try's result is not recorded";
+  for (const { workload } of tries.values()) appendClosingLine(workload.logPath, why);
   process.exit(LEASE_EXPIRED_EXIT_CODE);
 }, LEASE_CHECK_MS).unref();
 void send({ type: "ready" })

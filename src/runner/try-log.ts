@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, fstatSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { format } from "node:util";
 import { mkdirPrivate, PRIVATE_FILE_MODE } from "../common/private-files.js";
@@ -83,5 +83,23 @@ export class TryLog {
 }
 
 function stamp(args: unknown[]): string {
-  return `[${new Date().toISOString()}] ${format(...args)}\n`;
+  return stampedLine(format(...args));
+}
+
+/** A log line as TryLog writes it: the time, then the text. */
+export function stampedLine(text: string): string {
+  return `[${new Date().toISOString()}] ${text}\n`;
+}
+
+/**
+ * One line at the end of the log of a try that is being stopped from outside it (its runner is
+ * exiting, or is gone): why it stopped. Synchronous, for a process on its way out; a log that
+ * cannot be written is left as it is.
+ */
+export function appendClosingLine(path: string, why: string): void {
+  try {
+    appendFileSync(path, stampedLine(`switchyard: ${why}`), { mode: PRIVATE_FILE_MODE });
+  } catch {
+    // The try's own footer is missing either way; the scheduler's log says what happened.
+  }
 }

@@ -18,7 +18,7 @@ export interface TryOutcome {
 }
 
 export interface RunTaskTryOptions {
-  /** Aborting it kills the try (bash: its process group; fn: ctx.signal) and fails it with "killed". */
+  /** Aborting it kills the try (bash: its process group; fn: ctx.signal) and fails it with "killed", or the message of a TryStoppedError given as the abort reason. */
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL of a bash try's process group. @defaultValue KILL_GRACE_MS (5000) */
   killGraceMs?: number;

@@ -1,10 +1,12 @@
 import os from "node:os";
 import type { Kysely, Updateable, UpdateQueryBuilder, UpdateResult } from "kysely";
+import { tiString, type TaskInstanceKey } from "../common/keys.js";
 import { TaskState } from "../common/states.js";
 import type { BaseExecutor } from "../executors/base.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../store/queries/jobs.js";
 import { orphanedTaskInstances } from "../store/queries/liveness.js";
+import { ACTIVE_TI_STATES, getTaskInstances } from "../store/queries/task-instances.js";
 import type { Database, NewAuditLog, TaskInstanceRow, TaskInstanceTable } from "../store/schema.js";
 import type { DirtyRuns } from "./dirty-runs.js";
 import { tiRef } from "./sweeps.js";
@@ -80,28 +82,61 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
     for (const [ti, ref] of refs) (notAdopted.has(ref) ? toReset : adopted).push(ti);
   }
 
-  // One TI per transaction: it holds one row lock at a time, so it cannot deadlock with a peer
-  // that updates a batch of TIs in another order.
-  const apply = async (ti: TaskInstanceRow, change: Updateable<TaskInstanceTable>, event: string, to: string, reason: string): Promise<boolean> =>
-    ctx.db.transaction().execute(async (trx) => {
-      const now = Date.now();
-      const result = await sameTry(trx.updateTable("task_instance").set({ ...change, updated_at: now }), ti).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return false;
-      await insertAuditLogs(trx, [audit(ti, event, to, reason, ctx.source, now)]);
-      return true;
-    });
   let moved = 0;
   for (const ti of adopted) {
-    if (await apply(ti, { queued_by_job_id: ctx.jobId }, "adopted", ti.state, `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}`)) moved++;
+    const reason = `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}`;
+    if (await updateAsRead(ctx, ti, { queued_by_job_id: ctx.jobId }, audit(ti, "adopted", ti.state, reason, ctx.source))) moved++;
   }
-  for (const ti of toReset) {
-    const reset = { state: TaskState.NONE, queued_by_job_id: null, queued_at: null, external_executor_id: null, max_tries: ti.max_tries + 1, pid: null };
-    const reason = `try ${ti.try_number} lost: ${owner(ti, dead)}; it will be scheduled again (the lost try does not count against retries)`;
-    if (!(await apply(ti, reset, "reset", TaskState.NONE, reason))) continue;
-    moved++;
-    ctx.dirty.markChanged(Number(ti.dag_run_id), ti.task_id);
+  for (const ti of toReset) if (await resetLostTry(ctx, ti, owner(ti, dead))) moved++;
+  return moved;
+}
+
+/**
+ * Tries that this scheduler's own executors lost to a lease that ran out while it kept running
+ * (it renewed the lease a moment too late for a runner that had already stopped them): reset as
+ * a peer resets a dead scheduler's tries. Keys whose TI has moved on (a peer reset it, or the
+ * scheduler did when it rejoined) are left alone.
+ */
+export async function resetLostTries(ctx: ResetContext, lost: ReadonlyArray<{ key: TaskInstanceKey; why: string }>): Promise<number> {
+  const rows = await getTaskInstances(ctx.db, lost.map((l) => l.key));
+  let moved = 0;
+  for (const { key, why } of lost) {
+    const ti = rows.get(tiString(key));
+    if (ti === undefined || ti.try_number !== key.tryNumber || !RESETTABLE.includes(ti.state)) continue;
+    if (await resetLostTry(ctx, ti, why)) moved++;
   }
   return moved;
+}
+
+const RESETTABLE: readonly string[] = [...ACTIVE_TI_STATES, TaskState.RESTARTING];
+
+type ResetContext = Pick<AdoptionContext, "db" | "source" | "dirty">;
+
+/**
+ * Sets a TI whose try was lost back to `none`: it is scheduled again with a new try number (so a
+ * late report from the lost try is fenced out), and the lost try does not count against retries.
+ */
+async function resetLostTry(ctx: ResetContext, ti: TaskInstanceRow, why: string): Promise<boolean> {
+  const reset = { state: TaskState.NONE, queued_by_job_id: null, queued_at: null, external_executor_id: null, max_tries: ti.max_tries + 1, pid: null };
+  const reason = `try ${ti.try_number} lost: ${why}; it will be scheduled again (the lost try does not count against retries)`;
+  if (!(await updateAsRead(ctx, ti, reset, audit(ti, "reset", TaskState.NONE, reason, ctx.source)))) return false;
+  ctx.dirty.markChanged(Number(ti.dag_run_id), ti.task_id);
+  return true;
+}
+
+/**
+ * Applies `change` to the TI if it is still as it was read, with its audit row in the same
+ * transaction. One TI per transaction: it holds one row lock at a time, so it cannot deadlock
+ * with a peer that updates a batch of TIs in another order.
+ */
+async function updateAsRead(ctx: ResetContext, ti: TaskInstanceRow, change: Updateable<TaskInstanceTable>, row: Omit<NewAuditLog, "ts">): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const now = Date.now();
+    const result = await sameTry(trx.updateTable("task_instance").set({ ...change, updated_at: now }), ti).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await insertAuditLogs(trx, [{ ...row, ts: now }]);
+    return true;
+  });
 }
 
 /** Narrows an update to the TI exactly as it was read: same try, same state, same owner (another scheduler may have taken it since). */
@@ -122,9 +157,8 @@ function owner(ti: TaskInstanceRow, deadIds: ReadonlySet<number>): string {
     : `scheduler job ${ti.queued_by_job_id} that queued it is no longer running`;
 }
 
-function audit(ti: TaskInstanceRow, event: string, to: string, reason: string, source: string, now: number): NewAuditLog {
+function audit(ti: TaskInstanceRow, event: string, to: string, reason: string, source: string): Omit<NewAuditLog, "ts"> {
   return {
-    ts: now,
     dag_id: ti.dag_id,
     run_id: ti.run_id,
     task_id: ti.task_id,

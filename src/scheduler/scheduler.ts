@@ -13,8 +13,9 @@ import { runsInStates } from "../store/queries/dag-runs.js";
 import { StoreError, StoreErrorCode } from "../store/errors.js";
 import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/queries/task-instances.js";
 import type { TaskEvent } from "../common/workload.js";
+import type { TaskInstanceKey } from "../common/keys.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
-import { adoptOrResetOrphans, SCHEDULER_JOB } from "./adoption.js";
+import { adoptOrResetOrphans, resetLostTries, SCHEDULER_JOB } from "./adoption.js";
 import { acquireSchedulingLock } from "./scheduling-lock.js";
 import { claimSqliteDatabase } from "./sqlite-claim.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
@@ -104,6 +105,8 @@ export class Scheduler {
   private fenced = false;
   /** Executor reports drained but not yet written (the database failed): applied first next pass. */
   private unapplied: TaskEvent[] = [];
+  /** Tries the executors stopped because the lease ran out (see BaseExecutor.onTriesLost), to reset. */
+  private lostTries: Array<{ key: TaskInstanceKey; why: string }> = [];
   /** SWITCHYARD_SCHEDULER_PASS_LOG=<file>: one line per pass (epoch ms, pass ms, busy) for the benchmarks. */
   private readonly passLog = process.env.SWITCHYARD_SCHEDULER_PASS_LOG ? fs.createWriteStream(process.env.SWITCHYARD_SCHEDULER_PASS_LOG, { flags: "a" }) : null;
   /** Set when another process committed: TIs it settled (e.g. `tasks run`) need their downstream evaluated. */
@@ -144,6 +147,11 @@ export class Scheduler {
     for (const ex of this.executors) {
       ex.jobId = this.jobId;
       ex.onEvent(this.waker.wake);
+      // Absent on an executor built against an older BaseExecutor.
+      ex.onTriesLost?.((keys, why) => {
+        this.lostTries.push(...keys.map((key) => ({ key, why })));
+        this.waker.wake();
+      });
       await ex.start();
     }
     let lastScan = Date.now() - EXTERNAL_SCAN_SLACK_MS;
@@ -158,11 +166,7 @@ export class Scheduler {
     // The lease: peers declare this scheduler dead once its heartbeat is older than the threshold
     // and then re-run its tries. Stop them well before that if heartbeats cannot be recorded, so
     // no try ever runs beside its replacement. A timer, because a pass may hang on the database.
-    const leaseTimer = setInterval(() => {
-      if (!this.fenced && this.leaseExpired()) {
-        void this.fence(`no heartbeat could be recorded for ${Math.round((Date.now() - this.leaseRenewedAt) / 1000)}s`);
-      }
-    }, Math.max(50, Math.min(1000, this.leaseMs / 4)));
+    const leaseTimer = setInterval(() => void this.fenceIfLeaseExpired(), Math.max(50, Math.min(1000, this.leaseMs / 4)));
     let finalState: JobState = JobState.SUCCESS;
     try {
       // The first pass parses the DAG folder; inside the loop a database failure is retried, not fatal.
@@ -250,23 +254,32 @@ export class Scheduler {
       await this.syncDags();
       this.dagsChanged = false; // only once written: a failed parse is tried again next pass
     }
+    // Resumed after a stop (SIGSTOP, a long pause), this pass may come before the lease timer: the
+    // heartbeat would still be accepted when no peer declared this scheduler dead, but its runners
+    // have stopped their tries. So it rejoins, as if declared dead, after a turn of the event loop
+    // that lets those runners' exits in.
+    if (await this.fenceIfLeaseExpired()) return true;
     if (this.fenced) {
       await this.rejoin(source);
       source = `scheduler:${this.jobId}`; // what follows is done by the new job
     }
     if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
       this.store.sqlite?.assertSameFile();
-      if (!(await heartbeatJob(db, this.jobId, now))) {
+      // Not the pass's start: after a slow DAG parse that is seconds old, and a lease counted from
+      // it would run out in the runners before the tries this pass hands them have started.
+      const at = Date.now();
+      if (!(await heartbeatJob(db, this.jobId, at))) {
         await this.fence(`scheduler job ${this.jobId} was declared dead by another scheduler`);
         return true;
       }
-      this.renewLease(now);
+      this.renewLease(at);
       // The tries our executors hold are alive: their runners are connected to this process.
-      await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), now);
-      this.lastHeartbeat = now;
+      await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), at);
+      this.lastHeartbeat = at;
     }
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);
+    work += await this.resetLostTries(source);
     // Each sweep reads the clock when it starts: the pass's own start may be seconds old by then.
     const sweep = () => ({ db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now: Date.now(), source, dirty: this.dirty, logger: this.options.logger });
     const sc = this.config.scheduler;
@@ -369,6 +382,13 @@ export class Scheduler {
     return Date.now() - this.leaseRenewedAt > this.leaseMs;
   }
 
+  /** Fences (and returns true) when the lease ran out and this scheduler was not fenced yet. */
+  private async fenceIfLeaseExpired(): Promise<boolean> {
+    if (this.fenced || !this.leaseExpired()) return false;
+    await this.fence(`no heartbeat could be recorded for ${Math.round((Date.now() - this.leaseRenewedAt) / 1000)}s`);
+    return true;
+  }
+
   /** Registers this scheduler in `job`. A database that fails here is a one-line error, not a stack. */
   private async registerJob(): Promise<number> {
     try {
@@ -392,10 +412,11 @@ export class Scheduler {
     this.fenced = true;
     const held = this.executors.reduce((n, e) => n + e.slotsOccupied, 0);
     this.options.logger.warn(`lease lost (${reason}): stopping ${held} tr${held === 1 ? "y" : "ies"} so another scheduler can take them over without running them twice`);
+    const why = `stopped: scheduler job ${this.jobId} lost its lease (${reason}), so another scheduler may run this task again; this try's result is not recorded`;
     for (const ex of this.executors) {
       const keys = [...ex.running.values(), ...[...ex.queuedTasks.values()].map((w) => w.key)];
       for (const key of keys) {
-        await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null });
+        await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null }, why);
       }
       // Reports already in hand (tries that finished before the fence) are kept and applied after
       // rejoining: they name their try, so one that was reset meanwhile is rejected, not re-run.
@@ -432,9 +453,21 @@ export class Scheduler {
     }
   }
 
+  private async resetLostTries(source: string): Promise<number> {
+    if (this.lostTries.length === 0) return 0;
+    const lost = this.lostTries;
+    this.lostTries = [];
+    try {
+      return await resetLostTries({ db: this.store.db, source, dirty: this.dirty }, lost);
+    } catch (err) {
+      this.lostTries.unshift(...lost); // the database is unreachable: reset them next pass
+      throw err;
+    }
+  }
+
   /** Nothing in this scheduler's hands: no try in its executors, no run to evaluate, no report to write. */
   private holdsNothing(): boolean {
-    return this.executors.every((e) => e.slotsOccupied === 0) && this.dirty.size === 0 && this.unapplied.length === 0;
+    return this.executors.every((e) => e.slotsOccupied === 0) && this.dirty.size === 0 && this.unapplied.length === 0 && this.lostTries.length === 0;
   }
 
   /**

@@ -70,6 +70,30 @@ describe("LocalExecutor", () => {
     await waitUntil(() => (executor.debugDump()["runners"] as unknown[]).length === 2, "a replacement runner");
   });
 
+  it("reports the tries a runner stopped for a lapsed lease as lost, not failed, and sends later tries to fresh runners", async (t) => {
+    const dir = await tempDir(t);
+    const driver = await started(t, local({ runners: 1 }));
+    const executor = driver.executor as LocalExecutor;
+    const lost: string[] = [];
+    executor.onTriesLost((keys, why) => lost.push(...keys.map((k) => `${k.runId}: ${why}`)));
+    executor.renewLease(Date.now() + 1_000); // never renewed: it runs out while the try sleeps
+    const w = workload(dir, { taskId: "sleep", runId: "stopped" });
+    executor.queueWorkload(w);
+    await driver.until(() => driver.of(w).some((e) => e.state === "running"), "running");
+    const first = (executor.debugDump()["runners"] as Array<{ pid: number }>)[0]!.pid;
+    await waitUntil(() => lost.length === 1, "the try to be reported lost", 10_000);
+    assert.match(lost[0]!, /^stopped: runner process \d+ stopped it when the scheduler's lease ran out$/);
+    assert.ok(!driver.of(w).some((e) => e.state === "failed" || e.state === "success"), "no terminal event for the stopped try");
+    assert.equal(executor.hasTask(w.key), false);
+    assert.match(await readFile(w.logPath, "utf8"), /switchyard: stopped: the scheduler's lease ran out/);
+
+    executor.renewLease(Date.now() + 60_000); // the scheduler rejoined
+    const next = workload(dir, { taskId: "ret", runId: "after" });
+    executor.queueWorkload(next);
+    assert.equal((await driver.terminal(next)).state, "success");
+    assert.notEqual(driver.of(next)[0]!.info.pid, first, "a fresh runner, not one from before the lapse");
+  });
+
   it("fails a bash try whose process is SIGKILLed, within seconds", async (t) => {
     const dir = await tempDir(t);
     const driver = await started(t, local({ runners: 1 }));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFile } from "node:fs/promises";
 import { describe, it, type TestContext } from "node:test";
 import type { TaskEvent } from "../../src/common/workload.js";
 import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE } from "../../src/runner/constants.js";
@@ -65,15 +66,19 @@ describe("runner process", () => {
     assert.match(r.stderr(), /malformed message from the executor \(valid types: run, runs, kill, shutdown, lease\): message\.workload\.key\.taskId: /);
   });
 
-  it("kills a try on a kill message", async (t) => {
+  it("kills a try on a kill message: failed with 'killed', or with the reason the message gives, also in its log", async (t) => {
     const dir = await tempDir(t);
     const r = await runner(t);
-    const w = workload(dir, { taskId: "sleep" });
-    r.send({ type: "run", workload: w });
-    await waitUntil(() => r.events().some((e) => e.state === "running"), "running");
-    r.send({ type: "kill", key: w.key });
-    await waitUntil(() => r.events().some((e) => e.state === "failed"), "failed");
-    assert.equal(r.events().at(-1)!.info.error, "killed");
+    const plain = workload(dir, { taskId: "sleep", runId: "plain" });
+    const why = workload(dir, { taskId: "sleep", runId: "why" });
+    r.send({ type: "runs", workloads: [plain, why] });
+    await waitUntil(() => r.events().filter((e) => e.state === "running").length === 2, "both running");
+    r.send({ type: "kill", key: plain.key });
+    r.send({ type: "kill", key: why.key, reason: "stopped: the scheduler lost its lease" });
+    await waitUntil(() => r.events().filter((e) => e.state === "failed").length === 2, "both failed");
+    assert.equal(r.eventsOf("plain").at(-1)!.info.error, "killed");
+    assert.equal(r.eventsOf("why").at(-1)!.info.error, "stopped: the scheduler lost its lease");
+    assert.match(await readFile(why.logPath, "utf8"), /switchyard: error: stopped: the scheduler lost its lease\n/);
   });
 
   it("finishes its tries on shutdown, then exits 0", async (t) => {
@@ -114,6 +119,8 @@ describe("runner process", () => {
     assert.equal(code, LEASE_EXPIRED_EXIT_CODE);
     await waitUntil(() => !groupAlive(bashPid), "the bash group to be gone", 3_000);
     assert.ok(!r.eventsOf("long").some((e) => e.state === "success" || e.state === "failed"), "nothing reported for the stopped try");
+    const log = await readFile(workload(dir, { taskId: "tree", runId: "long" }).logPath, "utf8");
+    assert.match(log, /switchyard: stopped: the scheduler's lease ran out at .*; this try's result is not recorded\n$/, "the log says why it ends there");
   });
 
   it("validates both directions of the protocol", () => {

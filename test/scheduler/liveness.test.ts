@@ -126,5 +126,7 @@ describe("liveness", () => {
     assert.ok(lines.some((l) => l.startsWith("end 2")), "try 2 ran to the end");
     const s = (await home.states("fenced", "r1"))[0]!;
     assert.deepEqual([s.state, s.tryNumber], ["success", 2]);
+    const log = await home.ok(["tasks", "logs", "fenced", "long", "r1", "--try", "1"]);
+    assert.match(log, /switchyard: error: stopped: scheduler job \d+ lost its lease \(scheduler job \d+ was declared dead by another scheduler\)/, log);
   });
 });

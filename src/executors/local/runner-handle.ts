@@ -99,10 +99,11 @@ export class RunnerHandle {
     this.#send(workloads.length === 1 ? { type: "run", workload: workloads[0]! } : { type: "runs", workloads });
   }
 
-  kill(key: TaskInstanceKey): void {
+  /** Stop a try; `reason` goes into its log. */
+  kill(key: TaskInstanceKey, reason?: string): void {
     this.inflight.delete(keyString(key));
     this.flush(); // a run still in the outbox must not arrive after its kill
-    this.#send({ type: "kill", key });
+    this.#send(reason === undefined ? { type: "kill", key } : { type: "kill", key, reason });
   }
 
   /** Renew the runner's lease: past `until` it stops its tries and exits on its own. */
