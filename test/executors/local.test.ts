@@ -76,10 +76,12 @@ describe("LocalExecutor", () => {
     const executor = driver.executor as LocalExecutor;
     const lost: string[] = [];
     executor.onTriesLost((keys, why) => lost.push(...keys.map((k) => `${k.runId}: ${why}`)));
-    executor.renewLease(Date.now() + 1_000); // never renewed: it runs out while the try sleeps
+    executor.renewLease(Date.now() + 60_000);
     const w = workload(dir, { taskId: "sleep", runId: "stopped" });
     executor.queueWorkload(w);
     await driver.until(() => driver.of(w).some((e) => e.state === "running"), "running");
+    // The last renewal: it runs out while the try sleeps (set once the try runs, so a slow runner start cannot outlast it).
+    executor.renewLease(Date.now() + 1_000);
     const first = (executor.debugDump()["runners"] as Array<{ pid: number }>)[0]!.pid;
     await waitUntil(() => lost.length === 1, "the try to be reported lost", 10_000);
     assert.match(lost[0]!, /^stopped: runner process \d+ stopped it when the scheduler's lease ran out$/);
