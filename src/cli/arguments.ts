@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import { Option } from "commander";
-import { z } from "zod";
 import { SwitchyardError, errorLine } from "../common/errors.js";
 
 // Parsers for CLI argument values that several commands share; each throws CLI_BAD_ARGUMENT with
@@ -71,7 +70,19 @@ function readText(file: string | 0, what: string): string {
   }
 }
 
-const ISO_DATE = z.union([z.iso.date(), z.iso.datetime({ offset: true, local: true })]);
+// Hand-checked rather than with zod's ISO schemas: this module is loaded by every command's
+// definition, and `--version` must not pay for loading zod.
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
+
+/** True when every field of an ISO-8601 date (and time and offset, when given) is in range for the calendar. */
+function inCalendar(m: RegExpExecArray): boolean {
+  const n = (i: number): number => Number(m[i] ?? 0);
+  const [year, month, day] = [n(1), n(2), n(3)];
+  const d = new Date(Date.UTC(2000, month - 1, day));
+  d.setUTCFullYear(year);
+  return d.getUTCMonth() === month - 1 && d.getUTCDate() === day && n(4) < 24 && n(5) < 60 && n(6) < 60 && n(8) < 24 && n(9) < 60;
+}
+
 const DATE_EXAMPLE = "use ISO-8601 such as 2026-01-01 or 2026-01-01T00:00:00Z";
 
 /**
@@ -84,7 +95,8 @@ export function parseDate(text: string, flag: string): number {
   if (!/^\d{4}-\d{2}-\d{2}/.test(text)) throw bad("is not an ISO-8601 date");
   if (text.startsWith("0000")) throw bad("is in year 0000; use a four-digit year from 0001 to 9999");
   const ms = Date.parse(text);
-  if (!ISO_DATE.safeParse(text).success || Number.isNaN(ms)) throw bad("is not a calendar date (or its time or offset is out of range)");
+  const m = ISO_DATE.exec(text);
+  if (m === null || !inCalendar(m) || Number.isNaN(ms)) throw bad("is not a calendar date (or its time or offset is out of range)");
   return ms;
 }
 

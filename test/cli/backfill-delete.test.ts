@@ -65,8 +65,8 @@ describe("dags backfill", () => {
     const before = (await home.json<RunJson[]>(["dags", "list-runs", "daily"])).length;
     for (const [args, pattern] of [
       [["daily", "-s", "2026-01-05", "-e", "2026-01-01"], /--end-date 2026-01-01T00:00:00.000Z is before --start-date 2026-01-05T00:00:00.000Z/],
-      [["daily", "-s", "the first", "-e", "2026-01-01"], /--start-date 'the first' is not a date; use ISO-8601/],
-      [["daily", "-s", "2026-01-01", "-e", "soon"], /--end-date 'soon' is not a date/],
+      [["daily", "-s", "the first", "-e", "2026-01-01"], /--start-date 'the first' is not an ISO-8601 date; use ISO-8601/],
+      [["daily", "-s", "2026-01-01", "-e", "soon"], /--end-date 'soon' is not an ISO-8601 date/],
       [["manual", "-s", "2026-01-01", "-e", "2026-01-02"], /DAG 'manual' has no schedule/],
       [["daily", "-s", "2026-01-01", "-e", "2036-01-01"], /holds more than 1000 runs of 'daily'/],
       [["nope", "-s", "2026-01-01", "-e", "2026-01-02"], /no DAG named 'nope'/],

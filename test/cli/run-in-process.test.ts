@@ -75,7 +75,7 @@ describe("dags test: one run in this process, no scheduler", () => {
     for (const [args, pattern] of [
       [["--conf", "{nope"], /--conf is not valid JSON/],
       [["--conf", "[1]"], /--conf must be a JSON object/],
-      [["--logical-date", "yesterday-ish"], /--logical-date 'yesterday-ish' is not a date/],
+      [["--logical-date", "yesterday-ish"], /--logical-date 'yesterday-ish' is not an ISO-8601 date/],
       [["--run-id", "a b"], /--run-id 'a b' is not valid/],
     ] as const) {
       const r = await home.run(["dags", "test", "pipeline", ...args]);

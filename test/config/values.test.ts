@@ -97,7 +97,7 @@ describe("listConfig", () => {
   it("reports every key as default when there is no file and no variable", () => {
     const rows = listConfig(loadConfig({ home: makeHome(), env: {} }));
     assert.ok(rows.every((r) => r.source === "default"));
-    assert.equal(rows.length, 26);
+    assert.equal(rows.length, 11 + 4 + 10 + 3);
   });
 
   it("refuses a config that loadConfig did not return", () => {

@@ -128,7 +128,7 @@ describe(`runs that cannot progress without outside action (${TEST_DB})`, () => 
     sched.child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
     await eventually("the waiting run to be logged", async () => log.includes("held r1: DAG 'held' is paused"));
     await home.ok(["dags", "unpause", "held"]);
-    await eventually("the run to finish", async () => /DAG run of held finished: success/.test(log));
+    await eventually("the run to finish", async () => /DAG run finished: held run=r1 state=success/.test(log));
     sched.child.kill("SIGTERM");
     assert.equal((await sched.done).code, 0);
     assert.equal(log.match(/cannot progress without outside action/g)?.length, 1, log);
