@@ -10,6 +10,7 @@ import { ACTIVE_TI_STATES, getTaskInstances } from "../store/queries/task-instan
 import type { Database, NewAuditLog, TaskInstanceRow, TaskInstanceTable } from "../store/schema.js";
 import type { DirtyRuns } from "./dirty-runs.js";
 import { tiRef } from "./sweeps.js";
+import { processAlive } from "../common/process-alive.js";
 
 export const SCHEDULER_JOB = "scheduler";
 
@@ -26,15 +27,6 @@ export interface AdoptionContext {
   judgeHeartbeats: boolean;
   source: string;
   dirty: DirtyRuns;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

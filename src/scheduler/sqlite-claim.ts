@@ -4,16 +4,7 @@ import type { Store } from "../store/connect.js";
 import { DialectKind } from "../store/dialect.js";
 import { endJob, JobState, listRunningJobs } from "../store/queries/jobs.js";
 import { SCHEDULER_JOB } from "./adoption.js";
-
-/** Whether a process with this id exists on this host (EPERM: it does, owned by someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { processAlive } from "../common/process-alive.js";
 
 /**
  * SQLite has one writer at a time: two schedulers on one file take turns at its lock and report
