@@ -209,7 +209,7 @@ describe("loadConfig: errors in the file", () => {
     const error = loadError(makeHome(`[core]\nparalelism = 4\n`));
     assert.equal(error.code, "CONFIG_UNKNOWN_KEY");
     assert.match(error.message, /^\[core\] paralelism \(in .*switchyard\.toml\): unknown key \(did you mean parallelism\?\)\. /);
-    assert.match(error.message, /Valid keys in \[core\]: executor, parallelism, dags_folder, max_active_tasks_per_dag, .*default_queue, dag_parse_cache$/);
+    assert.match(error.message, /Valid keys in \[core\]: executor, parallelism, dags_folder, max_active_tasks_per_dag, .*default_queue, dag_parse_cache, dagbag_import_memory_mb$/);
   });
 
   it("suggests the snake_case key for a camelCase one", () => {
