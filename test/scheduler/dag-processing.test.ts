@@ -133,3 +133,43 @@ export default dag("spawner");
     assert.equal((await home.states("other", "r1"))[0]!.state, "success");
   });
 });
+
+describe("switchyard dag-processor ([scheduler] standalone_dag_processor)", () => {
+  it("a scheduler with standalone_dag_processor does not parse; dag-processor does, and its DAGs run", async () => {
+    home = new Home({ toml: `[scheduler]\nstandalone_dag_processor = true\n`, dags: { "first.ts": busyDag("first", 0) } });
+    await home.ok(["db", "init"]);
+    await home.ok(["dag-processor", "--num-runs", "1"]);
+    // Read from the database: `dags list` and `dags trigger` parse for themselves.
+    assert.deepEqual(home.query("select dag_id from dag"), [{ dag_id: "first" }]);
+    await home.ok(["dags", "trigger", "first", "--run-id", "r1"]);
+    // A DAG file added now is not seen by the scheduler: only the DAG processor parses.
+    home.writeDag("second.ts", busyDag("second", 0));
+    const scheduler = await home.runSchedulersUntilIdle();
+    assert.doesNotMatch(scheduler.stderr, /parsed \d+ DAG file/);
+    assert.equal((await home.states("first", "r1"))[0]!.state, "success");
+    assert.equal(home.query("select dag_id from dag where dag_id = 'second'").length, 0, "the scheduler did not parse second.ts");
+  });
+
+  it("runs until SIGTERM, parsing again when a file changes", async () => {
+    home = new Home({ dags: { "first.ts": busyDag("first", 0) } });
+    await home.ok(["db", "init"]);
+    const processor = home.spawn(["dag-processor"]);
+    await eventually("first to be parsed", async () => home.query("select dag_id from dag where dag_id = 'first'").length === 1);
+    home.writeDag("second.ts", busyDag("second", 0));
+    await eventually("second to be parsed", async () => home.query("select dag_id from dag where dag_id = 'second'").length === 1);
+    processor.child.kill("SIGTERM");
+    const result = await processor.done;
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  it("rejects a --num-runs that is not a positive integer, writing nothing", async () => {
+    home = new Home({ dags: { "first.ts": busyDag("first", 0) } });
+    await home.ok(["db", "init"]);
+    for (const bad of ["0", "-1", "1.5", "x"]) {
+      const result = await home.run(["dag-processor", "--num-runs", bad]);
+      assert.notEqual(result.code, 0, bad);
+      assert.match(result.stderr, new RegExp(`--num-runs must be an integer >= 1 \\(got '${bad.replace(".", "\\.")}'\\)`));
+    }
+    assert.equal(home.query("select dag_id from dag").length, 0);
+  });
+});
