@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseExecutorNames } from "../config/executor-names.js";
@@ -47,6 +47,15 @@ const liveGroups = new Set<number>();
 process.on("exit", () => {
   for (const pgid of liveGroups) killGroup(pgid);
 });
+
+/**
+ * Kills the group once this process is gone even by SIGKILL, when no 'exit' handler runs: a child
+ * stuck in a DAG file's endless loop never sees its IPC channel close. Ends with the group.
+ */
+function killGroupWhenOrphaned(pgid: number): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 -${pgid} 2>/dev/null; do sleep 1; done; kill -KILL -${pgid} 2>/dev/null`;
+  spawn("sh", ["-c", script], { stdio: "ignore", detached: true }).unref();
+}
 
 function killGroup(pgid: number): void {
   try {
@@ -205,7 +214,10 @@ function parseInChild(
           break;
       }
     });
-    if (child.pid !== undefined) liveGroups.add(child.pid);
+    if (child.pid !== undefined) {
+      liveGroups.add(child.pid);
+      killGroupWhenOrphaned(child.pid);
+    }
     const onAbort = () => finish({ kind: "aborted" });
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener("abort", onAbort, { once: true });

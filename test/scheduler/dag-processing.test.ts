@@ -31,6 +31,21 @@ function busyDag(dagId: string, ms: number | null): string {
   return `import { dag } from "@switchyard/core";\n${loop}\nconst d = dag("${dagId}");\nd.bash("t", "true");\nexport default d;\n`;
 }
 
+/** The DAG parsing processes of this test's home still alive (`ps`, then each one's environment). */
+function parsingProcesses(): string[] {
+  return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line.includes("dagbag-worker"))
+    .filter((line) => {
+      const pid = line.trim().split(/\s+/)[0]!;
+      try {
+        return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SWITCHYARD_HOME=${home.dir}`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+}
+
 function schedulerJobs(): number {
   return Number(home.query<{ n: number | string }>("select count(*) as n from job where job_type = 'scheduler'")[0]!.n);
 }
@@ -109,20 +124,8 @@ export default dag("spawner");
     // The run is of another DAG: what the DAG file starts when a task's runner imports it is not parsing's to clean up.
     home = new Home({ toml: `[core]\ndag_parse_cache = false\n`, dags: { "spawner.ts": spawner, "other.ts": busyDag("other", 0) } });
     const leftovers = () => {
-      const ps = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
-      const sleeps = ps.split("\n").filter((line) => line.includes(`sleep ${marker}`));
-      const workers = ps
-        .split("\n")
-        .filter((line) => line.includes("dagbag-worker"))
-        .filter((line) => {
-          const pid = line.trim().split(/\s+/)[0]!;
-          try {
-            return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SWITCHYARD_HOME=${home.dir}`);
-          } catch {
-            return false; // gone meanwhile
-          }
-        });
-      return [...sleeps, ...workers];
+      const sleeps = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" }).split("\n").filter((line) => line.includes(`sleep ${marker}`));
+      return [...sleeps, ...parsingProcesses()];
     };
     await home.ok(["db", "init"]);
     for (const args of [["dags", "list"], ["dags", "trigger", "other", "--run-id", "r1"], ["scheduler", "--exit-when-idle"]]) {
@@ -131,6 +134,21 @@ export default dag("spawner");
       assert.deepEqual(leftovers(), [], `after ${args.join(" ")}`);
     }
     assert.equal((await home.states("other", "r1"))[0]!.state, "success");
+  });
+});
+
+describe("a parsing process outlives no parent", () => {
+  it("a command killed with SIGKILL while an endless DAG file is parsed leaves no parsing process behind", async () => {
+    home = new Home({ toml: `[core]\ndagbag_import_timeout = 120\n` });
+    const entered = home.file("importing");
+    home.writeDag("endless.ts", `import fs from "node:fs";\nfs.writeFileSync(${JSON.stringify(entered)}, "");\n${busyDag("endless", null)}`);
+    await home.ok(["db", "init"]);
+    fs.rmSync(entered, { force: true }); // should db init ever parse
+    const list = home.spawn(["dags", "list"]);
+    await eventually("the parsing process to be inside the endless import", async () => fs.existsSync(entered));
+    list.child.kill("SIGKILL");
+    await list.done;
+    await eventually("the orphaned parsing process to be killed", async () => parsingProcesses().length === 0);
   });
 });
 
