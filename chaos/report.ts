@@ -7,10 +7,11 @@ const FAULT_LABEL: Record<FaultKind, string> = {
   [FaultKind.TASK_KILL]: "task kill -9",
   [FaultKind.PG_RESTART]: "PostgreSQL restart",
   [FaultKind.DB_OUTAGE]: "database cut-off (sessions killed, logins refused)",
+  [FaultKind.DAG_FILES]: "slow and endless DAG files dropped",
 };
 
 export function faultCounts(faults: CycleResult["faults"]): Record<FaultKind, number> {
-  const counts = { [FaultKind.SCHEDULER_KILL]: 0, [FaultKind.TASK_KILL]: 0, [FaultKind.PG_RESTART]: 0, [FaultKind.DB_OUTAGE]: 0 };
+  const counts = { [FaultKind.SCHEDULER_KILL]: 0, [FaultKind.TASK_KILL]: 0, [FaultKind.PG_RESTART]: 0, [FaultKind.DB_OUTAGE]: 0, [FaultKind.DAG_FILES]: 0 };
   for (const f of faults) counts[f.kind]++;
   return counts;
 }
@@ -23,7 +24,7 @@ export function progressLine(r: CycleResult, total: number, failing: (k: Violati
   const notes = found.filter(([k]) => !failing(k));
   return (
     `cycle ${r.index}/${total} seed ${r.seed}: run ${r.runState ?? "?"} in ${(r.runMs / 1000).toFixed(1)} s (cycle ${(r.wallMs / 1000).toFixed(1)} s: setup ${(r.setupMs / 1000).toFixed(1)}, stop ${(r.stopMs / 1000).toFixed(1)}, collect ${(r.collectMs / 1000).toFixed(1)}), ` +
-    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart; ` +
+    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart, ${c.dag_files} slow DAG files; ` +
     (bad.length === 0 ? "ok" : `VIOLATIONS: ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} (kept ${r.home})`) +
     (notes.length === 0 ? "" : `; noted: ${notes.map(([k, n]) => `${n} ${k}`).join(", ")}`)
   );
@@ -40,6 +41,7 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
     [`faults: ${FAULT_LABEL.task_kill}`, faults.task_kill],
     [`faults: ${FAULT_LABEL.db_outage}`, faults.db_outage],
     [`faults: ${FAULT_LABEL.pg_restart}`, faults.pg_restart],
+    [`faults: ${FAULT_LABEL.dag_files}`, faults.dag_files],
     ["faults: total", faults.scheduler_kill + faults.task_kill + faults.db_outage + faults.pg_restart],
     ["task instances", sum((r) => r.stats.tis)],
     ["tries run (bash started)", sum((r) => r.stats.triesRun)],
