@@ -42,7 +42,7 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
     [`faults: ${FAULT_LABEL.db_outage}`, faults.db_outage],
     [`faults: ${FAULT_LABEL.pg_restart}`, faults.pg_restart],
     [`faults: ${FAULT_LABEL.dag_files}`, faults.dag_files],
-    ["faults: total", faults.scheduler_kill + faults.task_kill + faults.db_outage + faults.pg_restart],
+    ["faults: total", faults.scheduler_kill + faults.task_kill + faults.db_outage + faults.pg_restart + faults.dag_files],
     ["task instances", sum((r) => r.stats.tis)],
     ["tries run (bash started)", sum((r) => r.stats.triesRun)],
     ["tries reset as lost (not counted)", sum((r) => r.stats.resets)],
@@ -58,6 +58,7 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
     ["retry accounting wrong", count(ViolationKind.MISCOUNTED)],
     ["unexplained try failures", count(ViolationKind.UNEXPLAINED_FAILURE)],
     ["scheduler crashes / hangs", count(ViolationKind.CRASH)],
+    ["**leases lost to DAG parsing, endless file not an import error**", count(ViolationKind.PARSE_STALL)],
     ["wall time", formatDuration(wallMs)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
