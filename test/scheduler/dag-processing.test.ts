@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { afterEach, describe, it } from "node:test";
-import { eventually, Home, type CliResult } from "../support/home.js";
+import { eventually, Home, TEST_DB, type CliResult } from "../support/home.js";
 
 let home: Home;
 afterEach(() => home?.cleanup());
@@ -88,6 +88,20 @@ describe("DAG parsing runs beside the scheduling loop", () => {
     await assertUndisturbed(result);
     const dags = await home.json<Array<{ dagId: string }>>(["dags", "list"]);
     assert.deepEqual(dags.map((d) => d.dagId).sort(), ["slow1", "slow2", "slow3", "slow4", "work"]);
+  });
+});
+
+describe("the heartbeat does not wait on a pass", () => {
+  // On SQLite every statement shares one file lock: a lock held elsewhere holds the heartbeat too.
+  it("a pass stuck on a locked table for longer than the lease does not cost the scheduler its lease", { skip: TEST_DB !== "postgres" && "PostgreSQL only: SQLite has one lock for the whole file" }, async () => {
+    home = new Home({ toml: SHORT_LEASE, dags: { "work.ts": WORK_DAG } });
+    await home.ok(["db", "init"]);
+    await home.ok(["dags", "trigger", "work", "--run-id", "r1"]);
+    const scheduler = home.spawn(["scheduler", "--exit-when-idle"]);
+    await eventually("the three tries to run", async () => (await home.states("work", "r1")).every((s) => s.state === "running"));
+    // The passes read dag_run all the time; the heartbeat writes only job and task_instance.
+    home.query("begin; lock table dag_run in access exclusive mode; select pg_sleep(4); commit");
+    await assertUndisturbed(await scheduler.done);
   });
 });
 
