@@ -33,6 +33,9 @@ export class DagProcessor {
   private readonly abort = new AbortController();
   private unwatch: () => void = () => undefined;
   private retryTimer: NodeJS.Timeout | null = null;
+  private firstRoundEnded: () => void = () => undefined;
+  /** Resolves when the first parse round has ended (written, failed, or stopped). */
+  readonly firstRound: Promise<void> = new Promise((resolve) => (this.firstRoundEnded = resolve));
 
   constructor(
     private readonly store: Store,
@@ -82,8 +85,10 @@ export class DagProcessor {
         this.retryTimer = setTimeout(() => this.requestParse(), RETRY_MS);
       }
       this.options.onParsed?.(result);
+      this.firstRoundEnded();
     }
     this.round = null;
+    this.firstRoundEnded(); // stopped before the first round ended
   }
 
   private watchFolder(): () => void {
