@@ -48,6 +48,11 @@ export const ViolationKind = {
   UNEXPLAINED_FAILURE: "unexplained_failure",
   /** A scheduler exited on its own, or did not stop on SIGTERM. */
   CRASH: "crash",
+  /**
+   * Parsing held up scheduling: a scheduler lost its lease while slow DAG files were parsed with no
+   * database fault to explain it, or the endless DAG file did not become an import error.
+   */
+  PARSE_STALL: "parse_stall",
 } as const;
 export type ViolationKind = (typeof ViolationKind)[keyof typeof ViolationKind];
 export const VIOLATION_KINDS: readonly ViolationKind[] = Object.values(ViolationKind);

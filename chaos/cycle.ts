@@ -4,8 +4,9 @@ import path from "node:path";
 import { checkCycle, ViolationKind, type AuditRow, type CheckStats, type TiState, type Violation } from "./check.js";
 import { buildChaosDag, type DagShape } from "./dag.js";
 import { Deployment, sleep } from "./deployment.js";
-import { FaultKind, killOneTask, PostgresCluster, SchedulerFleet, type Fault, type TaskKill, type TaskKillTarget } from "./faults.js";
+import { dropSlowDagFiles, FaultKind, killOneTask, PostgresCluster, SchedulerFleet, type Fault, type TaskKill, type TaskKillTarget } from "./faults.js";
 import { readMarks } from "./marks.js";
+import { parseStallViolations } from "./parse-stall.js";
 import { PgAdmin } from "./pg-admin.js";
 import { Probe, type DatabaseTarget } from "./probe.js";
 import { Rng } from "./rng.js";
@@ -64,6 +65,10 @@ export interface CycleResult {
 }
 
 const DAG_ID = "chaos";
+/** Short, so the endless DAG file of the DAG_FILES fault becomes an import error within the run. */
+const DAGBAG_IMPORT_TIMEOUT_S = 6;
+/** The slow DAG file of the DAG_FILES fault: longer to import than the schedulers' lease (1.5 s). */
+const SLOW_DAG_FILE_MS = 4_000;
 
 /** The running cycle's PostgreSQL role, so an interrupted suite can allow its logins again. */
 export const activeAdmin: { current: PgAdmin | null } = { current: null };
@@ -73,6 +78,7 @@ function toml(o: CycleOptions): string {
 executor = "LocalExecutor"
 parallelism = ${o.parallelism}
 task_queued_timeout = 20
+dagbag_import_timeout = ${DAGBAG_IMPORT_TIMEOUT_S}
 
 [scheduler]
 job_heartbeat_sec = 0.5
@@ -141,6 +147,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
         ...(faultRng.next() < 0.5 ? [FaultKind.SCHEDULER_KILL, FaultKind.TASK_KILL] : [FaultKind.TASK_KILL, FaultKind.SCHEDULER_KILL]),
         FaultKind.SCHEDULER_PAUSE, // every cycle has one of each scheduler fault
       ];
+      first.unshift(FaultKind.DAG_FILES); // first, so every cycle parses them while its tasks run
       let gap = faultRng.int(1500, 3000);
       while (!finished && faults.length < o.maxFaults) {
         const until = Date.now() + gap;
@@ -149,7 +156,9 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
         gap = faultRng.int(o.faultGapMs[0], o.faultGapMs[1]);
         const kind = first.shift() ?? pickKind(faultRng, { pgRestart: pgRestartsAllowed(o), dbOutage: admin !== null && o.dbOutages });
         const at = Date.now() - t0;
-        if (kind === FaultKind.SCHEDULER_KILL) {
+        if (kind === FaultKind.DAG_FILES) {
+          faults.push({ kind, at, time: new Date().toISOString(), detail: dropSlowDagFiles(deployment, SLOW_DAG_FILE_MS) });
+        } else if (kind === FaultKind.SCHEDULER_KILL) {
           const restartMs = faultRng.int(200, 3000);
           const victim = fleet.killOne(faultRng, restartMs);
           if (victim) faults.push({ kind, at, time: new Date().toISOString(), detail: `scheduler #${victim.n} (pid ${victim.pid}) killed; a new one starts in ${restartMs} ms` });
@@ -233,6 +242,15 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     }
     const checked = checkCycle({ specs: dag.tasks, states, audit, marks: readMarks(deployment.eventsFile), kills, runState, schedulerKills, schedulerDeaths });
     violations.push(...checked.violations);
+    const importErrors = await deployment.json<Array<{ filename: string }>>(["dags", "list-import-errors"]);
+    violations.push(
+      ...parseStallViolations({
+        faults,
+        schedulerLogs: fleet.all.map((s) => ({ n: s.n, text: fs.existsSync(s.logFile) ? fs.readFileSync(s.logFile, "utf8") : "" })),
+        importErrorFiles: importErrors.map((e) => e.filename),
+        windowMs: (DAGBAG_IMPORT_TIMEOUT_S + 5) * 1000,
+      }),
+    );
 
     const keep = o.keep || violations.some((x) => o.failing(x.kind));
     await probe.close();

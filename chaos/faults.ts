@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import type { Deployment, SchedulerProcess } from "./deployment.js";
 import { sleep } from "./deployment.js";
 import type { TaskSpec } from "./dag.js";
@@ -15,6 +16,8 @@ export const FaultKind = {
   PG_RESTART: "pg_restart",
   /** This deployment's PostgreSQL sessions terminated and its logins refused for a while (see PgAdmin). */
   DB_OUTAGE: "db_outage",
+  /** A slow and an endless DAG file dropped into the dags folder while the run goes on (issue 9 §6). */
+  DAG_FILES: "dag_files",
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 export const FAULT_KINDS: readonly FaultKind[] = Object.values(FaultKind);
@@ -232,6 +235,22 @@ export function killOneTask(
     return { taskId: ti.taskId, tryNumber: ti.tryNumber, pid: ti.pid!, at };
   }
   return null;
+}
+
+/** The DAG files the DAG_FILES fault drops: parsing them must delay nothing but their own DAGs. */
+export const ENDLESS_DAG_FILE = "endless_parse.ts";
+export const SLOW_DAG_FILE = "slow_parse.ts";
+
+/**
+ * Drops a DAG file that keeps its parser busy for `slowMs` (longer than the schedulers' lease) and
+ * one that never finishes importing into the deployment's dags folder.
+ */
+export function dropSlowDagFiles(deployment: Deployment, slowMs: number): string {
+  const dags = path.join(deployment.home, "dags");
+  const dagFile = (dagId: string, loop: string) => `import { dag } from "@switchyard/core";\n${loop}\nconst d = dag("${dagId}");\nd.bash("t", "true");\nexport default d;\n`;
+  fs.writeFileSync(path.join(dags, SLOW_DAG_FILE), dagFile("slow_parse", `const until = Date.now() + ${slowMs};\nwhile (Date.now() < until) {}`));
+  fs.writeFileSync(path.join(dags, ENDLESS_DAG_FILE), dagFile("endless_parse", "for (;;) {}"));
+  return `${SLOW_DAG_FILE} (${slowMs} ms to import) and ${ENDLESS_DAG_FILE} (never finishes) dropped into the dags folder`;
 }
 
 /**

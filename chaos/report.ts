@@ -8,6 +8,7 @@ const FAULT_LABEL: Record<FaultKind, string> = {
   [FaultKind.TASK_KILL]: "task kill -9",
   [FaultKind.PG_RESTART]: "PostgreSQL restart",
   [FaultKind.DB_OUTAGE]: "database cut-off (sessions killed, logins refused)",
+  [FaultKind.DAG_FILES]: "slow and endless DAG files dropped",
 };
 
 export function faultCounts(faults: CycleResult["faults"]): Record<FaultKind, number> {
@@ -24,7 +25,7 @@ export function progressLine(r: CycleResult, total: number, failing: (k: Violati
   const notes = found.filter(([k]) => !failing(k));
   return (
     `cycle ${r.index}/${total} seed ${r.seed}: run ${r.runState ?? "?"} in ${(r.runMs / 1000).toFixed(1)} s (cycle ${(r.wallMs / 1000).toFixed(1)} s: setup ${(r.setupMs / 1000).toFixed(1)}, stop ${(r.stopMs / 1000).toFixed(1)}, collect ${(r.collectMs / 1000).toFixed(1)}), ` +
-    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.scheduler_pause} paused, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart; ` +
+    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.scheduler_pause} paused, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart, ${c.dag_files} slow DAG files; ` +
     (bad.length === 0 ? "ok" : `VIOLATIONS: ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} (kept ${r.home})`) +
     (notes.length === 0 ? "" : `; noted: ${notes.map(([k, n]) => `${n} ${k}`).join(", ")}`)
   );
@@ -42,6 +43,7 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
     [`faults: ${FAULT_LABEL.task_kill}`, faults.task_kill],
     [`faults: ${FAULT_LABEL.db_outage}`, faults.db_outage],
     [`faults: ${FAULT_LABEL.pg_restart}`, faults.pg_restart],
+    [`faults: ${FAULT_LABEL.dag_files}`, faults.dag_files],
     ["faults: total", FAULT_KINDS.reduce((n, k) => n + faults[k], 0)],
     ["task instances", sum((r) => r.stats.tis)],
     ["tries run (bash started)", sum((r) => r.stats.triesRun)],
@@ -58,6 +60,7 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
     ["retry accounting wrong", count(ViolationKind.MISCOUNTED)],
     ["unexplained try failures", count(ViolationKind.UNEXPLAINED_FAILURE)],
     ["scheduler crashes / hangs", count(ViolationKind.CRASH)],
+    ["**leases lost to DAG parsing, endless file not an import error**", count(ViolationKind.PARSE_STALL)],
     ["wall time", formatDuration(wallMs)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

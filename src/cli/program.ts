@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { configCommand } from "./commands/config.js";
+import { dagProcessorCommand } from "./commands/dag-processor.js";
 import { dagsCommand } from "./commands/dags.js";
 import { dbCommand } from "./commands/db.js";
 import { executorsCommand } from "./commands/executors.js";
@@ -30,7 +31,7 @@ export function buildProgram(version: string): Command {
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false });
-  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
+  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), dagProcessorCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
     program.addCommand(cmd);
   }
   return program;

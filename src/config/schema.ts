@@ -86,6 +86,7 @@ export const CORE: SectionSpec<CoreConfig> = {
     meaning: "the queue of tasks that name none",
   },
   dagParseCache: boolean(true, "reuse a DAG file's parse result while it and the local files it imports are unchanged"),
+  dagbagImportMemoryMb: integer(16, 1024, "megabytes of JavaScript heap a DAG parsing process may use; a file that needs more is an import error"),
 };
 
 export const DATABASE: SectionSpec<DatabaseConfig> = {
@@ -124,6 +125,7 @@ export const SCHEDULER: SectionSpec<SchedulerConfig> = {
   zombieDetectionInterval: seconds(10, "how often running task instances are checked for a missing heartbeat"),
   orphanedTasksCheckInterval: seconds(10, "how often task instances of dead schedulers are looked for (also at start)"),
   taskQueuedTimeoutCheckInterval: seconds(10, "how often task instances stuck in queued are looked for"),
+  standaloneDagProcessor: boolean(false, "the scheduler does not parse DAG files; a separate `switchyard dag-processor` does"),
 };
 
 export const LOGGING: SectionSpec<LoggingConfig> = {

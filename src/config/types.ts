@@ -37,6 +37,8 @@ export interface CoreConfig {
   readonly defaultQueue: string;
   /** `[core] dag_parse_cache`: see docs/installation.md. */
   readonly dagParseCache: boolean;
+  /** Megabytes of JavaScript heap a DAG parsing process may use; a file that needs more is an import error. @defaultValue 1024 */
+  readonly dagbagImportMemoryMb: number;
 }
 
 export interface DatabaseConfig {
@@ -75,6 +77,8 @@ export interface SchedulerConfig {
   readonly orphanedTasksCheckInterval: number;
   /** Seconds between checks for TIs stuck in queued. @defaultValue 10 */
   readonly taskQueuedTimeoutCheckInterval: number;
+  /** The scheduler does not parse DAG files: a `switchyard dag-processor` does. @defaultValue false */
+  readonly standaloneDagProcessor: boolean;
 }
 
 export interface LoggingConfig {

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseExecutorNames } from "../config/executor-names.js";
@@ -24,9 +24,13 @@ export interface ParseDagBagIsolatedOptions {
    * are unchanged since it was parsed is not imported again. @defaultValue no cache: every file is imported
    */
   readonly cacheDir?: string;
+  /** Megabytes of JavaScript heap a parsing process may use (`[core] dagbag_import_memory_mb`). @defaultValue node's own limit */
+  readonly memoryLimitMb?: number;
+  /** Aborting kills the parsing process (and whatever it started) and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
-type ChildOutcome = { kind: "done" } | { kind: "failed"; file: string | null; message: string };
+type ChildOutcome = { kind: "done" } | { kind: "aborted" } | { kind: "failed"; file: string | null; message: string };
 
 const OWN_EXTENSION = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 const WORKER_PATH = fileURLToPath(new URL(`./dagbag-worker${OWN_EXTENSION}`, import.meta.url));
@@ -34,6 +38,32 @@ const WORKER_PATH = fileURLToPath(new URL(`./dagbag-worker${OWN_EXTENSION}`, imp
 const STARTUP_TIMEOUT_MS = 30_000;
 const OUTPUT_TAIL_CHARS = 2_000;
 const EXIT_GRACE_MS = 1_000;
+
+/**
+ * Process groups of the parsing processes alive now. Each child leads its own group, so that what a DAG file
+ * started dies with it; and they die when this process exits, since nothing else would end them.
+ */
+const liveGroups = new Set<number>();
+process.on("exit", () => {
+  for (const pgid of liveGroups) killGroup(pgid);
+});
+
+/**
+ * Kills the group once this process is gone even by SIGKILL, when no 'exit' handler runs: a child
+ * stuck in a DAG file's endless loop never sees its IPC channel close. Ends with the group.
+ */
+function killGroupWhenOrphaned(pgid: number): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 -${pgid} 2>/dev/null; do sleep 1; done; kill -KILL -${pgid} 2>/dev/null`;
+  spawn("sh", ["-c", script], { stdio: "ignore", detached: true }).unref();
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // ESRCH: the whole group is gone already.
+  }
+}
 
 /**
  * Parses the DAG folder(s) in a child process, so that a DAG file that hangs, calls process.exit() or crashes
@@ -64,11 +94,13 @@ export async function parseDagBagIsolated(opts: ParseDagBagIsolatedOptions): Pro
   const parseStartedAt = Date.now();
   const stores: Array<Promise<void>> = [];
   while (remaining.length > 0) {
+    opts.signal?.throwIfAborted();
     const outcome = await parseInChild(remaining, opts, (result, localImports) => {
       results.set(result.file, result);
       if (cache !== null && localImports !== null) stores.push(cache.store(result, localImports, parseStartedAt));
     });
     if (outcome.kind === "done") break;
+    if (outcome.kind === "aborted") throw opts.signal?.reason ?? new Error("DAG parsing was aborted");
     const error = { filename: outcome.file ?? opts.folder, message: outcome.message };
     if (outcome.file === null) {
       failures.push(error);
@@ -98,8 +130,10 @@ function parseInChild(
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const child = fork(WORKER_PATH, [], {
-      execArgv: workerExecArgv(),
+      execArgv: [...workerExecArgv(), ...(opts.memoryLimitMb !== undefined ? [`--max-old-space-size=${opts.memoryLimitMb}`] : [])],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // Its own process group: ending it ends whatever a DAG file started (see finish).
+      detached: true,
       env: { ...process.env, SWITCHYARD_HOME: opts.home },
       serialization: "json",
     });
@@ -117,8 +151,16 @@ function parseInChild(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
       child.removeAllListeners("message");
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      // The whole group, even when the child itself has exited: a process a DAG file started may still hold
+      // the output pipes, and reading them would keep this process alive.
+      if (child.pid !== undefined) {
+        killGroup(child.pid);
+        liveGroups.delete(child.pid);
+      }
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       resolve(outcome);
     };
     const arm = (ms: number, onTimeout: () => ChildOutcome) => {
@@ -172,11 +214,27 @@ function parseInChild(
           break;
       }
     });
+    if (child.pid !== undefined) {
+      liveGroups.add(child.pid);
+      killGroupWhenOrphaned(child.pid);
+    }
+    const onAbort = () => finish({ kind: "aborted" });
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (error) => finish({ kind: "failed", file: null, message: `Could not start the DAG parsing process: ${error.message}` }));
-    // 'close' comes after the last IPC message has been read; 'exit' may come before it. A grandchild that
-    // holds the output pipes open can delay 'close', hence the fallback.
+    // 'exit' may come before the last IPC message has been read, 'disconnect' comes after it. Never 'close':
+    // a process the DAG file started may hold the output pipes open for as long as it likes.
     const ended = (code: number | null, signal: NodeJS.Signals | null) => {
       const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+      if (opts.memoryLimitMb !== undefined && ranOutOfMemory(signal, output)) {
+        const where = current === null ? "" : ` while importing ${current}; the file was skipped`;
+        finish({
+          kind: "failed",
+          file: current,
+          message: `The DAG parsing process ran out of memory${where} (limit: [core] dagbag_import_memory_mb = ${opts.memoryLimitMb})${withOutput(output)}`,
+        });
+        return;
+      }
       finish(
         current === null
           ? { kind: "failed", file: null, message: `The DAG parsing process ${how} before it finished${withOutput(output)}` }
@@ -189,9 +247,10 @@ function parseInChild(
             },
       );
     };
-    child.on("close", ended);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
+      if (!child.connected) return ended(code, signal);
+      child.once("disconnect", () => ended(code, signal));
       timer = setTimeout(() => ended(code, signal), EXIT_GRACE_MS);
     });
   });
@@ -205,6 +264,11 @@ function workerExecArgv(): string[] {
   if (OWN_EXTENSION !== ".ts") return [];
   const tsx = createRequire(import.meta.url).resolve("tsx");
   return ["--import", pathToFileURL(tsx).href];
+}
+
+/** V8 aborts when the heap limit is reached, after saying so on stderr. */
+function ranOutOfMemory(signal: NodeJS.Signals | null, output: string): boolean {
+  return signal === "SIGABRT" || /heap out of memory|Reached heap limit/.test(output);
 }
 
 function withOutput(output: string): string {

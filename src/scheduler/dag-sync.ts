@@ -14,7 +14,7 @@ export const EXAMPLE_DAGS_FOLDER = path.resolve(path.dirname(fileURLToPath(impor
  * Parses the DAG folder in a child process (a DAG file that hangs or exits cannot take the caller
  * down) and writes the result: DAGs, their serialized structure, and import errors.
  */
-export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opts: { now?: number } = {}): Promise<DagBagResult> {
+export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opts: { now?: number; signal?: AbortSignal } = {}): Promise<DagBagResult> {
   const extraFolders = config.core.loadExamples ? [EXAMPLE_DAGS_FOLDER] : [];
   const result = await parseDagBagIsolated({
     folder: config.core.dagsFolder,
@@ -23,6 +23,8 @@ export async function syncDagsFolder(store: Store, config: SwitchyardConfig, opt
     defaultQueue: config.core.defaultQueue,
     home: config.home,
     timeoutSeconds: config.core.dagbagImportTimeout,
+    memoryLimitMb: config.core.dagbagImportMemoryMb,
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(config.core.dagParseCache ? { cacheDir: path.join(config.home, ".switchyard", "dag-parse-cache") } : {}),
   });
   const now = opts.now ?? Date.now();

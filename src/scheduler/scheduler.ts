@@ -21,7 +21,7 @@ import { claimSqliteDatabase } from "./sqlite-claim.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
 import { enqueueTaskInstances } from "./critical-section.js";
 import { DagCache } from "./dag-cache.js";
-import { syncDagsFolder } from "./dag-sync.js";
+import { DagProcessor } from "./dag-processor.js";
 import { evaluateDirtyRuns } from "./dependencies.js";
 import { DirtyRuns } from "./dirty-runs.js";
 import { applyTaskEvents } from "./events.js";
@@ -71,7 +71,6 @@ export class Scheduler {
   private jobId = 0;
   private stopping = false;
   private stopped: Promise<void> | null = null;
-  private lastHeartbeat = 0;
   private lastAdoption = 0;
   private lastZombieCheck = 0;
   private lastStuckCheck = 0;
@@ -84,7 +83,14 @@ export class Scheduler {
   private requestStop: () => void = () => undefined;
   /** Half the health-check threshold: how long this scheduler may act without recording a heartbeat. */
   private readonly leaseMs: number;
+  /** Set when the DAG processor wrote a parse: the loop drops what it cached of the DAGs. */
   private dagsChanged = false;
+  /** Parses beside the loop; null with `[scheduler] standalone_dag_processor` (a `dag-processor` command parses). */
+  private processor: DagProcessor | null = null;
+  /** A heartbeat write in flight (its own timer, never the pass's). */
+  private heartbeating = false;
+  /** An error of the heartbeat timer that must end the scheduler (the SQLite file was replaced): thrown by the next pass. */
+  private heartbeatFatal: unknown = null;
   /** Set at start and after rejoining: every running run is evaluated in the next pass. */
   private evaluateAllRuns = true;
   /**
@@ -162,23 +168,39 @@ export class Scheduler {
       lastScan = Date.now();
       this.waker.wake();
     });
-    const unwatchDags = this.options.watchDags === false ? () => undefined : this.watchDagsFolder();
+    if (!this.config.scheduler.standaloneDagProcessor) {
+      this.processor = new DagProcessor(this.store, this.config, {
+        logger: log,
+        ...(this.options.watchDags === false ? { watch: false } : {}),
+        onParsed: (result) => {
+          if (result !== null) this.dagsChanged = true;
+          this.waker.wake();
+        },
+      });
+      this.processor.start();
+    }
+    // Its own timer: a pass that waits on a slow query must not keep the heartbeat from being written.
+    const heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.scheduler.jobHeartbeatSec * 1000);
+    void this.heartbeat();
     // The lease: peers declare this scheduler dead once its heartbeat is older than the threshold
     // and then re-run its tries. Stop them well before that if heartbeats cannot be recorded, so
     // no try ever runs beside its replacement. A timer, because a pass may hang on the database.
     const leaseTimer = setInterval(() => void this.fenceIfLeaseExpired(), Math.max(50, Math.min(1000, this.leaseMs / 4)));
     let finalState: JobState = JobState.SUCCESS;
     try {
-      // The first pass parses the DAG folder; inside the loop a database failure is retried, not fatal.
-      this.dagsChanged = true;
+      // The first pass schedules what the DAG files say now, so it waits for the first parse (the
+      // heartbeat's own timer keeps the lease meanwhile); no later pass waits on a parse.
+      if (this.processor !== null) await Promise.race([this.processor.firstRound, this.stopRequested]);
+      // Inside the loop a database failure is retried, not fatal.
       return await this.loop();
     } catch (err) {
       finalState = JobState.FAILED;
       throw err;
     } finally {
       clearInterval(leaseTimer);
+      clearInterval(heartbeatTimer);
       unwatchDb();
-      unwatchDags();
+      await this.processor?.stop();
       this.passLog?.end();
       await endJob(db, this.jobId, finalState, Date.now()).catch(() => undefined);
       const usage = process.resourceUsage();
@@ -229,7 +251,8 @@ export class Scheduler {
         await this.applyEvents(`scheduler:${this.jobId}`); // the reports of the last tries
         return { waiting: [] };
       }
-      if (this.options.exitWhenIdle && waiting !== null) {
+      // A parse in progress may still add a run (a new DAG's schedule): idle means it has been written.
+      if (this.options.exitWhenIdle && waiting !== null && !this.processor?.busy) {
         if (waiting.length === 0) log.info("no DAG run is active: exiting (--exit-when-idle)");
         else log.warn(`exiting (--exit-when-idle) with ${waiting.length} DAG run(s) left waiting on outside action (exit status 3):\n${describeWaitingRuns(waiting)}`);
         for (const ex of this.executors) await ex.end();
@@ -250,9 +273,12 @@ export class Scheduler {
     const now = Date.now();
     let work = 0;
 
-    if (this.dagsChanged && !draining) {
-      await this.syncDags();
-      this.dagsChanged = false; // only once written: a failed parse is tried again next pass
+    if (this.heartbeatFatal !== null) throw this.heartbeatFatal;
+    if (this.dagsChanged) {
+      this.dagsChanged = false;
+      this.dags.clear();
+      this.runsCheckNeeded = true; // new or changed schedules
+      this.evaluateAllRuns = true; // tasks removed from a DAG, or back: their runs' TIs follow (integrity.ts)
     }
     // Resumed after a stop (SIGSTOP, a long pause), this pass may come before the lease timer: the
     // heartbeat would still be accepted when no peer declared this scheduler dead, but its runners
@@ -262,20 +288,6 @@ export class Scheduler {
     if (this.fenced) {
       await this.rejoin(source);
       source = `scheduler:${this.jobId}`; // what follows is done by the new job
-    }
-    if (now - this.lastHeartbeat >= this.config.scheduler.jobHeartbeatSec * 1000) {
-      this.store.sqlite?.assertSameFile();
-      // Not the pass's start: after a slow DAG parse that is seconds old, and a lease counted from
-      // it would run out in the runners before the tries this pass hands them have started.
-      const at = Date.now();
-      if (!(await heartbeatJob(db, this.jobId, at))) {
-        await this.fence(`scheduler job ${this.jobId} was declared dead by another scheduler`);
-        return true;
-      }
-      this.renewLease(at);
-      // The tries our executors hold are alive: their runners are connected to this process.
-      await refreshTiHeartbeats(db, this.executors.flatMap((e) => [...e.running.values()]), at);
-      this.lastHeartbeat = at;
     }
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);
@@ -372,6 +384,49 @@ export class Scheduler {
     return work > 0;
   }
 
+  /**
+   * Records the heartbeat and renews the lease, on its own timer. It shares only the database
+   * with the passes (on PostgreSQL, a connection of its own from the pool). While fenced it
+   * records nothing: the pass rejoins under a new job first. A result for a job this scheduler
+   * no longer is (it rejoined meanwhile) is dropped.
+   */
+  private async heartbeat(): Promise<void> {
+    if (this.heartbeating || this.fenced || this.jobId === 0) return;
+    this.heartbeating = true;
+    const jobId = this.jobId;
+    try {
+      // Resumed after a stop longer than the lease (SIGSTOP, a paused VM): the runners have stopped
+      // their tries, so a heartbeat now would keep a job whose tries are gone. Fence and let the
+      // next pass rejoin, as when declared dead.
+      if (await this.fenceIfLeaseExpired()) {
+        this.waker.wake();
+        return;
+      }
+      this.store.sqlite?.assertSameFile();
+      const now = Date.now();
+      const alive = await heartbeatJob(this.store.db, jobId, now);
+      if (this.fenced || jobId !== this.jobId) return;
+      if (!alive) {
+        await this.fence(`scheduler job ${jobId} was declared dead by another scheduler`);
+        this.waker.wake();
+        return;
+      }
+      this.renewLease(now);
+      // The tries our executors hold are alive: their runners are connected to this process.
+      await refreshTiHeartbeats(this.store.db, this.executors.flatMap((e) => [...e.running.values()]), now);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === StoreErrorCode.FILE_REPLACED) {
+        this.heartbeatFatal = err;
+        this.waker.wake();
+        return;
+      }
+      // The database is unreachable: the lease timer fences once it runs out; the passes log the outage.
+      this.options.logger.debug(`heartbeat not recorded: ${errorLine(err)}`);
+    } finally {
+      this.heartbeating = false;
+    }
+  }
+
   /** A heartbeat was recorded at `at`: the lease runs from there, here and in the executors' runners. */
   private renewLease(at: number): void {
     this.leaseRenewedAt = at;
@@ -435,7 +490,6 @@ export class Scheduler {
     this.evaluateAllRuns = true;
     for (const ex of this.executors) ex.jobId = this.jobId;
     this.renewLease(now);
-    this.lastHeartbeat = now;
     this.lastAdoption = 0; // reset the old job's TIs at once
     this.fenced = false;
     this.options.logger.info(`rejoined as scheduler job ${this.jobId} (job ${old} marked failed; ${source})`);
@@ -500,7 +554,6 @@ export class Scheduler {
     const now = Date.now();
     const candidates = [
       now + this.config.scheduler.idleWakeInterval * 1000,
-      this.lastHeartbeat + this.config.scheduler.jobHeartbeatSec * 1000,
       this.lastAdoption + this.config.scheduler.orphanedTasksCheckInterval * 1000,
       this.lastZombieCheck + this.config.scheduler.zombieDetectionInterval * 1000,
       this.lastStuckCheck + this.config.scheduler.taskQueuedTimeoutCheckInterval * 1000,
@@ -514,38 +567,5 @@ export class Scheduler {
     this.nextRunAt = run;
     if (run !== null && run > now) candidates.push(run);
     return Math.max(0, Math.min(...candidates) - now);
-  }
-
-  private async syncDags(): Promise<void> {
-    const log = this.options.logger;
-    const result = await syncDagsFolder(this.store, this.config);
-    this.dags.clear();
-    this.runsCheckNeeded = true; // new or changed schedules
-    this.evaluateAllRuns = true; // tasks removed from a DAG, or back: their runs' TIs follow (integrity.ts)
-    log.info(`parsed ${result.files.length} DAG file(s): ${result.dags.length} DAG(s), ${result.errors.length} import error(s)`);
-    for (const e of result.errors) log.warn(`import error in ${e.filename}: ${e.message.split("\n")[0]}`);
-  }
-
-  private watchDagsFolder(): () => void {
-    const folder = this.config.core.dagsFolder;
-    if (!fs.existsSync(folder)) return () => undefined;
-    let timer: NodeJS.Timeout | null = null;
-    try {
-      const watcher = fs.watch(folder, { recursive: true }, () => {
-        // Editors write a file in several steps: parse once they are done.
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
-          this.dagsChanged = true;
-          this.waker.wake();
-        }, 300);
-      });
-      watcher.on("error", () => undefined);
-      return () => {
-        if (timer) clearTimeout(timer);
-        watcher.close();
-      };
-    } catch {
-      return () => undefined;
-    }
   }
 }

@@ -62,6 +62,7 @@ export async function parseOneDag(config: SwitchyardConfig, dagId: string): Prom
     executorEntries: config.core.executor,
     home: config.home,
     timeoutSeconds: config.core.dagbagImportTimeout,
+    memoryLimitMb: config.core.dagbagImportMemoryMb,
     defaultQueue: config.core.defaultQueue,
   });
   const dag = bag.dags.find((d) => d.dagId === dagId);

@@ -39,6 +39,7 @@ describe("loadConfig: defaults and file values", () => {
         dagsArePausedAtCreation: false,
         defaultQueue: "default",
         dagParseCache: true,
+        dagbagImportMemoryMb: 1024,
       },
       database: { url: `sqlite:///${join(home, "switchyard.db")}`, poolSize: 5, statementTimeout: 30000, schema: "public" },
       scheduler: {
@@ -52,6 +53,7 @@ describe("loadConfig: defaults and file values", () => {
         zombieDetectionInterval: 10,
         orphanedTasksCheckInterval: 10,
         taskQueuedTimeoutCheckInterval: 10,
+        standaloneDagProcessor: false,
       },
       logging: { baseLogFolder: join(home, "logs"), maxTaskLogMb: 100, level: "info" },
       executors: {},
@@ -209,7 +211,7 @@ describe("loadConfig: errors in the file", () => {
     const error = loadError(makeHome(`[core]\nparalelism = 4\n`));
     assert.equal(error.code, "CONFIG_UNKNOWN_KEY");
     assert.match(error.message, /^\[core\] paralelism \(in .*switchyard\.toml\): unknown key \(did you mean parallelism\?\)\. /);
-    assert.match(error.message, /Valid keys in \[core\]: executor, parallelism, dags_folder, max_active_tasks_per_dag, .*default_queue, dag_parse_cache$/);
+    assert.match(error.message, /Valid keys in \[core\]: executor, parallelism, dags_folder, max_active_tasks_per_dag, .*default_queue, dag_parse_cache, dagbag_import_memory_mb$/);
   });
 
   it("suggests the snake_case key for a camelCase one", () => {
@@ -266,6 +268,8 @@ describe("loadConfig: errors in the file", () => {
       ["core", "dags_are_paused_at_creation", "1", "true or false"],
       ["core", "default_queue", '" "', "a non-empty string"],
       ["core", "dag_parse_cache", '"no"', "true or false"],
+      ["core", "dagbag_import_memory_mb", "8", "an integer >= 16"],
+      ["scheduler", "standalone_dag_processor", '"yes"', "true or false"],
       ["database", "pool_size", "0", "an integer >= 1"],
       ["database", "statement_timeout", "-1", "an integer >= 0"],
       ["database", "url", "5", "a database URL"],
