@@ -28,7 +28,13 @@ export type ChildMessage =
   /** The runner listens for messages; sent once, first. */
   | { readonly type: "ready" }
   | { readonly type: "event"; readonly event: TaskEvent }
-  | { readonly type: "events"; readonly events: readonly TaskEvent[] };
+  | { readonly type: "events"; readonly events: readonly TaskEvent[] }
+  /**
+   * Sent every RUNNER_HEARTBEAT_MS from the runner's event loop: a runner silent for longer than
+   * the executor's `runner_heartbeat_timeout` has a blocked loop. `started` names the fn tries whose
+   * first synchronous slice (the call of the task's function) has returned since the last one.
+   */
+  | { readonly type: "heartbeat"; readonly started: readonly TaskInstanceKey[] };
 
 const parentMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run"), workload: workloadSchema }),
@@ -42,6 +48,7 @@ const childMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready") }),
   z.object({ type: z.literal("event"), event: taskEventSchema }),
   z.object({ type: z.literal("events"), events: z.array(taskEventSchema) }),
+  z.object({ type: z.literal("heartbeat"), started: z.array(taskInstanceKeySchema) }),
 ]);
 
 export function parseParentMessage(raw: unknown): ParentMessage {
@@ -58,16 +65,17 @@ export function parseChildMessage(raw: unknown): ChildMessage {
   const parsed = childMessageSchema.safeParse(raw);
   if (!parsed.success) {
     throw new RunnerProtocolError(
-      `malformed message from a runner process (valid types: ready, event, events): ${describeIssues(parsed.error, "message")}`,
+      `malformed message from a runner process (valid types: ready, event, events, heartbeat): ${describeIssues(parsed.error, "message")}`,
     );
   }
   return parsed.data as ChildMessage;
 }
 
-/** The events a child message carries (none for `ready`). */
+/** The events a child message carries (none for `ready` and `heartbeat`). */
 export function eventsOf(message: ChildMessage): readonly TaskEvent[] {
   switch (message.type) {
     case "ready":
+    case "heartbeat":
       return [];
     case "event":
       return [message.event];

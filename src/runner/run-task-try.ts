@@ -66,7 +66,7 @@ export async function runTaskTry(
       pid = runPid;
       await report(() => reporter.running({ ...base, pid: runPid }), log);
     };
-    ending = await execute(workload, resolved, log, stop.signal, running, opts.killGraceMs ?? KILL_GRACE_MS);
+    ending = await execute(workload, resolved, log, stop.signal, running, opts.killGraceMs ?? KILL_GRACE_MS, opts.onFnStarted);
   } catch (error) {
     const err = coerceError(error);
     // Our own errors say it all in their message; what they wrap (a DAG file's error) needs its stack.
@@ -99,6 +99,7 @@ async function execute(
   stop: AbortSignal,
   running: (pid: number) => Promise<void>,
   killGraceMs: number,
+  onFnStarted?: () => void,
 ): Promise<Ending> {
   if (stop.aborted) return stoppedEnding(stop);
   switch (task.kind) {
@@ -149,13 +150,9 @@ async function execute(
         else stop.addEventListener("abort", () => resolve("stopped"), { once: true });
       });
       // The fn may ignore ctx.signal: the try ends at the timeout anyway and its later output is dropped.
-      const result = await Promise.race([
-        runWithOutput(log, async () => ({ value: await fn(ctx) })).then(
-          (ok) => ok,
-          (error: unknown) => ({ error }),
-        ),
-        stopped,
-      ]);
+      const called = runWithOutput(log, async () => ({ value: await fn(ctx) }));
+      onFnStarted?.();
+      const result = await Promise.race([called.then((ok) => ok, (error: unknown) => ({ error })), stopped]);
       if (result === "stopped") return stoppedEnding(stop);
       if ("error" in result) {
         const err = coerceError(result.error);

@@ -8,9 +8,11 @@
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
-import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS } from "./constants.js";
+import type { TaskInstanceKey } from "../common/keys.js";
+import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS, RUNNER_HEARTBEAT_MS } from "./constants.js";
 import { TryStoppedError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
+import { guardProcessExit } from "./exit-guard.js";
 import { installOutputCapture } from "./output-capture.js";
 import { preloadDagRuntime } from "./preload.js";
 import { watchParent } from "./parent-watchdog.js";
@@ -29,6 +31,8 @@ const tries = new Map<string, { readonly workload: Workload; readonly controller
 let shuttingDown = false;
 /** The executor's lease (epoch ms); null until the first one arrives. */
 let leaseUntil: number | null = null;
+/** fn tries whose function returned from its synchronous call since the last heartbeat. */
+let startedSinceHeartbeat: TaskInstanceKey[] = [];
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -58,7 +62,8 @@ function run(workload: Workload): void {
     return;
   }
   const controller = new AbortController();
-  const done = runTaskTry(workload, reporterFor(workload), { signal: controller.signal }).finally(() => {
+  const onFnStarted = () => void startedSinceHeartbeat.push(workload.key);
+  const done = runTaskTry(workload, reporterFor(workload), { signal: controller.signal, onFnStarted }).finally(() => {
     tries.delete(id);
     if (shuttingDown && tries.size === 0) process.exit(0);
   });
@@ -87,6 +92,7 @@ function handle(message: ParentMessage): void {
 }
 
 installOutputCapture();
+guardProcessExit();
 process.on("message", (raw: unknown) => {
   try {
     handle(parseParentMessage(raw));
@@ -113,6 +119,12 @@ setInterval(() => {
   for (const { workload } of tries.values()) appendClosingLine(workload.logPath, why);
   process.exit(LEASE_EXPIRED_EXIT_CODE);
 }, LEASE_CHECK_MS).unref();
+// Proof that this event loop turns: the executor kills a runner that stays silent (see protocol.ts).
+setInterval(() => {
+  const started = startedSinceHeartbeat;
+  startedSinceHeartbeat = [];
+  send({ type: "heartbeat", started }).catch(() => {}); // a parent that is gone is handled by 'disconnect'
+}, RUNNER_HEARTBEAT_MS).unref();
 void send({ type: "ready" })
   .then(() => preloadDagRuntime())
   .catch(() => process.exit(1));

@@ -22,4 +22,6 @@ export interface RunTaskTryOptions {
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL of a bash try's process group. @defaultValue KILL_GRACE_MS (5000) */
   killGraceMs?: number;
+  /** Called once an fn task's function has returned from its synchronous call (its first slice is over). */
+  onFnStarted?: () => void;
 }

@@ -33,6 +33,10 @@ export class RunnerHandle {
   /** Tries sent to this runner that have not reported a terminal state, by keyString. */
   readonly inflight = new Map<string, Workload>();
   readonly exited: Promise<RunnerExit>;
+  /** In-flight fn tries whose function has returned from its synchronous call, by keyString (from heartbeats). */
+  readonly startedFnTries = new Set<string>();
+  /** When the runner last sent anything (epoch ms): its event loop turned then. */
+  lastHeard = Date.now();
   #ready = false;
   #alive = true;
   #everReady = false;
@@ -102,6 +106,7 @@ export class RunnerHandle {
   /** Stop a try; `reason` goes into its log. */
   kill(key: TaskInstanceKey, reason?: string): void {
     this.inflight.delete(keyString(key));
+    this.startedFnTries.delete(keyString(key));
     this.flush(); // a run still in the outbox must not arrive after its kill
     this.#send(reason === undefined ? { type: "kill", key } : { type: "kill", key, reason });
   }
@@ -135,6 +140,7 @@ export class RunnerHandle {
   }
 
   #receive(raw: unknown): void {
+    this.lastHeard = Date.now();
     let message;
     try {
       message = parseChildMessage(raw);
@@ -150,12 +156,20 @@ export class RunnerHandle {
       for (const m of pending) this.#send(m);
       return;
     }
+    if (message.type === "heartbeat") {
+      for (const key of message.started) {
+        const id = keyString(key);
+        if (this.inflight.has(id)) this.startedFnTries.add(id);
+      }
+      return;
+    }
     for (const event of eventsOf(message)) this.#event(event);
   }
 
   #event(event: TaskEvent): void {
     const id = keyString(event.key);
     if (event.state === "success" || event.state === "failed") {
+      this.startedFnTries.delete(id);
       if (!this.inflight.delete(id)) return; // killed or unknown: nobody waits for it
     } else if (!this.inflight.has(id)) {
       return;
