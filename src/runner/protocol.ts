@@ -31,8 +31,8 @@ export type ChildMessage =
   | { readonly type: "events"; readonly events: readonly TaskEvent[] }
   /**
    * Sent every RUNNER_HEARTBEAT_MS from the runner's event loop: a runner silent for longer than
-   * the executor's `runner_heartbeat_timeout` has a blocked loop. `started` names the fn tries whose
-   * first synchronous slice (the call of the task's function) has returned since the last one.
+   * the executor's `runner_heartbeat_timeout` has a blocked loop. Also sent, with `started`, as
+   * soon as an fn try's first synchronous slice (the call of the task's function) has returned.
    */
   | { readonly type: "heartbeat"; readonly started: readonly TaskInstanceKey[] };
 

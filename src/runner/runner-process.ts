@@ -8,7 +8,6 @@
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
-import type { TaskInstanceKey } from "../common/keys.js";
 import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS, RUNNER_HEARTBEAT_MS } from "./constants.js";
 import { TryStoppedError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
@@ -31,8 +30,6 @@ const tries = new Map<string, { readonly workload: Workload; readonly controller
 let shuttingDown = false;
 /** The executor's lease (epoch ms); null until the first one arrives. */
 let leaseUntil: number | null = null;
-/** fn tries whose function returned from its synchronous call since the last heartbeat. */
-let startedSinceHeartbeat: TaskInstanceKey[] = [];
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -62,7 +59,9 @@ function run(workload: Workload): void {
     return;
   }
   const controller = new AbortController();
-  const onFnStarted = () => void startedSinceHeartbeat.push(workload.key);
+  // Said at once, not at the next heartbeat: the next try's slice may block this loop in this same
+  // turn, and the executor must not take this one for the culprit. IPC writes to the pipe at once.
+  const onFnStarted = () => void send({ type: "heartbeat", started: [workload.key] }).catch(() => {});
   const done = runTaskTry(workload, reporterFor(workload), { signal: controller.signal, onFnStarted }).finally(() => {
     tries.delete(id);
     if (shuttingDown && tries.size === 0) process.exit(0);
@@ -121,9 +120,7 @@ setInterval(() => {
 }, LEASE_CHECK_MS).unref();
 // Proof that this event loop turns: the executor kills a runner that stays silent (see protocol.ts).
 setInterval(() => {
-  const started = startedSinceHeartbeat;
-  startedSinceHeartbeat = [];
-  send({ type: "heartbeat", started }).catch(() => {}); // a parent that is gone is handled by 'disconnect'
+  send({ type: "heartbeat", started: [] }).catch(() => {}); // a parent that is gone is handled by 'disconnect'
 }, RUNNER_HEARTBEAT_MS).unref();
 void send({ type: "ready" })
   .then(() => preloadDagRuntime())

@@ -36,8 +36,7 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
     const innocent = workload(dir, { taskId: "hang", runId: "innocent" });
     executor.queueWorkload(innocent);
     await driver.until(() => running(driver, innocent), "the innocent try to run");
-    // Its first synchronous slice is over once a runner heartbeat says so.
-    await driver.until(() => startedFnTries(executor).includes("exec_tasks.hang run=innocent try=1"), "a heartbeat after the innocent try started");
+    await driver.until(() => startedFnTries(executor).includes("exec_tasks.hang run=innocent try=1"), "the runner to say the innocent fn returned");
     const spin = workload(dir, { taskId: "spin", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "culprit" });
     executor.queueWorkload(spin);
     await driver.until(() => running(driver, spin), "the culprit to run");
@@ -55,6 +54,21 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
     const next = workload(dir, { taskId: "ret", runId: "after" });
     executor.queueWorkload(next);
     assert.equal((await driver.terminal(next)).state, "success", "a replacement runner takes the next try");
+  });
+
+  it("tells the culprit from fn tries started in the same message to the runner, before it", async (t) => {
+    const dir = await tempDir(t);
+    const executor = oneRunner();
+    const lost = lostOf(executor);
+    const driver = await started(t, executor);
+    const innocents = [1, 2, 3].map((i) => workload(dir, { taskId: "hang", runId: `innocent${i}`, priorityWeight: 10 }));
+    const spin = workload(dir, { taskId: "spin", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "culprit", priorityWeight: 1 });
+    for (const w of [...innocents, spin]) executor.queueWorkload(w);
+    const failed = await driver.terminal(spin, 20_000);
+    assert.match(failed.info.error!, /^blocked the event loop of runner process \d+/);
+    await driver.until(() => lost.length === 3, "the innocent tries reported lost");
+    assert.deepEqual(lost.map((l) => l.key.runId).sort(), ["innocent1", "innocent2", "innocent3"]);
+    for (const w of innocents) assert.equal(driver.terminalOf(w), undefined);
   });
 
   it("blames the only running fn try when the loop blocks in a continuation after its first slice", async (t) => {
