@@ -124,8 +124,7 @@ export class LocalExecutor extends BaseExecutor {
       entries.map((entry) => ({
         key: entry,
         running: entry.running === true,
-        fn: entry.pid === runner.pid,
-        started: runner.startedFnTries.has(keyString(entry.workload.key)),
+        fnSlice: runner.fnSlices.get(keyString(entry.workload.key)),
       })),
     );
     const seconds = this.options.runnerHeartbeatTimeoutMs / 1000;
@@ -391,7 +390,10 @@ export class LocalExecutor extends BaseExecutor {
       runners: this.#pool.runners.map((r) => ({
         pid: r.pid,
         load: r.load,
-        startedFnTries: [...r.inflight.values()].filter((w) => r.startedFnTries.has(keyString(w.key))).map((w) => formatKey(w.key)),
+        fnSlices: Object.fromEntries([...r.inflight.values()].flatMap((w) => {
+          const phase = r.fnSlices.get(keyString(w.key));
+          return phase === undefined ? [] : [[formatKey(w.key), phase]];
+        })),
       })),
       oneShotRunners: [...this.#oneShot].map((r) => r.pid),
       spareRunners: [...this.#spares].map((r) => r.pid),

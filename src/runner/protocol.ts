@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { TaskInstanceKey } from "../common/keys.js";
 import type { TaskEvent, Workload } from "../common/workload.js";
+import type { FnSlicePhase } from "./types.js";
 import { RunnerProtocolError } from "./errors.js";
 import { describeIssues, taskEventSchema, taskInstanceKeySchema, workloadSchema } from "./workload-schema.js";
 
@@ -31,10 +32,11 @@ export type ChildMessage =
   | { readonly type: "events"; readonly events: readonly TaskEvent[] }
   /**
    * Sent every RUNNER_HEARTBEAT_MS from the runner's event loop: a runner silent for longer than
-   * the executor's `runner_heartbeat_timeout` has a blocked loop. Also sent, with `started`, as
-   * soon as an fn try's first synchronous slice (the call of the task's function) has returned.
+   * the executor's `runner_heartbeat_timeout` has a blocked loop.
    */
-  | { readonly type: "heartbeat"; readonly started: readonly TaskInstanceKey[] };
+  | { readonly type: "heartbeat" }
+  /** Just before an fn try's function is called, and once that synchronous call has returned: who blocked a loop. */
+  | { readonly type: "fn"; readonly key: TaskInstanceKey; readonly phase: FnSlicePhase };
 
 const parentMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run"), workload: workloadSchema }),
@@ -48,7 +50,8 @@ const childMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready") }),
   z.object({ type: z.literal("event"), event: taskEventSchema }),
   z.object({ type: z.literal("events"), events: z.array(taskEventSchema) }),
-  z.object({ type: z.literal("heartbeat"), started: z.array(taskInstanceKeySchema) }),
+  z.object({ type: z.literal("heartbeat") }),
+  z.object({ type: z.literal("fn"), key: taskInstanceKeySchema, phase: z.enum(["calling", "returned"]) }),
 ]);
 
 export function parseParentMessage(raw: unknown): ParentMessage {
@@ -65,17 +68,18 @@ export function parseChildMessage(raw: unknown): ChildMessage {
   const parsed = childMessageSchema.safeParse(raw);
   if (!parsed.success) {
     throw new RunnerProtocolError(
-      `malformed message from a runner process (valid types: ready, event, events, heartbeat): ${describeIssues(parsed.error, "message")}`,
+      `malformed message from a runner process (valid types: ready, event, events, heartbeat, fn): ${describeIssues(parsed.error, "message")}`,
     );
   }
   return parsed.data as ChildMessage;
 }
 
-/** The events a child message carries (none for `ready` and `heartbeat`). */
+/** The events a child message carries (none for `ready`, `heartbeat` and `fn`). */
 export function eventsOf(message: ChildMessage): readonly TaskEvent[] {
   switch (message.type) {
     case "ready":
     case "heartbeat":
+    case "fn":
       return [];
     case "event":
       return [message.event];

@@ -19,7 +19,7 @@ import { killAllProcessGroups } from "./process-groups.js";
 import { parseParentMessage, type ChildMessage, type ParentMessage } from "./protocol.js";
 import { runTaskTry } from "./run-task-try.js";
 import { appendClosingLine } from "./try-log.js";
-import type { TryReporter } from "./types.js";
+import type { FnSlicePhase, TryReporter } from "./types.js";
 
 if (process.send === undefined) {
   process.stderr.write("switchyard runner: must be started by an executor with an IPC channel (child_process.fork)\n");
@@ -59,10 +59,10 @@ function run(workload: Workload): void {
     return;
   }
   const controller = new AbortController();
-  // Said at once, not at the next heartbeat: the next try's slice may block this loop in this same
-  // turn, and the executor must not take this one for the culprit. IPC writes to the pipe at once.
-  const onFnStarted = () => void send({ type: "heartbeat", started: [workload.key] }).catch(() => {});
-  const done = runTaskTry(workload, reporterFor(workload), { signal: controller.signal, onFnStarted }).finally(() => {
+  // Said at once, not at the next heartbeat: this slice, or the next try's in this same turn, may
+  // block this loop, and the executor must know whose it is. IPC writes to the pipe at once.
+  const onFnSlice = (phase: FnSlicePhase) => void send({ type: "fn", key: workload.key, phase }).catch(() => {});
+  const done = runTaskTry(workload, reporterFor(workload), { signal: controller.signal, onFnSlice }).finally(() => {
     tries.delete(id);
     if (shuttingDown && tries.size === 0) process.exit(0);
   });
@@ -120,7 +120,7 @@ setInterval(() => {
 }, LEASE_CHECK_MS).unref();
 // Proof that this event loop turns: the executor kills a runner that stays silent (see protocol.ts).
 setInterval(() => {
-  send({ type: "heartbeat", started: [] }).catch(() => {}); // a parent that is gone is handled by 'disconnect'
+  send({ type: "heartbeat" }).catch(() => {}); // a parent that is gone is handled by 'disconnect'
 }, RUNNER_HEARTBEAT_MS).unref();
 void send({ type: "ready" })
   .then(() => preloadDagRuntime())

@@ -20,9 +20,10 @@ function lostOf(executor: LocalExecutor): Array<{ key: TaskInstanceKey; why: str
   return lost;
 }
 
-/** The fn tries whose first synchronous slice the runners have reported over. */
+/** The fn tries whose function the runners say has returned from its synchronous call. */
 function startedFnTries(executor: LocalExecutor): string[] {
-  return (executor.debugDump()["runners"] as Array<{ startedFnTries: string[] }>).flatMap((r) => r.startedFnTries);
+  const runners = executor.debugDump()["runners"] as Array<{ fnSlices: Record<string, string> }>;
+  return runners.flatMap((r) => Object.entries(r.fnSlices).filter(([, phase]) => phase === "returned").map(([key]) => key));
 }
 
 const running = (driver: Driver, w: Workload) => driver.of(w).some((e) => e.state === "running");

@@ -1,12 +1,12 @@
+import type { FnSlicePhase } from "../../runner/types.js";
+
 /** A try held by a runner whose event loop stopped turning, as the executor saw it. */
 export interface HeldTry<K> {
   readonly key: K;
   /** It reported `running`. */
   readonly running: boolean;
-  /** It runs an fn in the runner itself (bash runs in a process group of its own and cannot block the runner). */
-  readonly fn: boolean;
-  /** A heartbeat said its function returned from its synchronous call. */
-  readonly started: boolean;
+  /** For an fn try: its function was being called, or had returned from that call (undefined: not called yet, or not an fn). */
+  readonly fnSlice: FnSlicePhase | undefined;
 }
 
 export interface BlockedRunnerVerdict<K> {
@@ -18,20 +18,23 @@ export interface BlockedRunnerVerdict<K> {
 
 /**
  * Which tries of a blocked runner may have blocked it. Only task code in the runner's own thread
- * can, so only fn tries are ever suspects, in this order of evidence:
- * 1. fn tries whose function was called and has not been seen to return (no heartbeat named it):
- *    the loop stopped inside that first synchronous slice — the `while (true) {}` case;
- * 2. otherwise every running fn try: the loop stopped in a later slice (after an `await`), and the
- *    executor cannot see whose — with one fn try running that is exact;
- * 3. otherwise the tries that have not reported `running` yet: one of them blocked the loop while
- *    its DAG file was imported.
- * Suspects are never re-queued uncounted, so a try that blocks every runner it gets ends once its
- * own retries are spent; with several suspects the innocent ones among them pay a try too.
+ * can: the function of an fn try (bash runs in a process group of its own), or a DAG file being
+ * imported. The runner says, as it happens, when it calls an fn try's function and when that
+ * call returns; so, in this order of evidence:
+ * 1. an fn try whose function was called and never returned: the loop stopped inside that first
+ *    synchronous slice (the `while (true) {}` case) — exact;
+ * 2. otherwise every fn try whose function returned: the loop stopped in a later slice (after an
+ *    `await`), and the executor cannot see whose — exact when there is one;
+ * 3. otherwise the tries that have not reported `running`: one of them blocked the loop while its
+ *    DAG file was imported.
+ * Tries that reported `running` but whose function was never called, and bash tries, did nothing
+ * that could block the loop. Suspects are never re-queued uncounted, so a try that blocks every
+ * runner it gets ends once its own retries are spent; with several suspects the innocent ones
+ * among them pay a try too.
  */
 export function judgeBlockedRunner<K>(tries: readonly HeldTry<K>[]): BlockedRunnerVerdict<K> {
-  const fnTries = tries.filter((t) => t.running && t.fn);
-  let suspects = fnTries.filter((t) => !t.started);
-  if (suspects.length === 0) suspects = fnTries;
+  let suspects = tries.filter((t) => t.fnSlice === "calling");
+  if (suspects.length === 0) suspects = tries.filter((t) => t.fnSlice === "returned");
   if (suspects.length === 0) suspects = tries.filter((t) => !t.running);
   return { suspects: suspects.map((t) => t.key), innocents: tries.filter((t) => !suspects.includes(t)).map((t) => t.key) };
 }
