@@ -46,6 +46,8 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
     ["task instances", sum((r) => r.stats.tis)],
     ["tries run (bash started)", sum((r) => r.stats.triesRun)],
     ["tries reset as lost (not counted)", sum((r) => r.stats.resets)],
+    ["tries reset because a task blocked their runner (not counted)", sum((r) => r.stats.blockedRunnerResets)],
+    ["of those, done again after finishing while the runner was blocked (at-least-once)", sum((r) => r.stats.rerunAfterBlockedRunner)],
     ["zombie failures", sum((r) => r.stats.zombieFailures)],
     ["late reports rejected by fencing", sum((r) => r.stats.rejectedReports)],
     ["runs ended success / failed / unfinished", `${results.filter((r) => r.runState === "success").length} / ${results.filter((r) => r.runState === "failed").length} / ${results.filter((r) => r.runState !== "success" && r.runState !== "failed").length}`],
@@ -56,7 +58,8 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
     ["**stuck**", count(ViolationKind.STUCK)],
     ["resets while the owning scheduler lived", count(ViolationKind.FALSE_RESET)],
     ["retry accounting wrong", count(ViolationKind.MISCOUNTED)],
-    ["unexplained try failures", count(ViolationKind.UNEXPLAINED_FAILURE)],
+    ["unexplained try failures (another task's fault included)", count(ViolationKind.UNEXPLAINED_FAILURE)],
+    ["**resets blaming a task that blocks no runner**", count(ViolationKind.WRONG_CULPRIT)],
     ["scheduler crashes / hangs", count(ViolationKind.CRASH)],
     ["wall time", formatDuration(wallMs)],
   ];
