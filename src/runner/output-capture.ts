@@ -17,11 +17,6 @@ export function runWithOutput<T>(sink: OutputSink, fn: () => T): T {
   return storage.run(sink, fn);
 }
 
-/** Whether the caller runs inside a try's task code (an fn and everything it scheduled). */
-export function insideTaskCode(): boolean {
-  return storage.getStore() !== undefined;
-}
-
 /**
  * Patch process.stdout.write and process.stderr.write once per process. console.log and friends
  * look the method up on every call, so the patch catches them too. Outside a try the write falls

@@ -12,6 +12,7 @@ import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS, RUNNER_HEARTB
 import { TryStoppedError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
 import { guardProcessExit } from "./exit-guard.js";
+import { catchStrayErrors, runAsTry } from "./try-context.js";
 import { installOutputCapture } from "./output-capture.js";
 import { preloadDagRuntime } from "./preload.js";
 import { watchParent } from "./parent-watchdog.js";
@@ -62,7 +63,7 @@ function run(workload: Workload): void {
   // Said at once, not at the next heartbeat: this slice, or the next try's in this same turn, may
   // block this loop, and the executor must know whose it is. IPC writes to the pipe at once.
   const onFnSlice = (phase: FnSlicePhase) => void send({ type: "fn", key: workload.key, phase }).catch(() => {});
-  const done = runTaskTry(workload, reporterFor(workload), { signal: controller.signal, onFnSlice }).finally(() => {
+  const done = runAsTry(id, () => runTaskTry(workload, reporterFor(workload), { signal: controller.signal, onFnSlice })).finally(() => {
     tries.delete(id);
     if (shuttingDown && tries.size === 0) process.exit(0);
   });
@@ -92,6 +93,13 @@ function handle(message: ParentMessage): void {
 
 installOutputCapture();
 guardProcessExit();
+catchStrayErrors((id, error) => {
+  const why = `the task raised outside the promise it returned (in a callback, or a promise nobody awaited): ${errorLine(error)}`;
+  const entry = tries.get(id);
+  // A try that has ended already has nobody to tell but the runner's stderr (the scheduler's log).
+  if (entry === undefined) process.stderr.write(`switchyard runner: ${id}, after it ended: ${why}\n`);
+  else entry.controller.abort(new TryStoppedError(why, false));
+});
 process.on("message", (raw: unknown) => {
   try {
     handle(parseParentMessage(raw));

@@ -124,6 +124,27 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
     assert.deepEqual(lost, []);
   });
 
+  it("fails an fn whose callback throws or whose stray promise rejects on its own; the runner and the other tries live on", async (t) => {
+    const dir = await tempDir(t);
+    const executor = oneRunner();
+    const lost = lostOf(executor);
+    const driver = await started(t, executor);
+    const innocent = workload(dir, { taskId: "mark", runId: "innocent", conf: { markerFile: `${dir}/m`, ms: 1000 } });
+    executor.queueWorkload(innocent);
+    await driver.until(() => running(driver, innocent), "the innocent try to run");
+    const runnerPid = driver.of(innocent)[0]!.info.pid!;
+    const thrower = workload(dir, { taskId: "stray_throw", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "thrower" });
+    const rejecter = workload(dir, { taskId: "stray_rejection", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "rejecter" });
+    executor.queueWorkload(thrower);
+    executor.queueWorkload(rejecter);
+    assert.equal((await driver.terminal(thrower)).info.error, "the task raised outside the promise it returned (in a callback, or a promise nobody awaited): thrown in a callback");
+    assert.equal((await driver.terminal(rejecter)).info.error, "the task raised outside the promise it returned (in a callback, or a promise nobody awaited): rejected and never awaited");
+    const done = await driver.terminal(innocent);
+    assert.equal(done.state, "success");
+    assert.equal(done.info.pid, runnerPid, "the same runner finished it");
+    assert.deepEqual(lost, []);
+  });
+
   it("fails a bash try that SIGKILLs its parent ($PPID) on its own; the other tries live on", async (t) => {
     const dir = await tempDir(t);
     const executor = oneRunner();
