@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { errorLine } from "../common/errors.js";
-import { formatKey, keyString, type TaskInstanceKey } from "../common/keys.js";
+import { formatKey, keyString, tiString, type TaskInstanceKey } from "../common/keys.js";
 import type { TaskEvent, Workload } from "../common/workload.js";
 import { KILL_GRACE_MS, LEASE_EXPIRED_EXIT_CODE, MAX_TIMER_MS } from "../runner/constants.js";
 import { signalProcessGroup } from "../runner/process-groups.js";
@@ -68,6 +68,12 @@ export class LocalExecutor extends BaseExecutor {
   /** The scheduler's lease, passed on to every runner (null: none yet). */
   #leaseUntil: number | null = null;
   #heartbeatCheck: NodeJS.Timeout | undefined;
+  /**
+   * Task instances (tiString) re-queued once because a runner died of an unknown cause before
+   * their try started: the next time it happens to one, its own start may be the cause, so it
+   * fails (its retries apply) rather than being re-run for ever. Forgotten when a try of it ends.
+   */
+  readonly #requeuedUnstarted = new Set<string>();
   /** When the heartbeat check last ran: a late one means this process's own loop was blocked, not the runners'. */
   #lastCheck = 0;
 
@@ -108,7 +114,7 @@ export class LocalExecutor extends BaseExecutor {
     this.#lastCheck = now;
     for (const runner of [...this.#pool.runners, ...this.#oneShot]) {
       // This process was blocked itself: the runners' heartbeats may be waiting unread in the channel.
-      if (lagged) runner.lastHeard = Math.max(runner.lastHeard, now);
+      if (lagged) runner.lastHeard = now;
       if (!runner.alive || !runner.everReady || runner.load === 0) continue;
       if (now - runner.lastHeard > this.options.runnerHeartbeatTimeoutMs) this.#killBlocked(runner);
     }
@@ -252,6 +258,7 @@ export class LocalExecutor extends BaseExecutor {
         return;
       case "success":
       case "failed":
+        this.#requeuedUnstarted.delete(tiString(event.key));
         this.#forget(id, entry);
         this.changeState(event.key, event.state, event.info);
         return;
@@ -276,8 +283,8 @@ export class LocalExecutor extends BaseExecutor {
         : `exited with code ${exit.code ?? "unknown"}`;
     const stopped: TaskInstanceKey[] = [];
     const lost = new Map<string, TaskInstanceKey[]>();
-    // Without a known cause, a try that never started did nothing to die for: it runs again. Unless
-    // no other try was running, when its own start (importing its DAG file) may have been the cause.
+    // Without a known cause, a try that never started did nothing to die for: it runs again, once.
+    // Not when no other try was running: then its own start (importing its DAG file) may be the cause.
     const unexplained = !leaseLost && !this.#terminating && orphans.some((w) => this.#tries.get(keyString(w.key))?.running === true);
     for (const workload of orphans) {
       const id = keyString(workload.key);
@@ -291,12 +298,10 @@ export class LocalExecutor extends BaseExecutor {
         stopped.push(workload.key);
         continue;
       }
+      const requeueUnstarted = unexplained && entry.running !== true && entry.verdict === undefined && !this.#requeuedUnstarted.has(tiString(workload.key));
+      if (requeueUnstarted) this.#requeuedUnstarted.add(tiString(workload.key));
       const lostWhy =
-        entry.verdict?.kind === "lost"
-          ? entry.verdict.why
-          : unexplained && entry.running !== true && entry.verdict === undefined
-            ? `runner process ${runner.pid} ${how} before this try started`
-            : undefined;
+        entry.verdict?.kind === "lost" ? entry.verdict.why : requeueUnstarted ? `runner process ${runner.pid} ${how} before this try started` : undefined;
       if (lostWhy !== undefined && !this.#terminating) {
         appendClosingLine(workload.logPath, `try lost: ${lostWhy}; it will run again as a new try`);
         lost.set(lostWhy, [...(lost.get(lostWhy) ?? []), workload.key]);

@@ -89,7 +89,7 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
     assert.equal(driver.terminalOf(bash), undefined);
   });
 
-  it("re-queues the tries a runner never started when it dies of an unknown cause; the running ones fail", async (t) => {
+  it("re-queues, once, the tries a runner never started when it dies of an unknown cause; the running ones fail", async (t) => {
     const dir = await tempDir(t);
     const executor = oneRunner({ runner_heartbeat_timeout: 600 });
     const lost = lostOf(executor);
@@ -105,6 +105,18 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
     assert.equal((await driver.terminal(spin)).info.error, `runner process ${runnerPid} exited with signal SIGKILL while running this try`);
     await driver.until(() => lost.length === 1, "the never-started try reported lost");
     assert.deepEqual(lost, [{ key: waiting.key, why: `runner process ${runnerPid} exited with signal SIGKILL before this try started` }]);
+
+    // Once only: the same task instance's next try, unstarted on a runner dying the same way, fails.
+    const spin2 = workload(dir, { taskId: "spin", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "running2" });
+    executor.queueWorkload(spin2);
+    await driver.until(() => running(driver, spin2), "the second spinning try to run");
+    const waiting2 = workload(dir, { taskId: "ret", runId: "waiting", tryNumber: 2 });
+    executor.queueWorkload(waiting2);
+    await driver.heartbeat();
+    const runner2 = driver.of(spin2)[0]!.info.pid!;
+    process.kill(runner2, "SIGKILL");
+    assert.equal((await driver.terminal(waiting2)).info.error, `runner process ${runner2} exited with signal SIGKILL while running this try`);
+    assert.equal(lost.length, 1, "not re-queued a second time");
   });
 
   it("fails an fn that calls process.exit on its own; the runner and the other tries live on", async (t) => {
