@@ -1,4 +1,4 @@
-import { TaskMode, type TaskSpec } from "./dag.js";
+import { ALWAYS_FAILING, TaskMode, type TaskSpec } from "./dag.js";
 import type { TaskKill } from "./faults.js";
 import type { TaskMarks } from "./marks.js";
 
@@ -44,8 +44,10 @@ export const ViolationKind = {
    * still alive: two schedulers then act on the same task instance.
    */
   FALSE_RESET: "reset_while_scheduler_alive",
-  /** A try failed for a reason no injected fault explains. */
+  /** A try failed for a reason no injected fault explains (another task's fault included). */
   UNEXPLAINED_FAILURE: "unexplained_failure",
+  /** A try reset as lost because a task blocked its runner, naming a task that is not one of the blockers. */
+  WRONG_CULPRIT: "wrong_culprit",
   /** A scheduler exited on its own, or did not stop on SIGTERM. */
   CRASH: "crash",
   /**
@@ -73,6 +75,13 @@ export interface CheckStats {
   readonly rejectedReports: number;
   /** Tries the suite killed after their work had already finished: retried, as a kill must be. */
   readonly killedAfterDone: number;
+  /** Tries reset because a culprit blocked the runner they shared (not counted against retries). */
+  readonly blockedRunnerResets: number;
+  /**
+   * Of those, bash tries that had finished their work while the runner was blocked (it could not
+   * hear them end): reset and done again, at-least-once as after a scheduler death.
+   */
+  readonly rerunAfterBlockedRunner: number;
 }
 
 export interface CheckInput {
@@ -117,9 +126,18 @@ function outcomesFromAudit(audit: readonly AuditRow[]): Map<string, Map<number, 
   return out;
 }
 
-/** Why a try failed, as far as the suite can tell; null when nothing it did explains it. */
-function failureCause(reason: string, taskId: string, n: number, marks: TaskMarks | undefined, kills: readonly TaskKill[]): string | null {
+/** The reason of a try reset because another task blocked the runner it shared; group 1 names that task. */
+const BLOCKED_RUNNER_RESET = /runner process \d+ was killed because (?:one of )?(.*) blocked its event loop/;
+
+/**
+ * Why a try failed, as far as the suite can tell; null when nothing it did explains it. A
+ * culprit's own fault explains only its own tries: a try that failed because another task
+ * blocked or killed the runner they shared has no cause here (no try fails for a fault not its own).
+ */
+function failureCause(reason: string, taskId: string, n: number, marks: TaskMarks | undefined, kills: readonly TaskKill[], mode: TaskMode): string | null {
   if (/SIGKILL/.test(reason) && kills.some((k) => k.taskId === taskId && k.tryNumber === n)) return "killed by the suite";
+  if (mode === TaskMode.BLOCKER && /^blocked the event loop of runner process \d+/.test(reason)) return "blocked its runner";
+  if (mode === TaskMode.PARENT_KILLER && /^killed by SIGKILL\b/.test(reason)) return "killed its parent";
   if (/exited with code 1\b/.test(reason) && marks?.ends.get(n)?.some((e) => e.result === "fail")) return "failed on purpose";
   if (/zombie/.test(reason)) return "zombie (no heartbeat during a fault)";
   return null;
@@ -133,6 +151,7 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
   let triesRun = 0;
   let resets = 0;
   let killedAfterDone = 0;
+  let rerunAfterBlockedRunner = 0;
 
   if (input.runState !== "success" && input.runState !== "failed") {
     v.push({ kind: ViolationKind.LOST, detail: `the run never finished (state ${input.runState ?? "unreadable"})` });
@@ -179,7 +198,7 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
         if (o.kind === "lost") lost++;
         if (o.kind !== "failed") continue;
         counted++;
-        const cause = failureCause(o.reason, taskId, n, marks, input.kills);
+        const cause = failureCause(o.reason, taskId, n, marks, input.kills, spec.mode);
         if (cause === null) v.push({ kind: ViolationKind.UNEXPLAINED_FAILURE, taskId, detail: `try ${n} failed: ${o.reason}` });
         else causes.push(cause);
       }
@@ -222,8 +241,12 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
     for (const n of okTries) {
       if (st.state === "success" && n === st.tryNumber) continue;
       const o = tries.get(n)?.at(-1);
-      if (o?.kind === "failed" && failureCause(o.reason, taskId, n, marks, input.kills) === "killed by the suite") {
+      if (o?.kind === "failed" && failureCause(o.reason, taskId, n, marks, input.kills, spec.mode) === "killed by the suite") {
         killedAfterDone++;
+        continue;
+      }
+      if (o?.kind === "lost" && BLOCKED_RUNNER_RESET.test(o.reason)) {
+        rerunAfterBlockedRunner++;
         continue;
       }
       const deadJob = o?.kind === "lost" ? /scheduler job (\d+) that queued it is (?:dead|no longer running)/.exec(o.reason) : null;
@@ -258,9 +281,23 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
       });
     }
   }
+  // Tries reset for a blocked runner must name a task that blocks runners.
+  let blockedRunnerResets = 0;
+  for (const r of input.audit) {
+    const blamed = r.event === "reset" ? BLOCKED_RUNNER_RESET.exec(r.reason ?? "") : null;
+    if (!blamed) continue;
+    blockedRunnerResets++;
+    const named = blamed[1]!.split(", ").map((key) => /^[^.]+\.(\S+?)(?:\[\d+\])? run=/.exec(key)?.[1]);
+    if (named.some((task) => task === undefined || input.specs.get(task)?.mode !== TaskMode.BLOCKER)) {
+      v.push({ kind: ViolationKind.WRONG_CULPRIT, ...(r.taskId ? { taskId: r.taskId } : {}), detail: `try ${r.tryNumber} reset at ${r.time}: ${r.reason}` });
+    }
+  }
   const zombieFailures = input.audit.filter((r) => r.event === "state_change" && /zombie/.test(r.reason ?? "")).length;
   const rejectedReports = input.audit.filter((r) => r.event === "report_rejected").length;
-  return { violations: v, stats: { tis: input.states.length, triesRun, resets, zombieFailures, rejectedReports, killedAfterDone } };
+  return {
+    violations: v,
+    stats: { tis: input.states.length, triesRun, resets, zombieFailures, rejectedReports, killedAfterDone, blockedRunnerResets, rerunAfterBlockedRunner },
+  };
 }
 
 /** Whether a reset at `at` came before its scheduler's process was gone (slack: the audit time is taken at the start of the pass). */
@@ -285,7 +322,7 @@ function expectedState(
     // all_success: a failed upstream settles it, unless this task already ran.
     return st.tryNumber > 0 && st.state !== "upstream_failed" ? null : "upstream_failed";
   }
-  if (spec.mode === TaskMode.DOOMED) return "failed";
+  if (ALWAYS_FAILING.includes(spec.mode)) return "failed";
   if (counted > spec.retries) return "failed";
   return "success";
 }

@@ -8,8 +8,18 @@ export const TaskMode = {
   FLAKY: "flaky",
   /** Fails on every try: must end failed after exactly retries + 1 counted tries. */
   DOOMED: "doomed",
+  /**
+   * An fn in a synchronous endless loop: blocks the warm runner it shares with other tries (issue 9
+   * §3). Fails on every try, by its own fault; the other tries on that runner may only be reset.
+   */
+  BLOCKER: "blocker",
+  /** A bash task that SIGKILLs its parent process ($PPID): fails on every try and takes no other try with it. */
+  PARENT_KILLER: "parent_killer",
 } as const;
 export type TaskMode = (typeof TaskMode)[keyof typeof TaskMode];
+
+/** Modes whose every try fails, so the TI ends failed after exactly retries + 1 counted tries. */
+export const ALWAYS_FAILING: readonly TaskMode[] = [TaskMode.DOOMED, TaskMode.BLOCKER, TaskMode.PARENT_KILLER];
 
 export interface TaskSpec {
   readonly id: string;
@@ -31,14 +41,16 @@ export interface DagShape {
   /** Tasks that fail on purpose, each followed by an all_done cleanup so the run can still succeed. */
   readonly doomed: number;
   readonly flaky: number;
+  /** fn tasks that block their runner's event loop, and bash tasks that kill their parent; each with an all_done cleanup. */
+  readonly culprits: number;
   /** Share of tasks with retries = 0 (never picked for a task kill). */
   readonly noRetryShare: number;
 }
 
 /** About 260 tasks; the 40-task chains make the run last long enough for several faults. */
-export const FULL_SHAPE: DagShape = { chains: 5, chainLength: 40, fans: 2, fanWidth: 25, doomed: 2, flaky: 8, noRetryShare: 0.05 };
+export const FULL_SHAPE: DagShape = { chains: 5, chainLength: 40, fans: 2, fanWidth: 25, doomed: 2, flaky: 8, culprits: 1, noRetryShare: 0.05 };
 /** About 60 tasks, for CI. */
-export const SHORT_SHAPE: DagShape = { chains: 2, chainLength: 20, fans: 1, fanWidth: 15, doomed: 1, flaky: 3, noRetryShare: 0.05 };
+export const SHORT_SHAPE: DagShape = { chains: 2, chainLength: 20, fans: 1, fanWidth: 15, doomed: 1, flaky: 3, culprits: 1, noRetryShare: 0.05 };
 
 export interface ChaosDag {
   readonly dagId: string;
@@ -49,7 +61,8 @@ export interface ChaosDag {
 
 /**
  * A DAG of a few hundred short bash tasks: a start task, chains, fan-out/fan-in groups, doomed
- * tasks with all_done cleanups, and a final join. Every task runs chaos/task.sh.
+ * tasks and culprits (an fn that blocks its runner, a bash task that kills its parent) with
+ * all_done cleanups, and a final join. Every task but the culprits runs chaos/task.sh.
  */
 export function buildChaosDag(dagId: string, shape: DagShape, rng: Rng, taskScript: string, marksDir: string, maxActiveTasks: number): ChaosDag {
   const specs: Array<{ -readonly [K in keyof TaskSpec]: TaskSpec[K] }> = [];
@@ -89,6 +102,14 @@ export function buildChaosDag(dagId: string, shape: DagShape, rng: Rng, taskScri
     const doomed = add(`doomed${d}`, [start], { mode: TaskMode.DOOMED, retries: rng.int(1, 2), retryDelay: 0.2 });
     leaves.push(add(`doomed${d}_cleanup`, [doomed], { triggerRule: "all_done" }));
   }
+  for (let c = 0; c < shape.culprits; c++) {
+    // Started from a chain's middle, so they meet other tries on the runners.
+    const from = rng.pick(middle);
+    const blocker = add(`blocker${c}`, [from], { mode: TaskMode.BLOCKER, retries: rng.int(0, 1), retryDelay: 0.2 });
+    leaves.push(add(`blocker${c}_cleanup`, [blocker], { triggerRule: "all_done" }));
+    const killer = add(`parent_killer${c}`, [from], { mode: TaskMode.PARENT_KILLER, retries: rng.int(0, 1), retryDelay: 0.2 });
+    leaves.push(add(`parent_killer${c}_cleanup`, [killer], { triggerRule: "all_done" }));
+  }
   add("finish", leaves);
 
   const flakyIds = new Set<string>();
@@ -114,7 +135,10 @@ function dagSource(dagId: string, tasks: ReadonlyMap<string, TaskSpec>, taskScri
     const command = `bash ${taskScript} ${marksDir} ${s.sleepMs} ${s.mode}`;
     const opts: Record<string, unknown> = { retries: s.retries, retryDelay: s.retryDelay };
     if (s.triggerRule) opts.triggerRule = s.triggerRule;
-    lines.push(`t[${JSON.stringify(s.id)}] = d.bash(${JSON.stringify(s.id)}, ${JSON.stringify(command)}, ${JSON.stringify(opts)});`);
+    const id = JSON.stringify(s.id);
+    if (s.mode === TaskMode.BLOCKER) lines.push(`t[${id}] = d.fn(${id}, () => { for (;;) {} }, ${JSON.stringify(opts)});`);
+    else if (s.mode === TaskMode.PARENT_KILLER) lines.push(`t[${id}] = d.bash(${id}, "kill -9 $PPID; sleep 5", ${JSON.stringify(opts)});`);
+    else lines.push(`t[${id}] = d.bash(${id}, ${JSON.stringify(command)}, ${JSON.stringify(opts)});`);
   }
   for (const s of tasks.values()) {
     if (s.upstream.length > 0) lines.push(`t[${JSON.stringify(s.id)}].after(${s.upstream.map((u) => `t[${JSON.stringify(u)}]`).join(", ")});`);

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Deployment, SchedulerProcess } from "./deployment.js";
 import { sleep } from "./deployment.js";
 import type { TaskSpec } from "./dag.js";
-import { TaskMode } from "./dag.js";
+import { ALWAYS_FAILING, TaskMode } from "./dag.js";
 import type { LiveTi } from "./probe.js";
 import type { Rng } from "./rng.js";
 
@@ -160,7 +160,7 @@ export class SchedulerFleet {
 
 /** How many of a task's tries the suite may kill and still expect it to succeed. */
 export function killBudget(spec: TaskSpec): number {
-  if (spec.mode === TaskMode.DOOMED) return Number.POSITIVE_INFINITY;
+  if (ALWAYS_FAILING.includes(spec.mode)) return Number.POSITIVE_INFINITY;
   return spec.retries - (spec.mode === TaskMode.FLAKY ? 1 : 0);
 }
 

@@ -1,12 +1,13 @@
 import { hostname } from "node:os";
 import { errorLine } from "../common/errors.js";
-import { keyString, type TaskInstanceKey } from "../common/keys.js";
+import { formatKey, keyString, tiString, type TaskInstanceKey } from "../common/keys.js";
 import type { TaskEvent, Workload } from "../common/workload.js";
 import { KILL_GRACE_MS, LEASE_EXPIRED_EXIT_CODE, MAX_TIMER_MS } from "../runner/constants.js";
 import { signalProcessGroup } from "../runner/process-groups.js";
 import { appendClosingLine } from "../runner/try-log.js";
 import { BaseExecutor } from "./base.js";
 import { InvalidExecutorConfigError } from "./errors.js";
+import { judgeBlockedRunner } from "./local/blocked-runner.js";
 import { compileLocalExecutorOptions, ISOLATIONS, type CompiledLocalExecutorOptions, type Isolation } from "./local/options.js";
 import { RunnerHandle, type RunnerExit } from "./local/runner-handle.js";
 import { RunnerPool } from "./local/runner-pool.js";
@@ -24,6 +25,9 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
  */
 const SPARE_RUNNERS = 1;
 
+/** How often the executor looks for runners whose heartbeat stopped. */
+const HEARTBEAT_CHECK_MS = 500;
+
 interface Try {
   readonly workload: Workload;
   readonly runner: RunnerHandle;
@@ -31,6 +35,10 @@ interface Try {
   pid?: number;
   watchdog?: NodeJS.Timeout;
   watchdogFired?: boolean;
+  /** It reported `running`. */
+  running?: boolean;
+  /** What its runner's death means for it, decided before the executor killed that runner for a blocked event loop. */
+  verdict?: { readonly kind: "failed"; readonly error: string } | { readonly kind: "lost"; readonly why: string };
 }
 
 /**
@@ -59,6 +67,15 @@ export class LocalExecutor extends BaseExecutor {
   #terminating = false;
   /** The scheduler's lease, passed on to every runner (null: none yet). */
   #leaseUntil: number | null = null;
+  #heartbeatCheck: NodeJS.Timeout | undefined;
+  /**
+   * Task instances (tiString) re-queued once because a runner died of an unknown cause before
+   * their try started: the next time it happens to one, its own start may be the cause, so it
+   * fails (its retries apply) rather than being re-run for ever. Forgotten when a try of it ends.
+   */
+  readonly #requeuedUnstarted = new Set<string>();
+  /** When the heartbeat check last ran: a late one means this process's own loop was blocked, not the runners'. */
+  #lastCheck = 0;
 
   constructor(context: ExecutorContext) {
     const warnings: string[] = [];
@@ -80,6 +97,57 @@ export class LocalExecutor extends BaseExecutor {
     if (this.options.isolation === "warm") this.#pool.fill();
     else this.#wantSpares = true;
     this.#fillSpares();
+    clearInterval(this.#heartbeatCheck);
+    this.#lastCheck = Date.now();
+    this.#heartbeatCheck = setInterval(() => this.#checkHeartbeats(), HEARTBEAT_CHECK_MS);
+    this.#heartbeatCheck.unref();
+  }
+
+  /**
+   * Kill the runners whose event loop has stopped turning (no heartbeat for
+   * `runner_heartbeat_timeout`) while they hold tries: the tries that could have blocked it fail,
+   * the others are re-queued at once rather than waiting for a timeout that may never come.
+   */
+  #checkHeartbeats(): void {
+    const now = Date.now();
+    const lagged = now - this.#lastCheck > HEARTBEAT_CHECK_MS * 2;
+    this.#lastCheck = now;
+    for (const runner of [...this.#pool.runners, ...this.#oneShot]) {
+      // This process was blocked itself: the runners' heartbeats may be waiting unread in the channel.
+      if (lagged) runner.lastHeard = now;
+      if (!runner.alive || !runner.everReady || runner.load === 0) continue;
+      if (now - runner.lastHeard > this.options.runnerHeartbeatTimeoutMs) this.#killBlocked(runner);
+    }
+  }
+
+  #killBlocked(runner: RunnerHandle): void {
+    const entries = [...runner.inflight.keys()].flatMap((id) => {
+      const entry = this.#tries.get(id);
+      return entry !== undefined && entry.runner === runner && entry.verdict === undefined ? [entry] : [];
+    });
+    if (entries.length === 0) return;
+    const verdict = judgeBlockedRunner(
+      entries.map((entry) => ({
+        key: entry,
+        running: entry.running === true,
+        fnSlice: runner.fnSlices.get(keyString(entry.workload.key)),
+      })),
+    );
+    const seconds = this.options.runnerHeartbeatTimeoutMs / 1000;
+    const names = verdict.suspects.map((entry) => formatKey(entry.workload.key));
+    const error =
+      names.length === 1
+        ? `blocked the event loop of runner process ${runner.pid} for more than ${seconds}s (synchronous code that never yields?); the runner was killed`
+        : `the event loop of runner process ${runner.pid} was blocked for more than ${seconds}s by one of the fn tries ${names.join(", ")} ` +
+          "(which one cannot be told); the runner was killed and this try counts against its retries";
+    const why =
+      names.length === 0
+        ? `runner process ${runner.pid} was killed because its event loop was blocked for more than ${seconds}s`
+        : `runner process ${runner.pid} was killed because ${names.length === 1 ? names[0] : `one of ${names.join(", ")}`} blocked its event loop`;
+    for (const entry of verdict.suspects) entry.verdict = { kind: "failed", error };
+    for (const entry of verdict.innocents) entry.verdict = { kind: "lost", why };
+    this.logger.warn(`${why}; ${verdict.innocents.length} other tries will run again`);
+    runner.forceKill();
   }
 
   protected executeAsync(workload: Workload): void {
@@ -184,11 +252,13 @@ export class LocalExecutor extends BaseExecutor {
     }
     switch (event.state) {
       case "running":
+        entry.running = true;
         if (event.info.pid !== undefined) entry.pid = event.info.pid;
         this.runningState(event.key, event.info);
         return;
       case "success":
       case "failed":
+        this.#requeuedUnstarted.delete(tiString(event.key));
         this.#forget(id, entry);
         this.changeState(event.key, event.state, event.info);
         return;
@@ -212,6 +282,10 @@ export class LocalExecutor extends BaseExecutor {
         ? `exited with signal ${exit.signal}`
         : `exited with code ${exit.code ?? "unknown"}`;
     const stopped: TaskInstanceKey[] = [];
+    const lost = new Map<string, TaskInstanceKey[]>();
+    // Without a known cause, a try that never started did nothing to die for: it runs again, once.
+    // Not when no other try was running: then its own start (importing its DAG file) may be the cause.
+    const unexplained = !leaseLost && !this.#terminating && orphans.some((w) => this.#tries.get(keyString(w.key))?.running === true);
     for (const workload of orphans) {
       const id = keyString(workload.key);
       const entry = this.#tries.get(id);
@@ -224,9 +298,20 @@ export class LocalExecutor extends BaseExecutor {
         stopped.push(workload.key);
         continue;
       }
+      const requeueUnstarted = unexplained && entry.running !== true && entry.verdict === undefined && !this.#requeuedUnstarted.has(tiString(workload.key));
+      if (requeueUnstarted) this.#requeuedUnstarted.add(tiString(workload.key));
+      const lostWhy =
+        entry.verdict?.kind === "lost" ? entry.verdict.why : requeueUnstarted ? `runner process ${runner.pid} ${how} before this try started` : undefined;
+      if (lostWhy !== undefined && !this.#terminating) {
+        appendClosingLine(workload.logPath, `try lost: ${lostWhy}; it will run again as a new try`);
+        lost.set(lostWhy, [...(lost.get(lostWhy) ?? []), workload.key]);
+        continue;
+      }
       const error = this.#terminating
         ? "killed: the executor was terminated"
-        : entry.watchdogFired
+        : entry.verdict?.kind === "failed"
+          ? entry.verdict.error
+          : entry.watchdogFired
           ? `timed out after ${workload.timeout}s and the runner did not stop it; runner process ${runner.pid} was killed`
           : `runner process ${runner.pid ?? "?"} ${how} while running this try`;
       appendClosingLine(workload.logPath, error);
@@ -246,6 +331,7 @@ export class LocalExecutor extends BaseExecutor {
       this.logger.warn(`runner process ${runner.pid} ${how}`);
     }
     if (stopped.length > 0) this.triesLost(stopped, `runner process ${runner.pid} stopped it when the scheduler's lease ran out`);
+    for (const [why, keys] of lost) this.triesLost(keys, why);
   }
 
   #watchdog(entry: Try): void {
@@ -275,6 +361,7 @@ export class LocalExecutor extends BaseExecutor {
   override async end(): Promise<void> {
     await super.end();
     this.#closing = true;
+    clearInterval(this.#heartbeatCheck);
     const runners = [...this.#pool.runners, ...this.#oneShot, ...this.#spares];
     for (const runner of runners) runner.shutdown();
     await Promise.all(runners.map((runner) => this.#exitWithin(runner, SHUTDOWN_TIMEOUT_MS)));
@@ -284,6 +371,7 @@ export class LocalExecutor extends BaseExecutor {
   override async terminate(): Promise<void> {
     this.#closing = true;
     this.#terminating = true;
+    clearInterval(this.#heartbeatCheck);
     // Killed before the first await: a caller on its way out (a second SIGTERM) exits right after this call.
     for (const entry of this.#tries.values()) {
       if (entry.pid !== undefined && entry.pid !== entry.runner.pid) signalProcessGroup(entry.pid, "SIGKILL");
@@ -304,7 +392,14 @@ export class LocalExecutor extends BaseExecutor {
     return {
       ...super.debugDump(),
       options: this.options,
-      runners: this.#pool.runners.map((r) => ({ pid: r.pid, load: r.load })),
+      runners: this.#pool.runners.map((r) => ({
+        pid: r.pid,
+        load: r.load,
+        fnSlices: Object.fromEntries([...r.inflight.values()].flatMap((w) => {
+          const phase = r.fnSlices.get(keyString(w.key));
+          return phase === undefined ? [] : [[formatKey(w.key), phase]];
+        })),
+      })),
       oneShotRunners: [...this.#oneShot].map((r) => r.pid),
       spareRunners: [...this.#spares].map((r) => r.pid),
     };

@@ -10,6 +10,9 @@ export const LEASE_EXPIRED_EXIT_CODE = 75;
 /** How often a runner checks its lease. */
 export const LEASE_CHECK_MS = 100;
 
+/** How often a runner tells its executor that its event loop turns (see the `heartbeat` message). */
+export const RUNNER_HEARTBEAT_MS = 500;
+
 /** How often a runner's watchdog thread checks that its parent (the scheduler, or `tasks run`) is alive. */
 export const PARENT_CHECK_MS = 200;
 

@@ -41,3 +41,16 @@ export class TryStoppedError extends SwitchyardError {
     this.timedOut = timedOut;
   }
 }
+
+/** An fn task called process.exit in a runner that other tries share: its try fails instead. */
+export class TaskExitError extends SwitchyardError {
+  declare readonly code: "TASK_EXIT";
+  readonly exitCode: string;
+  constructor(exitCode: string) {
+    super(
+      "TASK_EXIT",
+      `the task called process.exit(${exitCode}), which would kill the runner other tries share; fail the task by throwing instead`,
+    );
+    this.exitCode = exitCode;
+  }
+}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { TaskInstanceKey } from "../common/keys.js";
 import type { TaskEvent, Workload } from "../common/workload.js";
+import type { FnSlicePhase } from "./types.js";
 import { RunnerProtocolError } from "./errors.js";
 import { describeIssues, taskEventSchema, taskInstanceKeySchema, workloadSchema } from "./workload-schema.js";
 
@@ -28,7 +29,14 @@ export type ChildMessage =
   /** The runner listens for messages; sent once, first. */
   | { readonly type: "ready" }
   | { readonly type: "event"; readonly event: TaskEvent }
-  | { readonly type: "events"; readonly events: readonly TaskEvent[] };
+  | { readonly type: "events"; readonly events: readonly TaskEvent[] }
+  /**
+   * Sent every RUNNER_HEARTBEAT_MS from the runner's event loop: a runner silent for longer than
+   * the executor's `runner_heartbeat_timeout` has a blocked loop.
+   */
+  | { readonly type: "heartbeat" }
+  /** Just before an fn try's function is called, and once that synchronous call has returned: who blocked a loop. */
+  | { readonly type: "fn"; readonly key: TaskInstanceKey; readonly phase: FnSlicePhase };
 
 const parentMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run"), workload: workloadSchema }),
@@ -42,6 +50,8 @@ const childMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready") }),
   z.object({ type: z.literal("event"), event: taskEventSchema }),
   z.object({ type: z.literal("events"), events: z.array(taskEventSchema) }),
+  z.object({ type: z.literal("heartbeat") }),
+  z.object({ type: z.literal("fn"), key: taskInstanceKeySchema, phase: z.enum(["calling", "returned"]) }),
 ]);
 
 export function parseParentMessage(raw: unknown): ParentMessage {
@@ -58,16 +68,18 @@ export function parseChildMessage(raw: unknown): ChildMessage {
   const parsed = childMessageSchema.safeParse(raw);
   if (!parsed.success) {
     throw new RunnerProtocolError(
-      `malformed message from a runner process (valid types: ready, event, events): ${describeIssues(parsed.error, "message")}`,
+      `malformed message from a runner process (valid types: ready, event, events, heartbeat, fn): ${describeIssues(parsed.error, "message")}`,
     );
   }
   return parsed.data as ChildMessage;
 }
 
-/** The events a child message carries (none for `ready`). */
+/** The events a child message carries (none for `ready`, `heartbeat` and `fn`). */
 export function eventsOf(message: ChildMessage): readonly TaskEvent[] {
   switch (message.type) {
     case "ready":
+    case "heartbeat":
+    case "fn":
       return [];
     case "event":
       return [message.event];

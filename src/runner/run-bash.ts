@@ -27,10 +27,14 @@ const DRAIN_MS = 1000;
  * process ends (SIGKILL included, or a runner killed by its watchdog), the kernel closes that end,
  * the read returns, and the watcher kills the whole group: a try never runs on unobserved, to be
  * failed later as a zombie. A shell builtin waiting on a pipe, so it costs no CPU and needs no
- * native module (Node cannot set PR_SET_PDEATHSIG). Then bash closes fd 3 and becomes the task's
- * own `bash -c command` (exec: same pid, so the group and `$$` stay the task's).
+ * native module (Node cannot set PR_SET_PDEATHSIG). Then bash closes fd 3 and runs the task's own
+ * `bash -c command` as its child, not by exec: the task's `$PPID` is then this guard, never the
+ * runner that other tries share, so a task that kills its parent (`kill -9 $PPID`) ends only its
+ * own try. A task killed by a signal ends the guard by the same signal, so the try says so.
  */
-const GUARDED_BASH = '{ read -r _ <&3; kill -KILL 0; } & exec 3<&-; exec bash -c "$1"';
+const GUARDED_BASH =
+  '{ read -r _ <&3; kill -KILL 0; } & exec 3<&-; bash -c "$1"; s=$?; ' +
+  'if [ $s -gt 128 ]; then sig=$(kill -l $s 2>/dev/null) && trap - "$sig" && kill -s "$sig" $$; fi; exit $s';
 
 /**
  * Start `bash -c command` as the leader of its own process group, stdout and stderr piped into

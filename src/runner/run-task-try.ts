@@ -10,7 +10,7 @@ import { resolveTask, type ResolvedTask } from "./resolve-task.js";
 import { toReturnValue } from "./return-value.js";
 import { describeBashExit, startBash } from "./run-bash.js";
 import { TryLog } from "./try-log.js";
-import type { RunTaskTryOptions, TryOutcome, TryReporter, TryTerminalState } from "./types.js";
+import type { FnSlicePhase, RunTaskTryOptions, TryOutcome, TryReporter, TryTerminalState } from "./types.js";
 
 /** Looked up once per process: a uname(2) per try adds up at thousands of tries per second. */
 const HOSTNAME = hostname();
@@ -66,7 +66,7 @@ export async function runTaskTry(
       pid = runPid;
       await report(() => reporter.running({ ...base, pid: runPid }), log);
     };
-    ending = await execute(workload, resolved, log, stop.signal, running, opts.killGraceMs ?? KILL_GRACE_MS);
+    ending = await execute(workload, resolved, log, stop.signal, running, opts.killGraceMs ?? KILL_GRACE_MS, opts.onFnSlice);
   } catch (error) {
     const err = coerceError(error);
     // Our own errors say it all in their message; what they wrap (a DAG file's error) needs its stack.
@@ -99,6 +99,7 @@ async function execute(
   stop: AbortSignal,
   running: (pid: number) => Promise<void>,
   killGraceMs: number,
+  onFnSlice?: (phase: FnSlicePhase) => void,
 ): Promise<Ending> {
   if (stop.aborted) return stoppedEnding(stop);
   switch (task.kind) {
@@ -149,13 +150,10 @@ async function execute(
         else stop.addEventListener("abort", () => resolve("stopped"), { once: true });
       });
       // The fn may ignore ctx.signal: the try ends at the timeout anyway and its later output is dropped.
-      const result = await Promise.race([
-        runWithOutput(log, async () => ({ value: await fn(ctx) })).then(
-          (ok) => ok,
-          (error: unknown) => ({ error }),
-        ),
-        stopped,
-      ]);
+      onFnSlice?.("calling");
+      const called = runWithOutput(log, async () => ({ value: await fn(ctx) }));
+      onFnSlice?.("returned");
+      const result = await Promise.race([called.then((ok) => ok, (error: unknown) => ({ error })), stopped]);
       if (result === "stopped") return stoppedEnding(stop);
       if ("error" in result) {
         const err = coerceError(result.error);

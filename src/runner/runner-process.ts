@@ -8,9 +8,11 @@
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
-import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS } from "./constants.js";
+import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS, RUNNER_HEARTBEAT_MS } from "./constants.js";
 import { TryStoppedError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
+import { guardProcessExit } from "./exit-guard.js";
+import { catchStrayErrors, runAsTry } from "./try-context.js";
 import { installOutputCapture } from "./output-capture.js";
 import { preloadDagRuntime } from "./preload.js";
 import { watchParent } from "./parent-watchdog.js";
@@ -18,7 +20,7 @@ import { killAllProcessGroups } from "./process-groups.js";
 import { parseParentMessage, type ChildMessage, type ParentMessage } from "./protocol.js";
 import { runTaskTry } from "./run-task-try.js";
 import { appendClosingLine } from "./try-log.js";
-import type { TryReporter } from "./types.js";
+import type { FnSlicePhase, TryReporter } from "./types.js";
 
 if (process.send === undefined) {
   process.stderr.write("switchyard runner: must be started by an executor with an IPC channel (child_process.fork)\n");
@@ -58,7 +60,10 @@ function run(workload: Workload): void {
     return;
   }
   const controller = new AbortController();
-  const done = runTaskTry(workload, reporterFor(workload), { signal: controller.signal }).finally(() => {
+  // Said at once, not at the next heartbeat: this slice, or the next try's in this same turn, may
+  // block this loop, and the executor must know whose it is. IPC writes to the pipe at once.
+  const onFnSlice = (phase: FnSlicePhase) => void send({ type: "fn", key: workload.key, phase }).catch(() => {});
+  const done = runAsTry(id, () => runTaskTry(workload, reporterFor(workload), { signal: controller.signal, onFnSlice })).finally(() => {
     tries.delete(id);
     if (shuttingDown && tries.size === 0) process.exit(0);
   });
@@ -87,6 +92,14 @@ function handle(message: ParentMessage): void {
 }
 
 installOutputCapture();
+guardProcessExit();
+catchStrayErrors((id, error) => {
+  const why = `the task raised outside the promise it returned (in a callback, or a promise nobody awaited): ${errorLine(error)}`;
+  const entry = tries.get(id);
+  // A try that has ended already has nobody to tell but the runner's stderr (the scheduler's log).
+  if (entry === undefined) process.stderr.write(`switchyard runner: ${id}, after it ended: ${why}\n`);
+  else entry.controller.abort(new TryStoppedError(why, false));
+});
 process.on("message", (raw: unknown) => {
   try {
     handle(parseParentMessage(raw));
@@ -113,6 +126,10 @@ setInterval(() => {
   for (const { workload } of tries.values()) appendClosingLine(workload.logPath, why);
   process.exit(LEASE_EXPIRED_EXIT_CODE);
 }, LEASE_CHECK_MS).unref();
+// Proof that this event loop turns: the executor kills a runner that stays silent (see protocol.ts).
+setInterval(() => {
+  send({ type: "heartbeat" }).catch(() => {}); // a parent that is gone is handled by 'disconnect'
+}, RUNNER_HEARTBEAT_MS).unref();
 void send({ type: "ready" })
   .then(() => preloadDagRuntime())
   .catch(() => process.exit(1));

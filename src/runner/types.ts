@@ -2,6 +2,9 @@ import type { EventInfo } from "../common/workload.js";
 
 export type TryTerminalState = "success" | "failed";
 
+/** Around the synchronous call of an fn task's function: the only code of a try that can block a runner before it yields. */
+export type FnSlicePhase = "calling" | "returned";
+
 /**
  * How a runner reports a try: `running` once the task code has started (with the pid that runs
  * it), then `finished` once. Every executor ends in this contract; it may forward the reports
@@ -22,4 +25,6 @@ export interface RunTaskTryOptions {
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL of a bash try's process group. @defaultValue KILL_GRACE_MS (5000) */
   killGraceMs?: number;
+  /** Called just before an fn task's function is called, and once it has returned from that synchronous call (its first slice is over). */
+  onFnSlice?: (phase: FnSlicePhase) => void;
 }

@@ -17,6 +17,7 @@ import type { TaskInstanceKey } from "../common/keys.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
 import { adoptOrResetOrphans, resetLostTries, SCHEDULER_JOB } from "./adoption.js";
 import { acquireSchedulingLock } from "./scheduling-lock.js";
+import { withRetries } from "./retrying.js";
 import { claimSqliteDatabase } from "./sqlite-claim.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
 import { enqueueTaskInstances } from "./critical-section.js";
@@ -447,7 +448,10 @@ export class Scheduler {
   /** Registers this scheduler in `job`. A database that fails here is a one-line error, not a stack. */
   private async registerJob(): Promise<number> {
     try {
-      return await createJob(this.store.db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now: Date.now() });
+      // The database answered a moment ago (the schema check): a failure now is an outage that
+      // began since, which a scheduler rides out like any other rather than exiting.
+      const budgetMs = this.config.scheduler.schedulerHealthCheckThreshold * 1000;
+      return await withRetries(() => createJob(this.store.db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now: Date.now() }), budgetMs);
     } catch (err) {
       throw new StoreError(StoreErrorCode.UNREACHABLE, `could not register the scheduler in the job table: ${errorLine(err)}`, { cause: err });
     }

@@ -127,7 +127,7 @@ describe("loadExecutors", () => {
   it("rejects bad executor options, naming [executors.<name>] and the key", async (t) => {
     const cases: Array<[string, RegExp]> = [
       [`[core]\nexecutor = "LocalExecutor"\n[executors.LocalExecutor]\nisolation = "thread"\n`, /^\[executors\.LocalExecutor\] isolation: must be one of "warm", "process" \(got "thread"\)$/],
-      [`[core]\nexecutor = "fast:LocalExecutor"\n[executors.fast]\nworkers = 3\n`, /^\[executors\.fast\] 'workers': unknown key; valid keys: parallelism, isolation, runners$/],
+      [`[core]\nexecutor = "fast:LocalExecutor"\n[executors.fast]\nworkers = 3\n`, /^\[executors\.fast\] 'workers': unknown key; valid keys: parallelism, isolation, runners, runner_heartbeat_timeout$/],
       [`[core]\nexecutor = "fast:LocalExecutor"\n[executors.fast]\nparallelism = -1\n`, /^\[executors\.fast\] parallelism: must be an integer >= 1/],
       [`[core]\nexecutor = "SequentialExecutor"\n[executors.SequentialExecutor]\nparallelism = 2\n`, /^\[executors\.SequentialExecutor\] parallelism: must be 1/],
     ];

@@ -21,7 +21,11 @@ executorConformance("LocalExecutor (process)", { make: (p) => local({ isolation:
 describe("LocalExecutor", () => {
   it("compiles its options: defaults from [core] parallelism and the CPU count", () => {
     const executor = new LocalExecutor(context("LocalExecutor", {}, 3));
-    assert.deepEqual({ ...executor.options }, { parallelism: 3, isolation: "warm", runners: Math.min(3, executor.options.runners) });
+    assert.deepEqual(
+      { ...executor.options },
+      { parallelism: 3, isolation: "warm", runners: Math.min(3, executor.options.runners), runnerHeartbeatTimeoutMs: 5000 },
+    );
+    assert.equal(new LocalExecutor(context("LocalExecutor", { runner_heartbeat_timeout: "2" })).options.runnerHeartbeatTimeoutMs, 2000);
     assert.equal(executor.isLocal, true);
     assert.equal(new LocalExecutor(context("LocalExecutor", { parallelism: "5", runners: 2 })).parallelism, 5);
   });
@@ -42,7 +46,8 @@ describe("LocalExecutor", () => {
       [{ isolation: "thread" }, /^\[executors\.LocalExecutor\] isolation: must be one of "warm", "process" \(got "thread"\)$/],
       [{ parallelism: 0 }, /^\[executors\.LocalExecutor\] parallelism: must be an integer >= 1 .* \(got 0\)$/],
       [{ runners: 1.5 }, /^\[executors\.LocalExecutor\] runners: must be an integer >= 1/],
-      [{ bogus: 1 }, /^\[executors\.LocalExecutor\] 'bogus': unknown key; valid keys: parallelism, isolation, runners$/],
+      [{ runner_heartbeat_timeout: 0 }, /^\[executors\.LocalExecutor\] runner_heartbeat_timeout: must be an integer >= 1 \(seconds a runner/],
+      [{ bogus: 1 }, /^\[executors\.LocalExecutor\] 'bogus': unknown key; valid keys: parallelism, isolation, runners, runner_heartbeat_timeout$/],
     ];
     for (const [options, message] of cases) {
       assert.throws(() => new LocalExecutor(context("LocalExecutor", options)), (e: unknown) => e instanceof ExecutorOptionsError && message.test(e.message));
@@ -50,19 +55,19 @@ describe("LocalExecutor", () => {
     assert.throws(() => new LocalExecutor(context("LocalExecutor", {}, 0)), /parallelism: must be an integer >= 1 \(got 0\)/);
   });
 
-  it("a fn that exits its runner fails only the tries in that runner; the next try runs in a replacement", async (t) => {
+  it("a fn that crashes its runner fails only the tries in that runner; the next try runs in a replacement", async (t) => {
     const dir = await tempDir(t);
     const executor = local({ runners: 2 }, 4);
     const driver = await started(t, executor);
     await waitUntil(() => executor.debugDump()["runners"] !== undefined, "runners");
-    const exit = workload(dir, { taskId: "exit" });
+    const exit = workload(dir, { taskId: "crash" });
     const bystander = workload(dir, { taskId: "mark", conf: { markerFile: `${dir}/m`, ms: 500 } });
     executor.queueWorkload(exit);
     executor.queueWorkload(bystander);
     const failed = await driver.terminal(exit);
     assert.equal(failed.state, "failed");
-    assert.match(failed.info.error!, /^runner process \d+ exited with code 7 while running this try$/);
-    assert.ok((await readFile(exit.logPath, "utf8")).includes("exited with code 7 while running this try"));
+    assert.match(failed.info.error!, /^runner process \d+ exited with signal SIGKILL while running this try$/);
+    assert.ok((await readFile(exit.logPath, "utf8")).includes("exited with signal SIGKILL while running this try"));
     assert.equal((await driver.terminal(bystander)).state, "success", "the other runner's try is unaffected");
     const next = workload(dir, { taskId: "ret", runId: "after" });
     executor.queueWorkload(next);

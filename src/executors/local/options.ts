@@ -22,18 +22,30 @@ export interface LocalExecutorOptions {
   isolation?: Isolation;
   /** Warm runner processes to spread tries over; more than parallelism is capped to it (with a warning). @defaultValue min(parallelism, os.availableParallelism()) */
   runners?: number;
+  /**
+   * Seconds a runner holding tries may stay silent (its event loop blocked, by an fn's synchronous
+   * endless loop) before it is killed; the try that blocked it fails, the others are re-queued.
+   * @defaultValue 5
+   */
+  runner_heartbeat_timeout?: number;
 }
 
 export interface CompiledLocalExecutorOptions {
   readonly parallelism: number;
   readonly isolation: Isolation;
   readonly runners: number;
+  /** `runner_heartbeat_timeout`, in milliseconds. */
+  readonly runnerHeartbeatTimeoutMs: number;
 }
+
+/** Long enough for a loaded machine's slowest legitimate pause (a DAG file's first import), short enough to free the other tries within seconds. */
+const DEFAULT_RUNNER_HEARTBEAT_TIMEOUT = 5;
 
 const schema = z.object({
   parallelism: intSetting(1, "an integer >= 1 (the most tries running at once)").optional(),
   isolation: z.enum(ISOLATIONS, { error: `must be one of ${ISOLATIONS.map((i) => `"${i}"`).join(", ")}` }).optional(),
   runners: intSetting(1, "an integer >= 1 (warm runner processes)").optional(),
+  runner_heartbeat_timeout: intSetting(1, "an integer >= 1 (seconds a runner may stay silent before it is declared blocked)").optional(),
 });
 
 /**
@@ -52,5 +64,10 @@ export function compileLocalExecutorOptions(
     context.warn(`[executors.${context.executor}] runners = ${runners} is more than its parallelism (${parallelism}): starting ${parallelism} runners`);
     runners = parallelism;
   }
-  return Object.freeze({ parallelism, isolation: options.isolation ?? Isolation.WARM, runners });
+  return Object.freeze({
+    parallelism,
+    isolation: options.isolation ?? Isolation.WARM,
+    runners,
+    runnerHeartbeatTimeoutMs: (options.runner_heartbeat_timeout ?? DEFAULT_RUNNER_HEARTBEAT_TIMEOUT) * 1000,
+  });
 }

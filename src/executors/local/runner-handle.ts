@@ -4,6 +4,7 @@ import { keyString, type TaskInstanceKey } from "../../common/keys.js";
 import type { TaskEvent, Workload } from "../../common/workload.js";
 import { forkRunnerProcess } from "../../runner/fork-runner.js";
 import { eventsOf, parseChildMessage, type ParentMessage } from "../../runner/protocol.js";
+import type { FnSlicePhase } from "../../runner/types.js";
 
 export interface RunnerExit {
   readonly code: number | null;
@@ -33,6 +34,10 @@ export class RunnerHandle {
   /** Tries sent to this runner that have not reported a terminal state, by keyString. */
   readonly inflight = new Map<string, Workload>();
   readonly exited: Promise<RunnerExit>;
+  /** Where each in-flight fn try is in the synchronous call of its function, by keyString. */
+  readonly fnSlices = new Map<string, FnSlicePhase>();
+  /** When the runner last sent anything (epoch ms): its event loop turned then. */
+  lastHeard = Date.now();
   #ready = false;
   #alive = true;
   #everReady = false;
@@ -102,6 +107,7 @@ export class RunnerHandle {
   /** Stop a try; `reason` goes into its log. */
   kill(key: TaskInstanceKey, reason?: string): void {
     this.inflight.delete(keyString(key));
+    this.fnSlices.delete(keyString(key));
     this.flush(); // a run still in the outbox must not arrive after its kill
     this.#send(reason === undefined ? { type: "kill", key } : { type: "kill", key, reason });
   }
@@ -135,6 +141,7 @@ export class RunnerHandle {
   }
 
   #receive(raw: unknown): void {
+    this.lastHeard = Date.now();
     let message;
     try {
       message = parseChildMessage(raw);
@@ -150,12 +157,18 @@ export class RunnerHandle {
       for (const m of pending) this.#send(m);
       return;
     }
+    if (message.type === "fn") {
+      const id = keyString(message.key);
+      if (this.inflight.has(id)) this.fnSlices.set(id, message.phase);
+      return;
+    }
     for (const event of eventsOf(message)) this.#event(event);
   }
 
   #event(event: TaskEvent): void {
     const id = keyString(event.key);
     if (event.state === "success" || event.state === "failed") {
+      this.fnSlices.delete(id);
       if (!this.inflight.delete(id)) return; // killed or unknown: nobody waits for it
     } else if (!this.inflight.has(id)) {
       return;
