@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TRIGGER_RULES } from "../../src/common/states.js";
-import { Home } from "../support/home.js";
+import { Home, type AuditRow } from "../support/home.js";
 import { EXPECTED, SITUATIONS } from "./trigger-table.js";
 
-interface AuditRow {
-  time: string;
-  taskId: string | null;
-  tryNumber: number | null;
-  event: string;
-  fromState: string | null;
-  toState: string | null;
-  reason: string | null;
-}
 
 describe("dependencies, retries and timeouts end to end", () => {
   let home: Home;

@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { afterEach, describe, it } from "node:test";
-import { eventually, Home, type TiState } from "../support/home.js";
+import { eventually, Home, type TiState, type AuditRow } from "../support/home.js";
 
 let home: Home;
 afterEach(() => home?.cleanup());
 
-interface AuditRow {
-  taskId: string | null;
-  event: string;
-  fromState: string | null;
-  toState: string | null;
-  reason: string | null;
-}
 
 describe("faults", () => {
   it("a TI in a pool that does not exist waits visibly, with the reason, until the pool appears", async () => {

@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { Home } from "../support/home.js";
+import { Home, type AuditRow } from "../support/home.js";
 
 let home: Home;
 afterEach(() => home?.cleanup());
 
-interface AuditRow {
-  taskId: string | null;
-  tryNumber: number | null;
-  event: string;
-  toState: string | null;
-  reason: string | null;
-}
 
 const CULPRITS = `import { dag } from "@switchyard/core";
 const d = dag("culprits");

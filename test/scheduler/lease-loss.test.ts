@@ -1,19 +1,11 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { afterEach, describe, it } from "node:test";
-import { eventually, Home } from "../support/home.js";
+import { eventually, Home, type AuditRow } from "../support/home.js";
 
 let home: Home;
 afterEach(() => home?.cleanup());
 
-interface AuditRow {
-  taskId: string | null;
-  tryNumber: number | null;
-  event: string;
-  fromState: string | null;
-  toState: string | null;
-  reason: string | null;
-}
 
 /**
  * The defaults scaled down: a 3 s lease (half the threshold), zombies after 2 s of silence. The

@@ -2,18 +2,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, it } from "node:test";
-import { eventually, Home, ROOT } from "../support/home.js";
+import { eventually, Home, ROOT, type AuditRow } from "../support/home.js";
 
 let home: Home;
 afterEach(() => home?.cleanup());
 
-interface AuditRow {
-  tryNumber: number | null;
-  event: string;
-  fromState: string | null;
-  toState: string | null;
-  reason: string | null;
-}
 
 const FAST_SWEEPS = `[scheduler]
 job_heartbeat_sec = 0.5

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { afterEach, describe, it } from "node:test";
 import { PgAdmin } from "../../chaos/pg-admin.js";
-import { eventually, Home, PG_TEST_URL, TEST_DB } from "../support/home.js";
+import { eventually, Home, PG_TEST_URL, TEST_DB, type AuditRow } from "../support/home.js";
 
 /** The outage the reliability issue names: schedulers must pause, retry and resume through it. */
 const OUTAGE_MS = 60_000;
@@ -16,13 +16,6 @@ afterEach(async () => {
   admin = undefined;
 });
 
-interface AuditRow {
-  taskId: string | null;
-  tryNumber: number | null;
-  event: string;
-  toState: string | null;
-  reason: string | null;
-}
 
 describe("database outage", () => {
   it(

@@ -49,6 +49,21 @@ function assertPostgresAnswers(): void {
 
 let homeCount = 0;
 
+/** One row of `dags audit-log -o json`. */
+export interface AuditRow {
+  time: string;
+  dagId: string;
+  runId: string | null;
+  taskId: string | null;
+  mapIndex: number | null;
+  tryNumber: number | null;
+  event: string;
+  fromState: string | null;
+  toState: string | null;
+  reason: string | null;
+  source: string | null;
+}
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
