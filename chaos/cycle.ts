@@ -166,7 +166,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
           // The lease is half the 3 s threshold: about half the pauses outlast it.
           const pauseMs = faultRng.int(500, 4000);
           const victim = fleet.pauseOne(faultRng, pauseMs);
-          if (victim) faults.push({ kind, at, time: new Date().toISOString(), detail: `scheduler #${victim.n} (pid ${victim.pid}) stopped (SIGSTOP) for ${pauseMs} ms` });
+          if (victim) faults.push({ kind, at, time: new Date().toISOString(), detail: `scheduler #${victim.n} (pid ${victim.pid}) stopped (SIGSTOP) for ${pauseMs} ms`, scheduler: victim.n, durationMs: pauseMs });
         } else if (kind === FaultKind.TASK_KILL) {
           for (let attempt = 0; attempt < 20 && !finished; attempt++) {
             const tis = await probe.taskInstances(runId);

@@ -29,6 +29,10 @@ export interface Fault {
   /** Wall-clock time (ISO-8601), to line up with the audit log and the markers (epoch ms). */
   readonly time: string;
   readonly detail: string;
+  /** The scheduler a scheduler fault hit (its # in the fleet). */
+  readonly scheduler?: number;
+  /** How long a scheduler pause lasted. */
+  readonly durationMs?: number;
 }
 
 /** A try the suite killed with SIGKILL: its failure is expected and counts against retries. */

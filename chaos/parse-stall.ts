@@ -12,7 +12,7 @@ export interface ParseStallInput {
   readonly windowMs: number;
 }
 
-/** Database faults cost leases on purpose; within this long after one, a lost lease is theirs. */
+/** Database faults and scheduler pauses cost leases on purpose; within this long after one ends, a lost lease is theirs. */
 const DB_FAULT_SHADOW_MS = 10_000;
 
 /**
@@ -25,14 +25,17 @@ export function parseStallViolations(input: ParseStallInput): Violation[] {
   if (drop === undefined) return [];
   const droppedAt = Date.parse(drop.time);
   const dbFaults = input.faults.filter((f) => f.kind === FaultKind.DB_OUTAGE || f.kind === FaultKind.PG_RESTART).map((f) => Date.parse(f.time));
+  // A scheduler stopped longer than its lease loses it on purpose (the pause fault), whatever is parsed meanwhile.
+  const pausedUntil = (n: number, at: number) =>
+    input.faults.some((f) => f.kind === FaultKind.SCHEDULER_PAUSE && f.scheduler === n && Date.parse(f.time) <= at && at - Date.parse(f.time) <= (f.durationMs ?? 0) + DB_FAULT_SHADOW_MS);
   const v: Violation[] = [];
   for (const { n, text } of input.schedulerLogs) {
     for (const line of text.split("\n")) {
       if (!/lease lost \(no heartbeat could be recorded/.test(line)) continue;
       const at = Date.parse(line.slice(0, 24));
       if (!(at >= droppedAt && at <= droppedAt + input.windowMs)) continue;
-      if (dbFaults.some((f) => f <= at && at - f <= DB_FAULT_SHADOW_MS)) continue;
-      v.push({ kind: ViolationKind.PARSE_STALL, detail: `scheduler #${n} lost its lease while the dropped DAG files were parsed, with no database fault to explain it: ${line.trim()}` });
+      if (dbFaults.some((f) => f <= at && at - f <= DB_FAULT_SHADOW_MS) || pausedUntil(n, at)) continue;
+      v.push({ kind: ViolationKind.PARSE_STALL, detail: `scheduler #${n} lost its lease while the dropped DAG files were parsed, with no database fault or pause of that scheduler to explain it: ${line.trim()}` });
     }
   }
   if (!input.importErrorFiles.some((f) => path.basename(f) === ENDLESS_DAG_FILE)) {
