@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import type { TaskInstanceKey } from "../../src/common/keys.js";
 import type { Workload } from "../../src/common/workload.js";
 import { LocalExecutor } from "../../src/executors/local.js";
@@ -27,6 +27,18 @@ function startedFnTries(executor: LocalExecutor): string[] {
 }
 
 const running = (driver: Driver, w: Workload) => driver.of(w).some((e) => e.state === "running");
+
+/** One runner with an innocent fn try of `ms` already running on it, for a culprit to be sent beside. */
+async function innocentRunning(t: TestContext, ms: number) {
+  const dir = await tempDir(t);
+  const executor = oneRunner();
+  const lost = lostOf(executor);
+  const driver = await started(t, executor);
+  const innocent = workload(dir, { taskId: "mark", runId: "innocent", conf: { markerFile: `${dir}/m`, ms } });
+  executor.queueWorkload(innocent);
+  await driver.until(() => running(driver, innocent), "the innocent try to run");
+  return { dir, executor, lost, driver, innocent };
+}
 
 describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
   it("kills a runner whose event loop an fn blocks: the culprit fails, the innocent tries are lost (re-queued), naming it", async (t) => {
@@ -120,13 +132,7 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
   });
 
   it("fails an fn that calls process.exit on its own; the runner and the other tries live on", async (t) => {
-    const dir = await tempDir(t);
-    const executor = oneRunner();
-    const lost = lostOf(executor);
-    const driver = await started(t, executor);
-    const innocent = workload(dir, { taskId: "mark", runId: "innocent", conf: { markerFile: `${dir}/m`, ms: 300 } });
-    executor.queueWorkload(innocent);
-    await driver.until(() => running(driver, innocent), "the innocent try to run");
+    const { dir, executor, lost, driver, innocent } = await innocentRunning(t, 300);
     const exit = workload(dir, { taskId: "exit", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "culprit" });
     executor.queueWorkload(exit);
     const failed = await driver.terminal(exit);
@@ -137,13 +143,7 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
   });
 
   it("fails an fn whose callback throws or whose stray promise rejects on its own; the runner and the other tries live on", async (t) => {
-    const dir = await tempDir(t);
-    const executor = oneRunner();
-    const lost = lostOf(executor);
-    const driver = await started(t, executor);
-    const innocent = workload(dir, { taskId: "mark", runId: "innocent", conf: { markerFile: `${dir}/m`, ms: 1000 } });
-    executor.queueWorkload(innocent);
-    await driver.until(() => running(driver, innocent), "the innocent try to run");
+    const { dir, executor, lost, driver, innocent } = await innocentRunning(t, 1000);
     const runnerPid = driver.of(innocent)[0]!.info.pid!;
     const thrower = workload(dir, { taskId: "stray_throw", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "thrower" });
     const rejecter = workload(dir, { taskId: "stray_rejection", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "rejecter" });
@@ -158,13 +158,7 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
   });
 
   it("fails a bash try that SIGKILLs its parent ($PPID) on its own; the other tries live on", async (t) => {
-    const dir = await tempDir(t);
-    const executor = oneRunner();
-    const lost = lostOf(executor);
-    const driver = await started(t, executor);
-    const innocent = workload(dir, { taskId: "mark", runId: "innocent", conf: { markerFile: `${dir}/m`, ms: 1000 } });
-    executor.queueWorkload(innocent);
-    await driver.until(() => running(driver, innocent), "the innocent try to run");
+    const { dir, executor, lost, driver, innocent } = await innocentRunning(t, 1000);
     const killer = workload(dir, { taskId: "kill_parent", dagId: "exec_culprits", dagFile: CULPRITS_DAG, runId: "culprit" });
     executor.queueWorkload(killer);
     const failed = await driver.terminal(killer);
