@@ -42,18 +42,19 @@ async function drive(label: string, n: number, shape: TaskShape): Promise<Measur
     options: { parallelism: PARALLELISM, isolation: "warm" },
     defaultParallelism: PARALLELISM,
     home: dir,
+    folders: { dagsFolder: dir, baseLogFolder: path.join(dir, "logs") },
   });
   // Warm-up first: every runner imports the DAG file once before the clock starts.
   const warmup = Math.max(64, PARALLELISM * 2);
   const workload = (i: number): Workload => ({
     key: { dagId: "fanout", taskId: taskId(i % n), runId: i < warmup ? "warmup" : "bench", mapIndex: -1, tryNumber: 1 },
-    dagFile,
+    dagFile: "fanout.ts",
     queue: "default",
     pool: "default_pool",
     priorityWeight: 1,
     executorConfig: {},
     token: "t",
-    logPath: path.join(dir, "logs", i < warmup ? "warmup" : "bench", taskId(i % n), "attempt=1.log"),
+    logRelativePath: `${i < warmup ? "warmup" : "bench"}/${taskId(i % n)}/attempt=1.log`,
     timeout: null,
     logicalDate: "2026-01-01T00:00:00.000Z",
     conf: {},

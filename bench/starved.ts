@@ -101,6 +101,7 @@ export async function starved(): Promise<ScenarioResult> {
           maxTisPerQuery: config.scheduler.maxTisPerQuery,
           defaultMaxActiveTasks: config.core.maxActiveTasksPerDag,
           baseLogFolder: path.join(home.dir, "logs"),
+          dagsFolder: config.core.dagsFolder,
           maxTaskLogMb: config.logging.maxTaskLogMb,
           now: Date.now(),
           source: "bench",

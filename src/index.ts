@@ -14,8 +14,8 @@ export type { ExecutorContext, ExecutorLogger, TaskInstanceRef } from "./executo
 export type { ExecutorName } from "./config/executor-names.js";
 export { runTaskTry } from "./runner/run-task-try.js";
 export type { TryReporter, TryOutcome, RunTaskTryOptions } from "./runner/types.js";
-export { EventState } from "./common/workload.js";
-export type { Workload, TaskEvent, EventInfo } from "./common/workload.js";
+export { EventState, resolveDagFile, tryLogFile } from "./common/workload.js";
+export type { Workload, TaskEvent, EventInfo, RunnerFolders } from "./common/workload.js";
 export type { TaskInstanceKey } from "./common/keys.js";
 export { keyString } from "./common/keys.js";
 export { SwitchyardError } from "./common/errors.js";

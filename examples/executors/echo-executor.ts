@@ -86,7 +86,7 @@ export class EchoExecutor extends BaseExecutor {
           this.changeState(workload.key, state, info);
         },
       },
-      { signal: controller.signal },
+      { folders: this.folders, signal: controller.signal },
     );
     this.#inFlight.set(id, { controller, done });
   }

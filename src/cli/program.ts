@@ -9,6 +9,7 @@ import { poolsCommand } from "./commands/pools.js";
 import { schedulerCommand } from "./commands/scheduler.js";
 import { standaloneCommand } from "./commands/standalone.js";
 import { tasksCommand } from "./commands/tasks.js";
+import { workerCommand } from "./commands/worker.js";
 
 export function buildProgram(version: string): Command {
   const program = new Command("switchyard")
@@ -31,7 +32,7 @@ export function buildProgram(version: string): Command {
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false });
-  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), dagProcessorCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
+  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), dagProcessorCommand(), workerCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
     program.addCommand(cmd);
   }
   return program;

@@ -1,3 +1,6 @@
+import path from "node:path";
+import { SwitchyardError } from "./errors.js";
+import { EXAMPLE_DAGS_FOLDER } from "./example-dags.js";
 import type { TaskInstanceKey } from "./keys.js";
 
 /**
@@ -6,7 +9,11 @@ import type { TaskInstanceKey } from "./keys.js";
  */
 export interface Workload {
   readonly key: TaskInstanceKey;
-  /** Absolute path of the DAG file that defines the task. */
+  /**
+   * The DAG file that defines the task, relative to the dags folder of whoever runs the try (POSIX
+   * separators), so a worker with its own copy of the DAGs finds it; `@examples/…` names a bundled
+   * example DAG. Resolve it with `resolveDagFile`.
+   */
   readonly dagFile: string;
   readonly queue: string;
   readonly pool: string;
@@ -14,8 +21,11 @@ export interface Workload {
   readonly executorConfig: Readonly<Record<string, unknown>>;
   /** Per-try secret: reports carrying another token are rejected (try fencing). */
   readonly token: string;
-  /** Absolute path of this try's log file. */
-  readonly logPath: string;
+  /**
+   * This try's log file relative to the base log folder of the machine that runs it (POSIX
+   * separators); that machine joins it with its own `[logging] base_log_folder` (`tryLogFile`).
+   */
+  readonly logRelativePath: string;
   /** Bytes the log may grow to before later output is dropped (`[logging] max_task_log_mb`); absent: no limit. */
   readonly maxLogBytes?: number;
   /** Seconds; null means no timeout. */
@@ -53,4 +63,66 @@ export interface TaskEvent {
   readonly key: TaskInstanceKey;
   readonly state: EventState;
   readonly info: EventInfo;
+}
+
+/** Where the runner of a try finds DAG files and writes logs: its own host's folders, absolute. */
+export interface RunnerFolders {
+  /** `[core] dags_folder` of the scheduler (LocalExecutor) or of the worker that runs the try. */
+  readonly dagsFolder: string;
+  /** `[logging] base_log_folder` of that same host. */
+  readonly baseLogFolder: string;
+}
+
+/** The prefix of a `Workload.dagFile` that names a bundled example DAG rather than one in the dags folder. */
+const EXAMPLES_PREFIX = "@examples/";
+
+/** A workload's path that would leave its folder, or that is not relative: the runner refuses it. */
+export class WorkloadPathError extends SwitchyardError {
+  constructor(message: string) {
+    super("WORKLOAD_PATH", message);
+  }
+}
+
+/** `relative` joined under `folder`; throws WorkloadPathError for an absolute path or one that climbs out with `..`. */
+function under(folder: string, relative: string, what: string): string {
+  if (relative === "" || path.posix.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
+    throw new WorkloadPathError(`${what} ${JSON.stringify(relative)} must be a path relative to ${folder} (it is ${relative === "" ? "empty" : "absolute"})`);
+  }
+  const parts = relative.split(/[\\/]/);
+  if (parts.includes("..")) {
+    throw new WorkloadPathError(`${what} ${JSON.stringify(relative)} climbs out of ${folder} with ".."; it must stay inside that folder`);
+  }
+  return path.join(folder, ...parts);
+}
+
+/**
+ * The absolute path of a workload's DAG file on this host: `relative` under `dagsFolder` (or under
+ * the bundled examples for `@examples/…`). Rejects absolute paths and `..` escapes with a clear error.
+ */
+export function resolveDagFile(dagsFolder: string, relative: string): string {
+  if (relative.startsWith(EXAMPLES_PREFIX)) return under(EXAMPLE_DAGS_FOLDER, relative.slice(EXAMPLES_PREFIX.length), "the example DAG file");
+  return under(dagsFolder, relative, "the DAG file");
+}
+
+/**
+ * How a workload names a DAG file the scheduler parsed at `absolute`: relative to `dagsFolder`, or
+ * `@examples/…` for a bundled example. A file outside both keeps its `..` path, which every runner
+ * refuses with a clear error on the TI (a stale DAG row after `dags_folder` moved), rather than a
+ * scheduler that cannot queue anything.
+ */
+export function relativeDagFile(dagsFolder: string, absolute: string): string {
+  const inside = (folder: string) => {
+    const rel = path.relative(folder, absolute);
+    return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : null;
+  };
+  const rel = inside(dagsFolder);
+  if (rel !== null) return rel;
+  const example = inside(EXAMPLE_DAGS_FOLDER);
+  if (example !== null) return `${EXAMPLES_PREFIX}${example}`;
+  return path.relative(dagsFolder, absolute).split(path.sep).join("/");
+}
+
+/** The absolute path of a try's log on this host. Throws WorkloadPathError if the relative path escapes. */
+export function tryLogFile(baseLogFolder: string, workload: Pick<Workload, "logRelativePath">): string {
+  return under(baseLogFolder, workload.logRelativePath, "the try's log path");
 }

@@ -6,7 +6,7 @@ import { didYouMean, renderValue } from "./text.js";
 import type { SwitchyardConfig } from "./types.js";
 
 /** Executors this build can run by class name. */
-export const BUILTIN_EXECUTORS = ["LocalExecutor", "SequentialExecutor"] as const;
+export const BUILTIN_EXECUTORS = ["LocalExecutor", "SequentialExecutor", "BullMQExecutor"] as const;
 export type BuiltinExecutor = (typeof BUILTIN_EXECUTORS)[number];
 
 /** Built-ins planned but not in this build: the message says so instead of "unknown". */
@@ -17,10 +17,10 @@ const PLANNED_EXECUTORS = ["BullMQExecutor", "KubernetesExecutor"].filter(
 const ENTRY_FORMS = "ClassName, alias:ClassName or alias:./path/to/module.js#ExportName";
 const CUSTOM_FORM = "alias:./path/to/module.js#ExportName";
 
-/** What this build offers instead of an engine it lacks: only executors that exist, plus an honest word on what is planned. */
+/** What this build offers instead of an engine it lacks. */
 const INSTEAD_OF_A_FLEET =
-  `use LocalExecutor (several side by side with aliases, e.g. LocalExecutor,fast:LocalExecutor) or a custom executor, ${CUSTOM_FORM}; ` +
-  "a worker-fleet executor is planned but not in this build";
+  "use BullMQExecutor (Redis) with `switchyard worker` processes on each machine (docs/executors/bullmq.md), " +
+  `or LocalExecutor on one machine, or a custom executor, ${CUSTOM_FORM}`;
 const MULTI_EXECUTOR_HINT =
   "list several executors in [core] executor and set `executor` per task (multi-executor), e.g. LocalExecutor,heavy:LocalExecutor; " +
   "KubernetesExecutor is not in this build";

@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import type { Command } from "commander";
 import { errorLine } from "../common/errors.js";
 import { keyString, type TaskInstanceKey } from "../common/keys.js";
-import { EventState, type EventInfo, type TaskEvent, type Workload } from "../common/workload.js";
+import { EventState, type EventInfo, type RunnerFolders, type TaskEvent, type Workload } from "../common/workload.js";
 import type { ExecutorName } from "../config/executor-names.js";
 import { EXECUTOR_BRAND } from "./brand.js";
 import { ExecutorOptionsError } from "./errors.js";
@@ -50,6 +51,8 @@ export abstract class BaseExecutor {
   readonly changeSensorModeToReschedule: boolean = false;
 
   protected readonly home: string;
+  /** Where tries started on this host find DAG files and write logs (workloads carry paths relative to them). */
+  protected readonly folders: RunnerFolders;
   protected readonly logger: ExecutorLogger;
   readonly #listeners = new Set<() => void>();
   readonly #triesLostListeners = new Set<(keys: readonly TaskInstanceKey[], reason: string) => void>();
@@ -61,6 +64,7 @@ export abstract class BaseExecutor {
   constructor(context: ExecutorContext, parallelism: number = context.defaultParallelism) {
     this.name = context.name;
     this.home = context.home;
+    this.folders = context.folders ?? { dagsFolder: join(context.home, "dags"), baseLogFolder: join(context.home, "logs") };
     this.logger = context.logger ?? defaultExecutorLogger(context.name.name);
     if (!Number.isInteger(parallelism) || parallelism <= 0) {
       throw new ExecutorOptionsError(

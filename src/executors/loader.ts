@@ -1,5 +1,6 @@
 import { errorLine } from "../common/errors.js";
 import { lookupExecutorName, parseExecutorNames, type ExecutorName } from "../config/executor-names.js";
+import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import { importLocalModule } from "../dag/loader.js";
 import type { BaseExecutor } from "./base.js";
@@ -49,6 +50,7 @@ export async function loadExecutors(config: SwitchyardConfig, opts: LoadExecutor
       options: config.executors[name.name] ?? {},
       defaultParallelism: config.core.parallelism,
       home: config.home,
+      folders: runnerFoldersOf(config),
       ...(logger !== undefined ? { logger } : {}),
     };
     all.push(instantiate(cls, context));

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { errorLine } from "../common/errors.js";
 import { formatKey, keyString, tiString, type TaskInstanceKey } from "../common/keys.js";
-import type { TaskEvent, Workload } from "../common/workload.js";
+import { tryLogFile, type TaskEvent, type Workload } from "../common/workload.js";
 import { KILL_GRACE_MS, LEASE_EXPIRED_EXIT_CODE, MAX_TIMER_MS } from "../runner/constants.js";
 import { signalProcessGroup } from "../runner/process-groups.js";
 import { appendClosingLine } from "../runner/try-log.js";
@@ -209,11 +209,14 @@ export class LocalExecutor extends BaseExecutor {
   }
 
   #spawnRunner(): RunnerHandle {
-    const runner = new RunnerHandle({
-      onEvent: (runner, event) => this.#onRunnerEvent(runner, event),
-      onExit: (runner, exit, orphans) => this.#onRunnerExit(runner, exit, orphans),
-      warn: (message) => this.logger.warn(message),
-    });
+    const runner = new RunnerHandle(
+      {
+        onEvent: (runner, event) => this.#onRunnerEvent(runner, event),
+        onExit: (runner, exit, orphans) => this.#onRunnerExit(runner, exit, orphans),
+        warn: (message) => this.logger.warn(message),
+      },
+      this.folders,
+    );
     if (this.#leaseUntil !== null) runner.lease(this.#leaseUntil);
     return runner;
   }
@@ -268,6 +271,15 @@ export class LocalExecutor extends BaseExecutor {
     }
   }
 
+  /** A last line in a try's log, written here because its runner is gone. */
+  #closingLine(workload: Workload, why: string): void {
+    try {
+      appendClosingLine(tryLogFile(this.folders.baseLogFolder, workload), why);
+    } catch {
+      // Its log path escapes the folder: its runner refused it and failed the try, saying so.
+    }
+  }
+
   #onRunnerExit(runner: RunnerHandle, exit: RunnerExit, orphans: Workload[]): void {
     const pooled = this.#pool.remove(runner);
     this.#oneShot.delete(runner);
@@ -303,7 +315,7 @@ export class LocalExecutor extends BaseExecutor {
       const lostWhy =
         entry.verdict?.kind === "lost" ? entry.verdict.why : requeueUnstarted ? `runner process ${runner.pid} ${how} before this try started` : undefined;
       if (lostWhy !== undefined && !this.#terminating) {
-        appendClosingLine(workload.logPath, `try lost: ${lostWhy}; it will run again as a new try`);
+        this.#closingLine(workload, `try lost: ${lostWhy}; it will run again as a new try`);
         lost.set(lostWhy, [...(lost.get(lostWhy) ?? []), workload.key]);
         continue;
       }
@@ -314,7 +326,7 @@ export class LocalExecutor extends BaseExecutor {
           : entry.watchdogFired
           ? `timed out after ${workload.timeout}s and the runner did not stop it; runner process ${runner.pid} was killed`
           : `runner process ${runner.pid ?? "?"} ${how} while running this try`;
-      appendClosingLine(workload.logPath, error);
+      this.#closingLine(workload, error);
       this.fail(workload.key, {
         error,
         hostname: hostname(),

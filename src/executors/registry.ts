@@ -7,4 +7,5 @@ import type { ExecutorClass } from "./brand.js";
 export const BUILTIN_EXECUTOR_CLASSES: Readonly<Record<string, () => Promise<ExecutorClass>>> = {
   SequentialExecutor: async () => (await import("./sequential.js")).SequentialExecutor,
   LocalExecutor: async () => (await import("./local.js")).LocalExecutor,
+  BullMQExecutor: async () => (await import("./bullmq/executor.js")).BullMQExecutor,
 };

@@ -44,7 +44,7 @@ export class SequentialExecutor extends BaseExecutor {
           this.changeState(workload.key, state, info);
         },
       },
-      { signal: controller.signal },
+      { folders: this.folders, signal: controller.signal },
     );
     this.#tries.set(id, { controller, done });
   }

@@ -5,12 +5,14 @@ import { didYouMean } from "../config/text.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import { getConfigValue } from "../config/values.js";
 import { compileLocalExecutorOptions } from "./local/options.js";
+import { compileBullMQExecutorOptions } from "./bullmq/options.js";
 import { compileSequentialExecutorOptions } from "./sequential-options.js";
 
 /** The settings a built-in executor runs with: its section compiled, defaults filled in. */
 const BUILTIN_SETTINGS: Readonly<Record<string, (raw: Readonly<Record<string, unknown>>, executor: string, config: SwitchyardConfig) => object>> = {
   LocalExecutor: (raw, executor, config) => compileLocalExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism, warn: (message) => process.stderr.write(`warning: ${message}\n`) }),
   SequentialExecutor: (raw, executor) => compileSequentialExecutorOptions(raw, { executor }),
+  BullMQExecutor: (raw, executor, config) => compileBullMQExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism }),
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { TaskInstanceKey } from "../common/keys.js";
+import type { RunnerFolders } from "../common/workload.js";
 import type { ExecutorName } from "../config/executor-names.js";
 
 /** What an executor gets to know about a task instance it is asked to adopt or revoke. */
@@ -29,6 +30,11 @@ export interface ExecutorContext {
   readonly defaultParallelism: number;
   /** $SWITCHYARD_HOME, absolute. */
   readonly home: string;
+  /**
+   * Where tries started on this host find DAG files and write logs (`[core] dags_folder`,
+   * `[logging] base_log_folder`). @defaultValue `<home>/dags` and `<home>/logs`, the config defaults
+   */
+  readonly folders?: RunnerFolders;
   /** @defaultValue debug lines on NODE_DEBUG=switchyard, warnings and errors on stderr */
   readonly logger?: ExecutorLogger;
 }

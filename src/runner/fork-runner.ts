@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RunnerFolders } from "../common/workload.js";
 
 /**
  * Absolute path of a module next to this one, with this module's own extension: `.ts` when
@@ -32,6 +33,8 @@ export function inheritedExecArgv(execArgv: readonly string[] = process.execArgv
 }
 
 export interface ForkRunnerOptions {
+  /** Where the runner resolves its tries' DAG files and writes their logs; passed as its one argument (JSON). */
+  folders: RunnerFolders;
   /** Environment of the child. @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
   /** The child's own stdout/stderr (outside tries: protocol warnings). @defaultValue "inherit" */
@@ -39,8 +42,8 @@ export interface ForkRunnerOptions {
 }
 
 /** Start a runner child with an IPC channel; its own stdout/stderr (outside tries) are inherited. */
-export function forkRunnerProcess(options: ForkRunnerOptions = {}): ChildProcess {
-  return fork(runnerProcessPath(), [], {
+export function forkRunnerProcess(options: ForkRunnerOptions): ChildProcess {
+  return fork(runnerProcessPath(), [JSON.stringify(options.folders)], {
     execArgv: inheritedExecArgv(),
     env: options.env ?? process.env,
     stdio: ["ignore", options.output ?? "inherit", options.output ?? "inherit", "ipc"],

@@ -12,9 +12,8 @@ export interface ResolvedTask {
   readonly options: TaskOptions;
 }
 
-/** Import the workload's DAG file and find its task; throws DagFileLoadError or TaskNotFoundError. */
-export async function resolveTask(workload: Workload): Promise<ResolvedTask> {
-  const { dagFile } = workload;
+/** Import the workload's DAG file (at `dagFile` on this host) and find its task; throws DagFileLoadError or TaskNotFoundError. */
+export async function resolveTask(workload: Workload, dagFile: string): Promise<ResolvedTask> {
   const { dagId, taskId } = workload.key;
   let dags: DagDefinition[];
   try {

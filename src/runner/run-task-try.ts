@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { coerceError, errorLine, SwitchyardError } from "../common/errors.js";
 import { formatKey } from "../common/keys.js";
-import type { EventInfo, Workload } from "../common/workload.js";
+import { resolveDagFile, tryLogFile, type EventInfo, type Workload } from "../common/workload.js";
 import type { TaskContext } from "../dag/types.js";
 import { KILL_GRACE_MS, MAX_TIMER_MS } from "./constants.js";
 import { TryStoppedError } from "./errors.js";
@@ -31,16 +31,18 @@ interface Ending {
 export async function runTaskTry(
   workload: Workload,
   reporter: TryReporter,
-  opts: RunTaskTryOptions = {},
+  opts: RunTaskTryOptions,
 ): Promise<TryOutcome> {
   const startDate = Date.now();
   const base: EventInfo = { pid: process.pid, hostname: HOSTNAME, startDate };
 
   let log: TryLog;
+  let logPath = workload.logRelativePath;
   try {
-    log = await TryLog.open(workload.logPath, workload.maxLogBytes);
+    logPath = tryLogFile(opts.folders.baseLogFolder, workload);
+    log = await TryLog.open(logPath, workload.maxLogBytes);
   } catch (error) {
-    const info = { ...base, endDate: Date.now(), error: `could not open log file ${workload.logPath}: ${errorLine(error)}` };
+    const info = { ...base, endDate: Date.now(), error: `could not open log file ${logPath}: ${errorLine(error)}` };
     await report(() => reporter.finished("failed", info), null);
     return { state: "failed", info };
   }
@@ -56,7 +58,7 @@ export async function runTaskTry(
   let pid = process.pid;
   let ending: Ending;
   try {
-    const resolved = await resolveTask(workload);
+    const resolved = await resolveTask(workload, resolveDagFile(opts.folders.dagsFolder, workload.dagFile));
     const timeout = workload.timeout ?? resolved.options.timeout ?? null;
     if (timeout !== null && !stop.signal.aborted) {
       const ms = Math.min(timeout * 1000, MAX_TIMER_MS);

@@ -7,7 +7,7 @@
  */
 import { errorLine } from "../common/errors.js";
 import { keyString } from "../common/keys.js";
-import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
+import { tryLogFile, type EventInfo, type RunnerFolders, type TaskEvent, type Workload } from "../common/workload.js";
 import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE, PARENT_CHECK_MS, RUNNER_HEARTBEAT_MS } from "./constants.js";
 import { TryStoppedError } from "./errors.js";
 import { EventOutbox } from "./event-outbox.js";
@@ -24,6 +24,23 @@ import type { FnSlicePhase, TryReporter } from "./types.js";
 
 if (process.send === undefined) {
   process.stderr.write("switchyard runner: must be started by an executor with an IPC channel (child_process.fork)\n");
+  process.exit(2);
+}
+
+/** Told by whoever forked this runner (forkRunnerProcess): the scheduler's folders, or a worker's own. */
+const folders = parseFolders(process.argv[2]);
+
+function parseFolders(arg: string | undefined): RunnerFolders {
+  try {
+    const value: unknown = JSON.parse(arg ?? "");
+    if (typeof value === "object" && value !== null) {
+      const { dagsFolder, baseLogFolder } = value as Record<string, unknown>;
+      if (typeof dagsFolder === "string" && typeof baseLogFolder === "string") return { dagsFolder, baseLogFolder };
+    }
+  } catch {
+    // Reported below.
+  }
+  process.stderr.write(`switchyard runner: expected its folders as JSON {"dagsFolder","baseLogFolder"} in argv[2], got ${JSON.stringify(arg)}\n`);
   process.exit(2);
 }
 
@@ -53,6 +70,15 @@ function reporterFor(workload: Workload): TryReporter {
   };
 }
 
+/** The try's log on this host; null when its path escapes the folder (its start failed the try, saying so). */
+function logFileOf(workload: Workload): string | null {
+  try {
+    return tryLogFile(folders.baseLogFolder, workload);
+  } catch {
+    return null;
+  }
+}
+
 function run(workload: Workload): void {
   const id = keyString(workload.key);
   if (tries.has(id) || shuttingDown) {
@@ -63,7 +89,7 @@ function run(workload: Workload): void {
   // Said at once, not at the next heartbeat: this slice, or the next try's in this same turn, may
   // block this loop, and the executor must know whose it is. IPC writes to the pipe at once.
   const onFnSlice = (phase: FnSlicePhase) => void send({ type: "fn", key: workload.key, phase }).catch(() => {});
-  const done = runAsTry(id, () => runTaskTry(workload, reporterFor(workload), { signal: controller.signal, onFnSlice })).finally(() => {
+  const done = runAsTry(id, () => runTaskTry(workload, reporterFor(workload), { folders, signal: controller.signal, onFnSlice })).finally(() => {
     tries.delete(id);
     if (shuttingDown && tries.size === 0) process.exit(0);
   });
@@ -123,7 +149,10 @@ setInterval(() => {
   const why =
     `stopped: the scheduler's lease ran out at ${new Date(leaseUntil).toISOString()} (it stopped renewing it: frozen, or cut off from ` +
     "the database), so another scheduler may run this task again; this try's result is not recorded";
-  for (const { workload } of tries.values()) appendClosingLine(workload.logPath, why);
+  for (const { workload } of tries.values()) {
+    const file = logFileOf(workload);
+    if (file !== null) appendClosingLine(file, why);
+  }
   process.exit(LEASE_EXPIRED_EXIT_CODE);
 }, LEASE_CHECK_MS).unref();
 // Proof that this event loop turns: the executor kills a runner that stays silent (see protocol.ts).

@@ -1,4 +1,4 @@
-import type { EventInfo } from "../common/workload.js";
+import type { EventInfo, RunnerFolders } from "../common/workload.js";
 
 export type TryTerminalState = "success" | "failed";
 
@@ -21,6 +21,8 @@ export interface TryOutcome {
 }
 
 export interface RunTaskTryOptions {
+  /** This host's dags folder and base log folder: the workload's relative paths are resolved under them. */
+  folders: RunnerFolders;
   /** Aborting it kills the try (bash: its process group; fn: ctx.signal) and fails it with "killed", or the message of a TryStoppedError given as the abort reason. */
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL of a bash try's process group. @defaultValue KILL_GRACE_MS (5000) */

@@ -19,7 +19,7 @@ export const workloadSchema = z.object({
   priorityWeight: z.number(),
   executorConfig: z.record(z.string(), z.unknown()),
   token: z.string(),
-  logPath: z.string().min(1),
+  logRelativePath: z.string().min(1),
   maxLogBytes: z.number().int().positive().optional(),
   timeout: z.number().positive().nullable(),
   logicalDate: z.string(),

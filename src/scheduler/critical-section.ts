@@ -16,6 +16,7 @@ import type { DialectKind } from "../store/dialect.js";
 import { ConcurrencyMap, runTaskKey, taskKey } from "./concurrency-map.js";
 import type { DagCache } from "./dag-cache.js";
 import { acquireSchedulingLock } from "./scheduling-lock.js";
+import { tryLogFile } from "../common/workload.js";
 import { buildWorkload, newTryToken } from "./workload.js";
 
 export interface CriticalSectionContext {
@@ -29,6 +30,8 @@ export interface CriticalSectionContext {
   maxTisPerQuery: number;
   defaultMaxActiveTasks: number;
   baseLogFolder: string;
+  /** `[core] dags_folder`: workloads name their DAG file relative to it. */
+  dagsFolder: string;
   maxTaskLogMb: number;
   now: number;
   source: string;
@@ -182,16 +185,16 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
         key,
         task,
         dagFile: c.fileloc,
+        dagsFolder: ctx.dagsFolder,
         queue: c.queue,
         pool: c.pool,
         priorityWeight: c.priority_weight,
         token: tokens[i]!,
-        baseLogFolder: ctx.baseLogFolder,
         maxTaskLogMb: ctx.maxTaskLogMb,
         logicalDate: Number(c.logical_date),
         conf: c.conf,
       });
-      logs.push({ ...key, path: workload.logPath, executor: c.executor });
+      logs.push({ ...key, path: tryLogFile(ctx.baseLogFolder, workload), executor: c.executor });
       out.push({ executor: c.executor, workload });
     }
     await insertTaskLogs(trx, logs);

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { SwitchyardConfig } from "../config/types.js";
 import { parseDagBagIsolated } from "../dag/dagbag-isolated.js";
 import type { DagBagResult } from "../dag/types.js";
@@ -7,8 +6,9 @@ import type { Store } from "../store/connect.js";
 import { syncDagBag } from "../store/queries/dags.js";
 import { initialNextDagrunAt } from "./runs.js";
 
-/** The bundled example DAGs (examples/dags at the package root, from src/ or dist/ alike). */
-export const EXAMPLE_DAGS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "dags");
+import { EXAMPLE_DAGS_FOLDER } from "../common/example-dags.js";
+
+export { EXAMPLE_DAGS_FOLDER };
 
 /**
  * Parses the DAG folder in a child process (a DAG file that hangs or exits cannot take the caller

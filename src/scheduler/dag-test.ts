@@ -101,8 +101,8 @@ export async function runDagTest(store: Store, config: SwitchyardConfig, opts: D
       );
       if (!claimed) continue;
       const key = { ...id, tryNumber: ti.try_number };
-      const { outcome, workload } = await runTryInProcess(store, config, { ti, key, token, task, dagFile: dagRow.fileloc, run, dags, source, dirty, ...(opts.signal ? { signal: opts.signal } : {}) });
-      opts.onTryLog?.({ taskId: ti.task_id, tryNumber: ti.try_number, state: outcome.state }, readLog(workload.logPath));
+      const { outcome, logPath } = await runTryInProcess(store, config, { ti, key, token, task, dagFile: dagRow.fileloc, run, dags, source, dirty, ...(opts.signal ? { signal: opts.signal } : {}) });
+      opts.onTryLog?.({ taskId: ti.task_id, tryNumber: ti.try_number, state: outcome.state }, readLog(logPath));
     }
     if (scheduled.length > 0) {
       stalled = false;

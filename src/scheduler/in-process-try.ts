@@ -1,5 +1,6 @@
 import type { TaskInstanceKey } from "../common/keys.js";
-import { EventState, type EventInfo, type Workload } from "../common/workload.js";
+import { EventState, tryLogFile, type EventInfo, type Workload } from "../common/workload.js";
+import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import type { SerializedTask } from "../dag/types.js";
 import { runTaskTry } from "../runner/run-task-try.js";
@@ -37,7 +38,7 @@ export interface InProcessTry {
  * scheduler uses (`tasks run` and `dags test`), so a try started here and one started by an
  * executor can never both write the TI's final state.
  */
-export async function runTryInProcess(store: Store, config: SwitchyardConfig, t: InProcessTry): Promise<{ outcome: TryOutcome; workload: Workload }> {
+export async function runTryInProcess(store: Store, config: SwitchyardConfig, t: InProcessTry): Promise<{ outcome: TryOutcome; workload: Workload; logPath: string }> {
   const db = store.db;
   const { key } = t;
   const id = { dagId: key.dagId, runId: key.runId, taskId: key.taskId, mapIndex: key.mapIndex };
@@ -45,16 +46,18 @@ export async function runTryInProcess(store: Store, config: SwitchyardConfig, t:
     key,
     task: t.task,
     dagFile: t.dagFile,
+    dagsFolder: config.core.dagsFolder,
     queue: t.ti.queue,
     pool: t.ti.pool,
     priorityWeight: t.ti.priority_weight,
     token: t.token,
-    baseLogFolder: config.logging.baseLogFolder,
     maxTaskLogMb: config.logging.maxTaskLogMb,
     logicalDate: Number(t.run.logical_date),
     conf: t.run.conf,
   });
-  await insertTaskLog(db, { ...id, tryNumber: key.tryNumber, path: workload.logPath, executor: t.ti.executor });
+  const folders = runnerFoldersOf(config);
+  const logPath = tryLogFile(folders.baseLogFolder, workload);
+  await insertTaskLog(db, { ...id, tryNumber: key.tryNumber, path: logPath, executor: t.ti.executor });
   // A report must survive a database outage: retry with backoff rather than lose the try's outcome.
   const report = (state: EventState) => async (info: EventInfo): Promise<void> => {
     const ctx = { db, dags: t.dags, now: Date.now(), source: t.source, ...(t.dirty ? { dirty: t.dirty } : {}) };
@@ -68,9 +71,9 @@ export async function runTryInProcess(store: Store, config: SwitchyardConfig, t:
     const outcome = await runTaskTry(
       workload,
       { running: report(EventState.RUNNING), finished: (state, info) => report(state === "success" ? EventState.SUCCESS : EventState.FAILED)(info) },
-      t.signal ? { signal: t.signal } : {},
+      { folders, ...(t.signal ? { signal: t.signal } : {}) },
     );
-    return { outcome, workload };
+    return { outcome, workload, logPath };
   } finally {
     clearInterval(heartbeat);
   }

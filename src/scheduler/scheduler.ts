@@ -374,6 +374,7 @@ export class Scheduler {
         maxTisPerQuery: this.config.scheduler.maxTisPerQuery,
         defaultMaxActiveTasks: this.config.core.maxActiveTasksPerDag,
         baseLogFolder: this.config.logging.baseLogFolder,
+        dagsFolder: this.config.core.dagsFolder,
         maxTaskLogMb: this.config.logging.maxTaskLogMb,
         now,
         source,

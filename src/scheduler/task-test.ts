@@ -7,6 +7,7 @@ import { parseDagBagIsolated } from "../dag/dagbag-isolated.js";
 import type { SerializedDag } from "../dag/types.js";
 import { runTaskTry } from "../runner/run-task-try.js";
 import type { TryOutcome } from "../runner/types.js";
+import { tryLogFile } from "../common/workload.js";
 import { buildWorkload, newTryToken } from "./workload.js";
 import { EXAMPLE_DAGS_FOLDER } from "./dag-sync.js";
 import { manualRunId } from "./runs.js";
@@ -36,18 +37,20 @@ export async function runTaskTest(config: SwitchyardConfig, opts: TaskTestOption
       key: { dagId: dag.dagId, taskId: task.taskId, runId: manualRunId(opts.logicalDate), mapIndex: -1, tryNumber: 1 },
       task,
       dagFile: dag.fileloc,
+      dagsFolder: config.core.dagsFolder,
       queue: task.queue,
       pool: task.pool,
       priorityWeight: task.effectivePriorityWeight,
       token: newTryToken(),
-      baseLogFolder: logFolder,
       maxTaskLogMb: config.logging.maxTaskLogMb,
       logicalDate: opts.logicalDate,
       conf: JSON.stringify(opts.conf),
     });
     const ignore = () => undefined;
-    const outcome = await runTaskTry(workload, { running: ignore, finished: ignore }, opts.signal ? { signal: opts.signal } : {});
-    const log = fs.existsSync(workload.logPath) ? fs.readFileSync(workload.logPath, "utf8").split("\n").filter((l) => l !== "") : [];
+    const folders = { dagsFolder: config.core.dagsFolder, baseLogFolder: logFolder };
+    const outcome = await runTaskTry(workload, { running: ignore, finished: ignore }, { folders, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const logPath = tryLogFile(logFolder, workload);
+    const log = fs.existsSync(logPath) ? fs.readFileSync(logPath, "utf8").split("\n").filter((l) => l !== "") : [];
     return { outcome, log };
   } finally {
     fs.rmSync(logFolder, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { TaskInstanceKey } from "../common/keys.js";
 import { tryLogPath } from "../common/log-path.js";
-import type { Workload } from "../common/workload.js";
+import path from "node:path";
+import { relativeDagFile, type Workload } from "../common/workload.js";
 import type { SerializedTask } from "../dag/types.js";
 
 export function newTryToken(): string {
@@ -12,12 +13,14 @@ export function newTryToken(): string {
 export function buildWorkload(input: {
   key: TaskInstanceKey;
   task: SerializedTask;
+  /** The DAG file's absolute path on this host (the DAG row's fileloc). */
   dagFile: string;
+  /** `[core] dags_folder`: the workload names the DAG file relative to it. */
+  dagsFolder: string;
   queue: string;
   pool: string;
   priorityWeight: number;
   token: string;
-  baseLogFolder: string;
   /** `[logging] max_task_log_mb`; 0: no limit. */
   maxTaskLogMb: number;
   logicalDate: number;
@@ -25,13 +28,13 @@ export function buildWorkload(input: {
 }): Workload {
   return {
     key: input.key,
-    dagFile: input.dagFile,
+    dagFile: relativeDagFile(input.dagsFolder, input.dagFile),
     queue: input.queue,
     pool: input.pool,
     priorityWeight: input.priorityWeight,
     executorConfig: input.task.executorConfig,
     token: input.token,
-    logPath: tryLogPath(input.baseLogFolder, input.key),
+    logRelativePath: tryLogPath("", input.key).split(path.sep).join("/"),
     ...(input.maxTaskLogMb > 0 ? { maxLogBytes: Math.max(1, Math.round(input.maxTaskLogMb * 1024 * 1024)) } : {}),
     timeout: input.task.timeout,
     logicalDate: new Date(input.logicalDate).toISOString(),

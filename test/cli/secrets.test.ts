@@ -120,6 +120,7 @@ describe("no command prints the database password", () => {
     await run(["info"], { expect: "ok" });
     await run(["info", "-o", "json"], { expect: "ok" });
     await run(["dag-processor", "--num-runs", "1"], { expect: "ok" });
+    await run(["worker", "-q", "default"], { expect: "fail" }); // no BullMQExecutor configured (test/worker covers a planted Redis password)
     await run(["standalone", "--exit-when-idle"], { expect: "ok" });
     await run(["dags", "delete", "leaky", "--yes"], { expect: "ok" });
     await run(["db", "reset", "--yes"], { expect: "ok" });

@@ -16,7 +16,7 @@ describe("examples/executors/echo-executor.ts", () => {
   it("loads through [core] executor and runs a try", { skip: missing.length > 0 ? `src/index.ts does not export ${missing.join(", ")} yet` : false }, async (t) => {
     const home = await tempDir(t);
     const entry = `echo:./${relative(home, EXAMPLE)}#EchoExecutor`;
-    await writeFile(join(home, "switchyard.toml"), `[core]\nexecutor = "${entry}"\n[executors.echo]\nparallelism = 2\nprefix = "test-echo"\n`);
+    await writeFile(join(home, "switchyard.toml"), `[core]\nexecutor = "${entry}"\n# The test's workloads name files by their absolute path (TEST_FOLDERS).\ndags_folder = "/"\n[logging]\nbase_log_folder = "/"\n[executors.echo]\nparallelism = 2\nprefix = "test-echo"\n`);
     const set = await loadExecutors(loadConfig({ home, env: {} }));
     const echo = set.default;
     assert.equal(echo.constructor.name, "EchoExecutor");

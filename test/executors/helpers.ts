@@ -1,16 +1,30 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
 import type { TaskInstanceKey } from "../../src/common/keys.js";
-import type { TaskEvent, Workload } from "../../src/common/workload.js";
+import type { RunnerFolders, TaskEvent, Workload } from "../../src/common/workload.js";
 import type { ExecutorName } from "../../src/config/executor-names.js";
 import type { BaseExecutor } from "../../src/executors/base.js";
 import type { ExecutorContext } from "../../src/executors/types.js";
 
 export const FIXTURES = resolve(fileURLToPath(import.meta.url), "../../fixtures/executors");
 export const TASKS_DAG = join(FIXTURES, "tasks-dag.ts");
+
+/**
+ * The folders of the executors and runners under test: the filesystem root, so a test may put
+ * its DAG files and logs anywhere (fixtures, temp dirs) and name them by their absolute path.
+ */
+export const TEST_FOLDERS: RunnerFolders = { dagsFolder: "/", baseLogFolder: "/" };
+
+/** `absolute` as a workload names it, relative to TEST_FOLDERS. */
+export function underRoot(absolute: string): string {
+  return relative("/", absolute).split(sep).join("/");
+}
+
+/** A workload plus where its log lands under TEST_FOLDERS, for tests to read. */
+export type TestWorkload = Workload & { readonly logPath: string };
 
 /** A temp dir removed when the test ends. */
 export async function tempDir(t: TestContext): Promise<string> {
@@ -32,7 +46,7 @@ export interface WorkloadSpec {
 }
 
 /** A workload for a task of the fixture DAG, logging under `dir`. */
-export function workload(dir: string, spec: WorkloadSpec): Workload {
+export function workload(dir: string, spec: WorkloadSpec): TestWorkload {
   const key: TaskInstanceKey = {
     dagId: spec.dagId ?? "exec_tasks",
     taskId: spec.taskId,
@@ -40,15 +54,17 @@ export function workload(dir: string, spec: WorkloadSpec): Workload {
     mapIndex: -1,
     tryNumber: spec.tryNumber ?? 1,
   };
+  const logPath = join(dir, "logs", key.dagId, key.runId, key.taskId, `${key.tryNumber}.log`);
   return {
     key,
-    dagFile: spec.dagFile ?? TASKS_DAG,
+    dagFile: underRoot(spec.dagFile ?? TASKS_DAG),
     queue: "default",
     pool: "default_pool",
     priorityWeight: spec.priorityWeight ?? 1,
     executorConfig: spec.executorConfig ?? {},
     token: "token",
-    logPath: join(dir, "logs", key.dagId, key.runId, key.taskId, `${key.tryNumber}.log`),
+    logRelativePath: underRoot(logPath),
+    logPath,
     timeout: spec.timeout ?? null,
     logicalDate: "2026-01-01T00:00:00.000Z",
     conf: spec.conf ?? {},
@@ -60,7 +76,7 @@ export function builtinName(className: string, alias: string | null = null): Exe
 }
 
 export function context(className: string, options: Record<string, unknown> = {}, defaultParallelism = 4): ExecutorContext {
-  return { name: builtinName(className), options, defaultParallelism, home: tmpdir() };
+  return { name: builtinName(className), options, defaultParallelism, home: tmpdir(), folders: TEST_FOLDERS };
 }
 
 /** Resolves when `condition()` holds; checks on every executor event and every `pollMs`, fails at the deadline. */

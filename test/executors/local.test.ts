@@ -9,7 +9,7 @@ import type { TaskEvent } from "../../src/common/workload.js";
 import { LocalExecutor } from "../../src/executors/local.js";
 import { RunnerHandle } from "../../src/executors/local/runner-handle.js";
 import { executorConformance, started } from "./conformance.js";
-import { Driver, FIXTURES, alive, context, tempDir, waitUntil, workload } from "./helpers.js";
+import { Driver, FIXTURES, TEST_FOLDERS, alive, context, tempDir, waitUntil, workload } from "./helpers.js";
 
 function local(options: Record<string, unknown> = {}, parallelism = 4): LocalExecutor {
   return new LocalExecutor(context("LocalExecutor", { parallelism, ...options }));
@@ -179,7 +179,7 @@ describe("LocalExecutor", () => {
   it("sends the tries collected before a flush to a runner in one message, and its events come back", async (t) => {
     const dir = await tempDir(t);
     const events: TaskEvent[] = [];
-    const handle = new RunnerHandle({ onEvent: (_h, e) => events.push(e), onExit: () => undefined, warn: () => undefined });
+    const handle = new RunnerHandle({ onEvent: (_h, e) => events.push(e), onExit: () => undefined, warn: () => undefined }, TEST_FOLDERS);
     t.after(() => handle.forceKill());
     const sends: string[] = [];
     const original = handle.child.send.bind(handle.child);

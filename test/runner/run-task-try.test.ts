@@ -5,7 +5,9 @@ import { describe, it } from "node:test";
 import type { EventInfo } from "../../src/common/workload.js";
 import { runTaskTry } from "../../src/runner/run-task-try.js";
 import type { TryReporter } from "../../src/runner/types.js";
-import { alive, tempDir, waitUntil, workload } from "../executors/helpers.js";
+import { TEST_FOLDERS, alive, tempDir, underRoot, waitUntil, workload } from "../executors/helpers.js";
+
+const OPTS = { folders: TEST_FOLDERS };
 
 function groupExists(pgid: number): boolean {
   try {
@@ -31,7 +33,7 @@ describe("runTaskTry", () => {
     const dir = await tempDir(t);
     const w = workload(dir, { taskId: "ok" });
     const reporter = recorder();
-    const outcome = await runTaskTry(w, reporter);
+    const outcome = await runTaskTry(w, reporter, OPTS);
     assert.equal(outcome.state, "success");
     assert.deepEqual(reporter.calls.map((c) => c.state), ["running", "success"]);
     const running = reporter.calls[0]!.info;
@@ -50,21 +52,21 @@ describe("runTaskTry", () => {
   it("gives bash the SWITCHYARD_* variables and the task's env (a task's own env replaces the DAG default)", async (t) => {
     const dir = await tempDir(t);
     const w = workload(dir, { taskId: "env", runId: "manual__x", tryNumber: 3 });
-    assert.equal((await runTaskTry(w, recorder())).state, "success");
+    assert.equal((await runTaskTry(w, recorder(), OPTS)).state, "success");
     const log = await readFile(w.logPath, "utf8");
     assert.ok(
       log.includes("dag=exec_tasks task=env run=manual__x try=3 date=2026-01-01T00:00:00.000Z map=-1 dflt=dflt mine=unset"),
       log,
     );
     const own = workload(dir, { taskId: "env_own" });
-    await runTaskTry(own, recorder());
+    await runTaskTry(own, recorder(), OPTS);
     assert.ok((await readFile(own.logPath, "utf8")).includes("dflt=unset mine=yes"));
   });
 
   it("fails a bash task that exits non-zero, with its exit code; its stderr is in the log", async (t) => {
     const dir = await tempDir(t);
     const w = workload(dir, { taskId: "fail" });
-    const outcome = await runTaskTry(w, recorder());
+    const outcome = await runTaskTry(w, recorder(), OPTS);
     assert.equal(outcome.state, "failed");
     assert.equal(outcome.info.error, "bash exited with code 3");
     const log = await readFile(w.logPath, "utf8");
@@ -77,7 +79,7 @@ describe("runTaskTry", () => {
     const dir = await tempDir(t);
     const w = workload(dir, { taskId: "ret" });
     const reporter = recorder();
-    const outcome = await runTaskTry(w, reporter);
+    const outcome = await runTaskTry(w, reporter, OPTS);
     assert.equal(outcome.state, "success");
     assert.deepEqual(outcome.info.returnValue, { rows: 42, at: "1970-01-01T00:00:00.000Z" });
     assert.equal(reporter.calls[0]!.info.pid, process.pid);
@@ -88,7 +90,7 @@ describe("runTaskTry", () => {
     const dir = await tempDir(t);
     for (const taskId of ["big", "unserialisable"]) {
       const w = workload(dir, { taskId });
-      const outcome = await runTaskTry(w, recorder());
+      const outcome = await runTaskTry(w, recorder(), OPTS);
       assert.equal(outcome.state, "success");
       assert.equal("returnValue" in outcome.info, false);
       assert.match(await readFile(w.logPath, "utf8"), /return value .* it is not kept/);
@@ -98,7 +100,7 @@ describe("runTaskTry", () => {
   it("fails an fn task that throws: first line as the error, stack in the log", async (t) => {
     const dir = await tempDir(t);
     const w = workload(dir, { taskId: "throws" });
-    const outcome = await runTaskTry(w, recorder());
+    const outcome = await runTaskTry(w, recorder(), OPTS);
     assert.equal(outcome.state, "failed");
     assert.equal(outcome.info.error, "boom");
     const log = await readFile(w.logPath, "utf8");
@@ -108,7 +110,7 @@ describe("runTaskTry", () => {
   it("succeeds an empty task at once", async (t) => {
     const dir = await tempDir(t);
     const reporter = recorder();
-    assert.equal((await runTaskTry(workload(dir, { taskId: "nothing" }), reporter)).state, "success");
+    assert.equal((await runTaskTry(workload(dir, { taskId: "nothing" }), reporter, OPTS)).state, "success");
     assert.deepEqual(reporter.calls.map((c) => c.state), ["running", "success"]);
   });
 
@@ -116,7 +118,7 @@ describe("runTaskTry", () => {
     const dir = await tempDir(t);
     const w = workload(dir, { taskId: "nope" });
     const reporter = recorder();
-    const outcome = await runTaskTry(w, reporter);
+    const outcome = await runTaskTry(w, reporter, OPTS);
     assert.equal(outcome.state, "failed");
     assert.match(outcome.info.error!, /^task 'nope' is not defined in DAG 'exec_tasks' \(.*tasks-dag\.ts\); its tasks: ok, fail, env/);
     assert.deepEqual(reporter.calls.map((c) => c.state), ["failed"]);
@@ -125,11 +127,11 @@ describe("runTaskTry", () => {
 
   it("fails an unknown DAG id and a DAG file that does not load", async (t) => {
     const dir = await tempDir(t);
-    const wrongDag = await runTaskTry(workload(dir, { taskId: "ok", dagId: "other" }), recorder());
+    const wrongDag = await runTaskTry(workload(dir, { taskId: "ok", dagId: "other" }), recorder(), OPTS);
     assert.match(wrongDag.info.error!, /^DAG 'other' is not defined in .*tasks-dag\.ts; DAGs in that file: exec_tasks, exec_other$/);
     const broken = join(dir, "broken.ts");
     await writeFile(broken, 'throw new Error("cannot import me");\n');
-    const noFile = await runTaskTry(workload(dir, { taskId: "ok", dagFile: broken }), recorder());
+    const noFile = await runTaskTry(workload(dir, { taskId: "ok", dagFile: broken }), recorder(), OPTS);
     assert.equal(noFile.state, "failed");
     assert.match(noFile.info.error!, /^could not load DAG file .*broken\.ts: cannot import me$/);
   });
@@ -137,9 +139,9 @@ describe("runTaskTry", () => {
   it("fails with a clear error when the log file cannot be opened", async (t) => {
     const dir = await tempDir(t);
     await writeFile(join(dir, "file"), "");
-    const w = { ...workload(dir, { taskId: "ok" }), logPath: join(dir, "file", "x.log") };
+    const w = { ...workload(dir, { taskId: "ok" }), logRelativePath: underRoot(join(dir, "file", "x.log")) };
     const reporter = recorder();
-    const outcome = await runTaskTry(w, reporter);
+    const outcome = await runTaskTry(w, reporter, OPTS);
     assert.equal(outcome.state, "failed");
     assert.match(outcome.info.error!, /^could not open log file .*x\.log: /);
     assert.deepEqual(reporter.calls.map((c) => c.state), ["failed"]);
@@ -149,7 +151,7 @@ describe("runTaskTry", () => {
     const dir = await tempDir(t);
     const reporter = recorder();
     const started = Date.now();
-    const outcome = await runTaskTry(workload(dir, { taskId: "tree", timeout: 0.5 }), reporter);
+    const outcome = await runTaskTry(workload(dir, { taskId: "tree", timeout: 0.5 }), reporter, OPTS);
     assert.ok(Date.now() - started < 4_000, "stopped well before the sleeps end");
     assert.equal(outcome.state, "failed");
     assert.equal(outcome.info.error, "timed out after 0.5s");
@@ -160,17 +162,17 @@ describe("runTaskTry", () => {
 
   it("uses the task's own timeout option when the workload has none", async (t) => {
     const dir = await tempDir(t);
-    const outcome = await runTaskTry(workload(dir, { taskId: "sleep_with_timeout" }), recorder());
+    const outcome = await runTaskTry(workload(dir, { taskId: "sleep_with_timeout" }), recorder(), OPTS);
     assert.equal(outcome.info.error, "timed out after 1s");
     assert.equal(outcome.info.timedOut, true);
   });
 
   it("times out an fn that ignores its signal, and aborts ctx.signal for one that listens", async (t) => {
     const dir = await tempDir(t);
-    const hang = await runTaskTry(workload(dir, { taskId: "hang", timeout: 0.2 }), recorder());
+    const hang = await runTaskTry(workload(dir, { taskId: "hang", timeout: 0.2 }), recorder(), OPTS);
     assert.equal(hang.state, "failed");
     assert.equal(hang.info.timedOut, true);
-    const listening = await runTaskTry(workload(dir, { taskId: "wait_signal", timeout: 0.2 }), recorder());
+    const listening = await runTaskTry(workload(dir, { taskId: "wait_signal", timeout: 0.2 }), recorder(), OPTS);
     assert.equal(listening.info.error, "timed out after 0.2s");
   });
 
@@ -178,21 +180,21 @@ describe("runTaskTry", () => {
     const dir = await tempDir(t);
     const controller = new AbortController();
     const reporter: TryReporter = { running: () => controller.abort(), finished: () => {} };
-    const outcome = await runTaskTry(workload(dir, { taskId: "sleep" }), reporter, { signal: controller.signal, killGraceMs: 100 });
+    const outcome = await runTaskTry(workload(dir, { taskId: "sleep" }), reporter, { ...OPTS, signal: controller.signal, killGraceMs: 100 });
     assert.equal(outcome.state, "failed");
     assert.equal(outcome.info.error, "killed");
     assert.equal(outcome.info.timedOut, undefined);
     assert.equal(alive(outcome.info.pid!), false);
     const already = new AbortController();
     already.abort();
-    const before = await runTaskTry(workload(dir, { taskId: "ok", runId: "r2" }), recorder(), { signal: already.signal });
+    const before = await runTaskTry(workload(dir, { taskId: "ok", runId: "r2" }), recorder(), { ...OPTS, signal: already.signal });
     assert.equal(before.info.error, "killed");
   });
 
   it("routes the console output of concurrent fn tries to each try's own log", async (t) => {
     const dir = await tempDir(t);
     const runs = ["a", "b", "c"].map((runId) => workload(dir, { taskId: "chatty", runId }));
-    const outcomes = await Promise.all(runs.map((w) => runTaskTry(w, recorder())));
+    const outcomes = await Promise.all(runs.map((w) => runTaskTry(w, recorder(), OPTS)));
     assert.deepEqual(outcomes.map((o) => o.state), ["success", "success", "success"]);
     for (const w of runs) {
       const log = await readFile(w.logPath, "utf8");
@@ -216,8 +218,8 @@ describe("runTaskTry", () => {
         throw new Error("still down");
       },
     };
-    assert.equal((await runTaskTry(w, throwing)).state, "success");
-    await runTaskTry(w, recorder());
+    assert.equal((await runTaskTry(w, throwing, OPTS)).state, "success");
+    await runTaskTry(w, recorder(), OPTS);
     const log = await readFile(w.logPath, "utf8");
     assert.equal(log.match(/switchyard: starting/g)?.length, 2);
     assert.ok(log.includes("could not report try state: reporter down"));
@@ -233,16 +235,16 @@ describe("runTaskTry", () => {
     };
     const say = (runId: string) => workload(dir, { taskId: "say", dagId: "changing", dagFile: file, runId });
     await write("first", 1_700_000_000);
-    await runTaskTry(say("r1"), recorder());
+    await runTaskTry(say("r1"), recorder(), OPTS);
     assert.ok((await readFile(say("r1").logPath, "utf8")).includes("first\n"));
     await write("second", 1_700_000_100);
-    await runTaskTry(say("r2"), recorder());
+    await runTaskTry(say("r2"), recorder(), OPTS);
     assert.ok((await readFile(say("r2").logPath, "utf8")).includes("second\n"));
   });
 
   it("leaves output outside a try on the real stream", async (t) => {
     const dir = await tempDir(t);
-    await runTaskTry(workload(dir, { taskId: "ret" }), recorder());
+    await runTaskTry(workload(dir, { taskId: "ret" }), recorder(), OPTS);
     // After a try the patch is installed; a write outside any try must still succeed normally.
     assert.equal(process.stdout.write(""), true);
   });

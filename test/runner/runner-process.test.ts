@@ -7,11 +7,11 @@ import type { TaskEvent } from "../../src/common/workload.js";
 import { LEASE_CHECK_MS, LEASE_EXPIRED_EXIT_CODE } from "../../src/runner/constants.js";
 import { forkRunnerProcess, inheritedExecArgv, runnerProcessPath } from "../../src/runner/fork-runner.js";
 import { eventsOf, parseChildMessage, parseParentMessage, type ChildMessage, type ParentMessage } from "../../src/runner/protocol.js";
-import { alive, tempDir, waitUntil, workload } from "../executors/helpers.js";
+import { TEST_FOLDERS, alive, tempDir, waitUntil, workload } from "../executors/helpers.js";
 
 /** A runner child with its messages and stderr collected; killed when the test ends. */
 async function runner(t: TestContext) {
-  const child: ChildProcess = forkRunnerProcess({ output: "pipe" });
+  const child: ChildProcess = forkRunnerProcess({ folders: TEST_FOLDERS, output: "pipe" });
   const messages: ChildMessage[] = [];
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

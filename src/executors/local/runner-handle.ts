@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { errorLine } from "../../common/errors.js";
 import { keyString, type TaskInstanceKey } from "../../common/keys.js";
-import type { TaskEvent, Workload } from "../../common/workload.js";
+import type { RunnerFolders, TaskEvent, Workload } from "../../common/workload.js";
 import { forkRunnerProcess } from "../../runner/fork-runner.js";
 import { eventsOf, parseChildMessage, type ParentMessage } from "../../runner/protocol.js";
 import type { FnSlicePhase } from "../../runner/types.js";
@@ -46,8 +46,12 @@ export class RunnerHandle {
   #outbox: Workload[] = [];
   #flushScheduled = false;
 
-  constructor(private readonly hooks: RunnerHandleHooks) {
-    this.child = forkRunnerProcess();
+  /** @param folders - where the runner finds its tries' DAG files and writes their logs (this host's). */
+  constructor(
+    private readonly hooks: RunnerHandleHooks,
+    folders: RunnerFolders,
+  ) {
+    this.child = forkRunnerProcess({ folders });
     this.exited = new Promise((resolve) => {
       const finish = (exit: RunnerExit) => {
         if (!this.#alive) return;

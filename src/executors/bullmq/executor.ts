@@ -1,0 +1,471 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { keyString, type TaskInstanceKey } from "../../common/keys.js";
+import type { Workload } from "../../common/workload.js";
+import { workloadSchema } from "../../runner/workload-schema.js";
+import { BaseExecutor, type TaskLog } from "../base.js";
+import type { ExecutorContext, TaskInstanceRef } from "../types.js";
+import { createRedis, redisErrorLine } from "./connection.js";
+import { bullmqPriority, jobIdFor, KEEP_FINISHED_JOBS_SECONDS, TRY_JOB_NAME, tryProgressSchema, tryResultSchema, type TryProgress } from "./jobs.js";
+import { compileBullMQExecutorOptions, type CompiledBullMQExecutorOptions } from "./options.js";
+import { StreamWake } from "./stream-wake.js";
+import { lostWorkerReason, readWorkers, revokeField, revokeKey, workerAlive, type WorkerRecord } from "./worker-registry.js";
+
+/** The executor looks at its jobs at least this often, whatever the event streams say (timeouts, vanished jobs). */
+const POLL_MS = 1_000;
+
+/**
+ * A job missing from Redis for this long (several worker heartbeats) is taken as gone for good:
+ * by then a worker that still ran it has failed to renew its lock, killed it and said so in its record.
+ */
+const VANISHED_GRACE_MS = 3_000;
+
+/** The hash fields of a BullMQ job the executor reads (BullMQ's names; see worker-registry.ts for the key layout). */
+const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress"] as const;
+
+interface Tracked {
+  readonly key: TaskInstanceKey;
+  readonly workload: Workload;
+  readonly jobId: string;
+  /** When the job was (last) handed to BullMQ, epoch ms; null: not yet (Redis was unreachable). */
+  sentAt: number | null;
+  /** A worker has taken the job (it left the wait list). */
+  seenActive: boolean;
+  reportedRunning: boolean;
+  /** The worker that holds it, from the job's progress. */
+  worker: string | null;
+  /** When the job was first found missing from Redis (null: it is there). */
+  missingSince: number | null;
+}
+
+/**
+ * Runs tries on a fleet of `switchyard worker` processes through BullMQ on Redis (Airflow's
+ * CeleryExecutor role): one BullMQ job per try, on the BullMQ queue named after the task's
+ * `queue`. The executor sends jobs and reads their state; it never runs a try itself, and its
+ * tries outlive it: a scheduler that stops or dies leaves them running, and the next one adopts
+ * them by job id. See docs/executors/bullmq.md.
+ *
+ * State comes from polling the tracked jobs' hashes (one pipelined round trip for all of them),
+ * triggered by BullMQ's event streams (one blocking XREAD over every queue) and by a timer.
+ * Polling is the source of truth because it is also what adoption, Redis loss and lost workers
+ * need; events only make it prompt. QueueEvents alone would need a connection per queue and
+ * still miss what happened while the scheduler was away.
+ */
+export class BullMQExecutor extends BaseExecutor {
+  /** Tries run on workers, outside the scheduler's process tree (contract item 1). */
+  readonly triesOutliveScheduler = true;
+  override readonly servesLogs = false;
+  override readonly supportsPickling = false;
+
+  readonly options: CompiledBullMQExecutorOptions;
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #queues = new Map<string, Queue>();
+  #redis: Redis | null = null;
+  #wake: StreamWake | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | null = null;
+  #pollAgain = false;
+  #workers = new Map<string, WorkerRecord>();
+  /** When the last poll reached Redis: tries are vouched for only while Redis answers. */
+  #lastGoodPoll = 0;
+  #redisDownSince: number | null = null;
+  #stopped = true;
+
+  constructor(context: ExecutorContext) {
+    const options = compileBullMQExecutorOptions(context.options, { executor: context.name.name, defaultParallelism: context.defaultParallelism });
+    super(context, options.parallelism);
+    this.options = options;
+  }
+
+  override async start(): Promise<void> {
+    this.#stopped = false;
+    this.#redis ??= createRedis(this.options, `executor-${this.name.name}`);
+    this.#wake ??= new StreamWake(createRedis(this.options, `executor-${this.name.name}-events`));
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => void this.#poll(), POLL_MS);
+    this.#timer.unref();
+    void this.#followEvents();
+  }
+
+  /** Poll whenever an event stream says something happened to one of our queues. */
+  async #followEvents(): Promise<void> {
+    const wake = this.#wake!;
+    while (!this.#stopped) {
+      const seq = wake.seq;
+      await wake.waitForChange(seq, POLL_MS * 5);
+      if (this.#stopped) return;
+      if (wake.seq !== seq && this.#tracked.size > 0) await this.#poll();
+    }
+  }
+
+  #queue(name: string): Queue {
+    let queue = this.#queues.get(name);
+    if (queue === undefined) {
+      queue = new Queue(name, { connection: this.#redis!, prefix: this.options.prefix });
+      queue.on("error", (error: Error) => this.logger.debug(`queue ${name}: ${redisErrorLine(error, this.options)}`));
+      this.#queues.set(name, queue);
+      void this.#wake!.watch(queue.keys["events"]!).catch(() => undefined);
+    }
+    return queue;
+  }
+
+  #jobKey(queue: string, jobId: string): string {
+    return `${this.options.prefix}:${queue}:${jobId}`;
+  }
+
+  /** The BullMQ job id of a try (contract item 3): known before the job is sent. */
+  externalIdFor(workload: Workload): string {
+    return jobIdFor(workload.key);
+  }
+
+  protected async executeAsync(workload: Workload): Promise<void> {
+    if (this.#stopped) throw new Error(`executor "${this.name.name}" is not started`);
+    const jobId = jobIdFor(workload.key);
+    const entry: Tracked = { key: workload.key, workload, jobId, sentAt: null, seenActive: false, reportedRunning: false, worker: null, missingSince: null };
+    this.#tracked.set(keyString(workload.key), entry);
+    // No queued event: the scheduler stores the job id (externalIdFor) before it sends (contract item 3),
+    // and the running event carries it too.
+    // Redis away: the try stays queued here and is sent by a later poll, once Redis answers.
+    await this.#send(entry).catch((error: unknown) => this.#redisDown(error));
+  }
+
+  async #send(entry: Tracked): Promise<void> {
+    const { workload } = entry;
+    await this.#queue(workload.queue).add(TRY_JOB_NAME, workload, {
+      jobId: entry.jobId,
+      priority: bullmqPriority(workload.priorityWeight),
+      // One attempt: a try that fails is retried by the scheduler, as a new try with a new job.
+      attempts: 1,
+      removeOnComplete: { age: KEEP_FINISHED_JOBS_SECONDS },
+      removeOnFail: { age: KEEP_FINISHED_JOBS_SECONDS },
+    });
+    entry.sentAt = Date.now();
+    entry.missingSince = null;
+  }
+
+  #redisDown(error: unknown): void {
+    if (this.#redisDownSince === null) {
+      this.#redisDownSince = Date.now();
+      this.logger.warn(`Redis unreachable (${redisErrorLine(error, this.options)}); tries stay queued and are sent once it answers`);
+    }
+  }
+
+  sync(): Promise<void> {
+    return this.#poll();
+  }
+
+  /** One look at every tracked job; a poll asked for while one runs makes that one run again. */
+  #poll(): Promise<void> {
+    if (this.#polling !== null) {
+      this.#pollAgain = true;
+      return this.#polling;
+    }
+    this.#polling = (async () => {
+      try {
+        do {
+          this.#pollAgain = false;
+          await this.#pollOnce();
+        } while (this.#pollAgain && !this.#stopped);
+      } finally {
+        this.#polling = null;
+      }
+    })();
+    return this.#polling;
+  }
+
+  async #pollOnce(): Promise<void> {
+    if (this.#stopped || this.#redis === null) return;
+    const entries = [...this.#tracked.values()];
+    if (entries.length === 0) return;
+    const redis = this.#redis;
+    let rows: Array<Array<string | null>>;
+    try {
+      const pipeline = redis.pipeline();
+      for (const e of entries) pipeline.hmget(this.#jobKey(e.workload.queue, e.jobId), ...JOB_FIELDS);
+      const results = (await pipeline.exec()) ?? [];
+      rows = results.map(([error, value]) => {
+        if (error) throw error;
+        return value as Array<string | null>;
+      });
+      this.#workers = new Map((await readWorkers(redis, this.options.prefix)).map((r) => [r.name, r]));
+    } catch (error) {
+      this.#redisDown(error);
+      return;
+    }
+    if (this.#redisDownSince !== null) {
+      this.logger.info(`Redis answers again after ${Math.round((Date.now() - this.#redisDownSince) / 1000)} s`);
+      this.#redisDownSince = null;
+    }
+    const now = Date.now();
+    this.#lastGoodPoll = now;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (this.#tracked.get(keyString(entry.key)) !== entry) continue; // revoked meanwhile
+      await this.#judge(entry, rows[i]!, now);
+    }
+  }
+
+  async #judge(entry: Tracked, row: Array<string | null>, now: number): Promise<void> {
+    const [processedOn, finishedOn, returnvalue, failedReason, progressRaw] = row;
+    if (entry.sentAt === null) {
+      await this.#send(entry).catch((error: unknown) => this.#redisDown(error));
+      return;
+    }
+    if (row.every((v) => v === null)) {
+      await this.#vanished(entry, now);
+      return;
+    }
+    entry.missingSince = null;
+    const progress = parseProgress(progressRaw ?? null);
+    if (progress !== null) entry.worker = progress.worker;
+    if (processedOn !== null && processedOn !== undefined) entry.seenActive = true;
+    const externalExecutorId = entry.jobId;
+    if (finishedOn !== null && finishedOn !== undefined) {
+      const result = parseResult(returnvalue ?? null);
+      this.#untrackEntry(entry);
+      if (result !== null) {
+        this.changeState(entry.key, result.state, { ...result.info, externalExecutorId });
+      } else {
+        const why = failedReason ?? "it finished with no result";
+        this.fail(entry.key, { error: `BullMQ job ${entry.jobId} failed: ${why}`, externalExecutorId, endDate: Number(finishedOn) });
+      }
+      return;
+    }
+    if (progress?.state === "running" && !entry.reportedRunning) {
+      entry.reportedRunning = true;
+      this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, externalExecutorId });
+    }
+    if (entry.seenActive) {
+      if (entry.worker === null) return; // just taken; the worker says who it is with its first progress
+      const record = this.#workers.get(entry.worker);
+      if (workerAlive(record, now, this.options.workerTimeoutMs)) return;
+      await this.#failIfRemoved(entry, lostWorkerReason(entry.worker, record, now), record?.hostname);
+      return;
+    }
+    const waitingMs = now - entry.sentAt;
+    if (waitingMs < this.options.workerTimeoutMs) return;
+    const queue = entry.workload.queue;
+    const live = [...this.#workers.values()].filter((w) => workerAlive(w, now, this.options.workerTimeoutMs));
+    if (live.some((w) => w.queues.includes(queue))) return;
+    const listening = live.map((w) => `${w.name} [${w.queues.join(", ")}]`).join("; ") || "none";
+    await this.#failIfRemoved(
+      entry,
+      `no live worker serves queue '${queue}' (waited ${Math.round(waitingMs / 1000)} s; live workers: ${listening}); ` +
+        `start one with: switchyard worker --queues ${queue}`,
+    );
+  }
+
+  /**
+   * Fail a try whose job nobody can finish any more, but only once its job is removed: removal
+   * fails while a worker holds the job's lock, so a worker that comes back in time keeps its try,
+   * and once removed no worker can report on it (its own lock renewal fails and it kills the try).
+   */
+  async #failIfRemoved(entry: Tracked, error: string, hostname?: string): Promise<void> {
+    let removed: number;
+    try {
+      removed = await this.#queue(entry.workload.queue).remove(entry.jobId);
+    } catch (e) {
+      this.logger.debug(`could not remove job ${entry.jobId}: ${redisErrorLine(e, this.options)}`);
+      return;
+    }
+    if (removed !== 1) return;
+    this.logger.warn(`${entry.jobId}: ${error}`);
+    this.#untrackEntry(entry);
+    this.fail(entry.key, { error, endDate: Date.now(), externalExecutorId: entry.jobId, ...(hostname !== undefined ? { hostname } : {}) });
+  }
+
+  /**
+   * The job is gone from Redis (Redis restarted empty, or someone deleted it). A job no worker had
+   * taken is sent again as it was: nothing ran. One a worker had taken is lost: once no live worker
+   * lists it (its worker, unable to renew the lock, has killed it), the scheduler runs it again as a
+   * new try that does not count against retries.
+   */
+  async #vanished(entry: Tracked, now: number): Promise<void> {
+    entry.missingSince ??= now;
+    if (now - entry.missingSince < VANISHED_GRACE_MS) return;
+    const holders = [...this.#workers.values()].filter(
+      (w) => workerAlive(w, now, this.options.workerTimeoutMs) && w.running.some((r) => r.jobId === entry.jobId && r.queue === entry.workload.queue),
+    );
+    if (holders.length > 0) return;
+    if (!entry.seenActive) {
+      this.logger.warn(`${entry.jobId}: its BullMQ job vanished from Redis before a worker took it; sending it again`);
+      await this.#send(entry).catch((error: unknown) => this.#redisDown(error));
+      return;
+    }
+    this.triesLost([entry.key], `its BullMQ job ${entry.jobId} vanished from Redis while worker ${entry.worker ?? "(unknown)"} ran it (Redis restarted empty?)`);
+  }
+
+  #untrackEntry(entry: Tracked): void {
+    this.#tracked.delete(keyString(entry.key));
+  }
+
+  protected override untrack(key: TaskInstanceKey): void {
+    super.untrack(key);
+    this.#tracked.delete(keyString(key));
+  }
+
+  /**
+   * Tries this executor vouches are alive (contract item 2): those waiting in Redis, and those a
+   * live worker holds, as of a poll within `worker_timeout`. A try of a dead worker is reported
+   * failed by the poll instead.
+   */
+  liveTries(): TaskInstanceKey[] {
+    const now = Date.now();
+    if (now - this.#lastGoodPoll > this.options.workerTimeoutMs) return [];
+    const keys: TaskInstanceKey[] = [];
+    for (const entry of this.#tracked.values()) {
+      if (!entry.seenActive || entry.worker === null || workerAlive(this.#workers.get(entry.worker), now, this.options.workerTimeoutMs)) keys.push(entry.key);
+    }
+    return keys;
+  }
+
+  /**
+   * Re-attach tries a previous scheduler sent, by job id (the TI's external id, or the one its key
+   * gives: ids are deterministic). A try whose job is still in Redis is adopted (running or
+   * finished: the next poll reports it); one whose job is gone is not.
+   */
+  override async tryAdoptTaskInstances(tis: TaskInstanceRef[]): Promise<TaskInstanceRef[]> {
+    if (this.#redis === null) await this.start();
+    const notAdopted: TaskInstanceRef[] = [];
+    for (const ti of tis) {
+      const jobId = ti.externalExecutorId ?? jobIdFor(ti.key);
+      let data: string | null;
+      let processedOn: string | null;
+      try {
+        [data, processedOn] = await this.#redis!.hmget(this.#jobKey(ti.queue, jobId), "data", "processedOn");
+      } catch (error) {
+        this.logger.warn(`could not look up job ${jobId} for adoption: ${redisErrorLine(error, this.options)}`);
+        notAdopted.push(ti);
+        continue;
+      }
+      const workload = data === null ? null : parseWorkload(data);
+      if (workload === null || keyString(workload.key) !== keyString(ti.key)) {
+        notAdopted.push(ti);
+        continue;
+      }
+      const id = keyString(ti.key);
+      this.#tracked.set(id, {
+        key: ti.key,
+        workload,
+        jobId,
+        sentAt: Date.now(),
+        seenActive: processedOn !== null,
+        reportedRunning: ti.state === "running",
+        worker: null,
+        missingSince: null,
+      });
+      this.running.set(id, ti.key);
+    }
+    if (notAdopted.length < tis.length) void this.#poll();
+    return notAdopted;
+  }
+
+  /**
+   * Stop tracking a try without an event. A job still waiting is removed; an active one is asked
+   * to stop: the worker holding it kills the try and records it failed (nobody listens any more).
+   */
+  override async revokeTask(ti: TaskInstanceRef, reason?: string): Promise<void> {
+    const id = keyString(ti.key);
+    const entry = this.#tracked.get(id);
+    const queueName = entry?.workload.queue ?? ti.queue;
+    const jobId = entry?.jobId ?? ti.externalExecutorId ?? jobIdFor(ti.key);
+    await super.revokeTask(ti, reason);
+    if (this.#redis === null || queueName === "") return;
+    try {
+      const removed = await this.#queue(queueName).remove(jobId);
+      if (removed !== 1) await this.#redis.hset(revokeKey(this.options.prefix), revokeField(queueName, jobId), reason ?? "revoked by the scheduler");
+    } catch (error) {
+      this.logger.warn(`could not revoke job ${jobId}: ${redisErrorLine(error, this.options)}`);
+    }
+  }
+
+  /** Forget every try without touching the fleet or reporting anything (contract item 1: lease loss). */
+  releaseAll(): void {
+    this.queuedTasks.clear();
+    this.running.clear();
+    this.eventBuffer.clear();
+    this.#tracked.clear();
+  }
+
+  /**
+   * Graceful stop: the fleet's tries keep running and the next scheduler adopts them, so there is
+   * nothing to wait for. What is still queued here was never sent: dropped, it is reset by adoption.
+   */
+  override async end(): Promise<void> {
+    this.releaseAll();
+    await this.#close();
+  }
+
+  /** As end(): killing the fleet's tries is not this scheduler's to do. */
+  override async terminate(): Promise<void> {
+    this.releaseAll();
+    await this.#close();
+  }
+
+  async #close(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#polling?.catch(() => undefined);
+    const queues = [...this.#queues.values()];
+    this.#queues.clear();
+    await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+    await this.#wake?.stop();
+    this.#wake = null;
+    this.#redis?.disconnect();
+    this.#redis = null;
+  }
+
+  /** The try's log as its worker shipped it to the job's BullMQ log: live while it runs, whole once it ended. */
+  override async getTaskLog(ti: TaskInstanceRef, tryNumber: number): Promise<TaskLog> {
+    const jobId = jobIdFor({ ...ti.key, tryNumber });
+    const redis = this.#redis ?? createRedis(this.options, `executor-${this.name.name}-logs`);
+    try {
+      const queue = new Queue(ti.queue, { connection: redis, prefix: this.options.prefix });
+      try {
+        const { logs } = await queue.getJobLogs(jobId);
+        const lines = logs.join("").split("\n");
+        if (lines.at(-1) === "") lines.pop();
+        return { messages: [`from BullMQ job ${jobId} on queue ${ti.queue} (${this.options.redisUrl.toString()})`], lines };
+      } finally {
+        await queue.close().catch(() => undefined);
+      }
+    } catch (error) {
+      return { messages: [`could not read the log of job ${jobId}: ${redisErrorLine(error, this.options)}`], lines: [] };
+    } finally {
+      if (redis !== this.#redis) redis.disconnect();
+    }
+  }
+
+  override debugDump(): Record<string, unknown> {
+    return {
+      ...super.debugDump(),
+      prefix: this.options.prefix,
+      redis: this.options.redisUrl.toString(),
+      tracked: [...this.#tracked.values()].map((e) => ({ jobId: e.jobId, queue: e.workload.queue, active: e.seenActive, worker: e.worker })),
+    };
+  }
+}
+
+function parseJson(raw: string | null): unknown {
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+function parseProgress(raw: string | null): TryProgress | null {
+  const parsed = tryProgressSchema.safeParse(parseJson(raw));
+  return parsed.success ? parsed.data : null;
+}
+
+function parseResult(raw: string | null) {
+  const parsed = tryResultSchema.safeParse(parseJson(raw));
+  return parsed.success ? parsed.data : null;
+}
+
+function parseWorkload(raw: string): Workload | null {
+  const parsed = workloadSchema.safeParse(parseJson(raw));
+  return parsed.success ? (parsed.data as Workload) : null;
+}

@@ -1,0 +1,90 @@
+import type { Redis } from "ioredis";
+
+/** How long one XREAD blocks: also how late a queue added meanwhile starts being watched. */
+const BLOCK_MS = 500;
+
+/**
+ * Wakes a loop when anything happens on some BullMQ queues, from one connection: a blocking
+ * XREAD over the queues' event streams (`P:<queue>:events`, where BullMQ records every add, move
+ * and progress). QueueEvents would need one blocking connection per queue. Callers read state
+ * afterwards themselves; an event only says "look now", so a missed one costs latency, never
+ * correctness (every caller also looks on a timer).
+ *
+ * Race-free by sequence number: `seq` grows with every batch read, and each stream is read from
+ * the id it had when first watched, so an event after `waitForChange(seq)` was given `seq` always
+ * ends the wait.
+ */
+export class StreamWake {
+  readonly #redis: Redis;
+  readonly #lastIds = new Map<string, string>();
+  readonly #waiters = new Set<() => void>();
+  #seq = 0;
+  #stopped = false;
+  #loop: Promise<void> | null = null;
+
+  /** @param redis - a connection of its own: it spends its time blocked in XREAD. */
+  constructor(redis: Redis) {
+    this.#redis = redis;
+  }
+
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Watch one more stream, from its newest entry (or its start, if it has none yet). */
+  async watch(streamKey: string): Promise<void> {
+    if (this.#lastIds.has(streamKey)) return;
+    this.#lastIds.set(streamKey, "0-0");
+    const newest = (await this.#redis.xrevrange(streamKey, "+", "-", "COUNT", 1)) as Array<[string, string[]]>;
+    if (newest.length > 0 && this.#lastIds.get(streamKey) === "0-0") this.#lastIds.set(streamKey, newest[0]![0]);
+    this.#loop ??= this.#run();
+  }
+
+  /** Resolves once `seq` has moved past `since`, or after `timeoutMs`. */
+  waitForChange(since: number, timeoutMs: number): Promise<void> {
+    if (this.#seq !== since || this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiters.add(done);
+    });
+  }
+
+  /** Wake every waiter now (a slot freed, a stop requested). */
+  poke(): void {
+    this.#seq++;
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.poke();
+    this.#redis.disconnect();
+    await this.#loop?.catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      const keys = [...this.#lastIds.keys()];
+      try {
+        const result = (await this.#redis.xread("COUNT", 1000, "BLOCK", BLOCK_MS, "STREAMS", ...keys, ...keys.map((k) => this.#lastIds.get(k)!))) as
+          | Array<[string, Array<[string, string[]]>]>
+          | null;
+        if (result === null) continue;
+        for (const [key, entries] of result) {
+          const last = entries.at(-1);
+          if (last !== undefined) this.#lastIds.set(key, last[0]);
+        }
+        this.poke();
+      } catch {
+        if (this.#stopped) return;
+        // Redis is away: the callers' timers keep them going; try again shortly.
+        await new Promise((resolve) => setTimeout(resolve, BLOCK_MS));
+      }
+    }
+  }
+}

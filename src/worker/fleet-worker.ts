@@ -1,0 +1,407 @@
+import { randomUUID } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
+import { hostname } from "node:os";
+import { Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { errorLine } from "../common/errors.js";
+import { formatKey, keyString, type TaskInstanceKey } from "../common/keys.js";
+import { tryLogFile, type EventInfo, type RunnerFolders, type TaskEvent, type Workload } from "../common/workload.js";
+import { createRedis, redisErrorLine } from "../executors/bullmq/connection.js";
+import { jobIdFor, tryResultSchema, type TryProgress, type TryResult } from "../executors/bullmq/jobs.js";
+import type { CompiledBullMQExecutorOptions } from "../executors/bullmq/options.js";
+import { StreamWake } from "../executors/bullmq/stream-wake.js";
+import { readWorkers, revokeField, revokeKey, workerAlive, writeWorker, WorkerState, type WorkerRecord } from "../executors/bullmq/worker-registry.js";
+import { LocalExecutor } from "../executors/local.js";
+import type { ExecutorLogger, TaskInstanceRef } from "../executors/types.js";
+import { describeIssues, workloadSchema } from "../runner/workload-schema.js";
+
+const HOST = hostname();
+
+/** Largest piece of a try's log shipped to Redis in one write. */
+const LOG_CHUNK_BYTES = 256 * 1024;
+
+export interface FleetWorkerOptions {
+  /** Worker name: unique among the live workers of one prefix. */
+  readonly name: string;
+  readonly queues: readonly string[];
+  readonly concurrency: number;
+  /** The BullMQExecutor section this worker serves (its Redis, prefix and worker_timeout). */
+  readonly executor: string;
+  readonly bullmq: CompiledBullMQExecutorOptions;
+  /** This machine's dags folder and base log folder. */
+  readonly folders: RunnerFolders;
+  readonly home: string;
+  readonly logger: ExecutorLogger;
+}
+
+/** A try this worker holds: its BullMQ job, the lock token, and how much of its log has been shipped. */
+interface Held {
+  readonly job: Job;
+  readonly token: string;
+  readonly queue: string;
+  readonly workload: Workload;
+  readonly logFile: string;
+  logShipped: number;
+  /** Writes to the job, in order (progress before completion). */
+  chain: Promise<void>;
+  /** Set when the try was stopped here for a reason the job should carry (revoked, lock lost). */
+  stopped?: string;
+}
+
+/**
+ * `switchyard worker`: takes tries from BullMQ queues and runs them in warm runner processes.
+ *
+ * One concurrency limit over every queue it serves. A BullMQ Worker's own `concurrency` is per
+ * queue (per Worker instance), so N queues would run up to N × concurrency tries; instead this
+ * fetches jobs by hand (`getNextJob(token, { block: false })`, BullMQ's manual processing), one
+ * at a time and only while a slot is free, taking turns across queues, and sleeps on the queues'
+ * event streams (StreamWake) when all are empty. The runners are an embedded LocalExecutor whose
+ * parallelism is the concurrency: the same warm runners, blocked-runner detection and kill paths
+ * as on the scheduler's machine.
+ *
+ * Locks: each held job's BullMQ lock lasts `worker_timeout` and is renewed every heartbeat with
+ * the worker's record (worker-registry.ts). A renewal that fails means the job is no longer ours
+ * (the executor declared this worker lost, or Redis lost the job): the try is killed, not
+ * reported. BullMQ's stalled-job checker is not run (`skipStalledCheck`, `maxStalledCount: 0`): a
+ * stalled try must not run again on another worker; the executor fails it and the scheduler's
+ * retries decide.
+ *
+ * It never opens the metadata database.
+ */
+export class FleetWorker {
+  readonly #o: FleetWorkerOptions;
+  readonly #redis: Redis;
+  readonly #wake: StreamWake;
+  readonly #workers = new Map<string, Worker>();
+  readonly #local: LocalExecutor;
+  readonly #held = new Map<string, Held>();
+  readonly #startedAt = Date.now();
+  #state: WorkerState = WorkerState.RUNNING;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #heartbeating: Promise<void> | null = null;
+  #fetching: Promise<void> | null = null;
+  #redisDown = false;
+  #idle: Array<() => void> = [];
+
+  constructor(options: FleetWorkerOptions) {
+    this.#o = options;
+    this.#redis = createRedis(options.bullmq, `worker-${options.name}`);
+    this.#wake = new StreamWake(createRedis(options.bullmq, `worker-${options.name}-events`));
+    this.#local = new LocalExecutor({
+      name: { raw: "LocalExecutor", alias: null, className: "LocalExecutor", modulePath: null, modulePathAsWritten: null, name: `worker ${options.name}` },
+      options: { parallelism: options.concurrency },
+      defaultParallelism: options.concurrency,
+      home: options.home,
+      folders: options.folders,
+      logger: options.logger,
+    });
+    this.#local.onEvent(() => this.#drainEvents());
+    this.#local.onTriesLost((keys, why) => {
+      for (const key of keys) this.#finish(keyString(key), { state: "failed", info: { error: `lost on worker ${options.name}: ${why}`, endDate: Date.now(), hostname: HOST } });
+    });
+  }
+
+  get heartbeatMs(): number {
+    return Math.max(200, Math.min(5_000, Math.floor(this.#o.bullmq.workerTimeoutMs / 5)));
+  }
+
+  /** Register, start the runners and take tries until `drain()` or `kill()`. */
+  async start(): Promise<void> {
+    await this.#refuseDuplicateName();
+    for (const queue of this.#o.queues) {
+      const worker = new Worker(queue, null, {
+        connection: this.#redis,
+        prefix: this.#o.bullmq.prefix,
+        autorun: false,
+        name: this.#o.name,
+        lockDuration: this.#o.bullmq.workerTimeoutMs,
+        skipLockRenewal: true,
+        skipStalledCheck: true,
+        maxStalledCount: 0,
+      });
+      worker.on("error", (error: Error) => this.#o.logger.debug(`queue ${queue}: ${redisErrorLine(error, this.#o.bullmq)}`));
+      this.#workers.set(queue, worker);
+      await this.#wake.watch(worker.keys["events"]!);
+    }
+    this.#local.start();
+    await this.#heartbeat();
+    this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), this.heartbeatMs);
+    this.#fetching = this.#fetchLoop();
+    this.#o.logger.info(
+      `worker ${this.#o.name} on ${HOST} (pid ${process.pid}) serves queues ${this.#o.queues.join(", ")} of executor ${this.#o.executor} ` +
+        `(${this.#o.bullmq.redisUrl.toString()}, prefix ${this.#o.bullmq.prefix}) with concurrency ${this.#o.concurrency}`,
+    );
+  }
+
+  /** Another live worker under this prefix with the same name would make both unaccountable. */
+  async #refuseDuplicateName(): Promise<void> {
+    const records = await readWorkers(this.#redis, this.#o.bullmq.prefix);
+    const same = records.find((r) => r.name === this.#o.name);
+    if (same !== undefined && workerAlive(same, Date.now(), this.#o.bullmq.workerTimeoutMs) && !(same.hostname === HOST && same.pid === process.pid)) {
+      throw new Error(
+        `a live worker named ${this.#o.name} already runs on ${same.hostname} (pid ${same.pid}, heartbeat ${Math.round((Date.now() - same.lastHeartbeat) / 1000)} s ago); ` +
+          "give this one another --name",
+      );
+    }
+  }
+
+  get free(): number {
+    return this.#o.concurrency - this.#held.size;
+  }
+
+  async #fetchLoop(): Promise<void> {
+    const queues = [...this.#workers.entries()];
+    let turn = 0;
+    while (this.#state === WorkerState.RUNNING) {
+      const seq = this.#wake.seq;
+      let took = 0;
+      try {
+        for (let i = 0; i < queues.length && this.free > 0 && this.#state === WorkerState.RUNNING; i++) {
+          const [queue, worker] = queues[(turn + i) % queues.length]!;
+          const token = `${this.#o.name}:${randomUUID()}`;
+          const job = await worker.getNextJob(token, { block: false });
+          if (job !== undefined) {
+            took++;
+            await this.#accept(queue, job, token);
+          }
+        }
+        turn++;
+        if (this.#redisDown) {
+          this.#redisDown = false;
+          this.#o.logger.info("Redis answers again");
+        }
+      } catch (error) {
+        if (!this.#redisDown) this.#o.logger.warn(`cannot take tries: ${redisErrorLine(error, this.#o.bullmq)}`);
+        this.#redisDown = true;
+      }
+      if (took === 0 || this.free <= 0) await this.#wake.waitForChange(seq, 1_000);
+    }
+  }
+
+  async #accept(queue: string, job: Job, token: string): Promise<void> {
+    const fail = async (why: string) => {
+      this.#o.logger.error(`job ${job.id} on queue ${queue}: ${why}`);
+      await job.moveToFailed(new Error(`worker ${this.#o.name} on ${HOST}: ${why}`), token, false);
+    };
+    if (job.deferredFailure) {
+      await fail(job.deferredFailure);
+      return;
+    }
+    const parsed = workloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      await fail(`could not parse the job message as a try: ${describeIssues(parsed.error, "data")}`);
+      return;
+    }
+    const workload = parsed.data as Workload;
+    if (job.id !== jobIdFor(workload.key)) {
+      await fail(`the job id ${job.id} is not the id of the try it carries (${jobIdFor(workload.key)})`);
+      return;
+    }
+    let logFile: string;
+    try {
+      logFile = tryLogFile(this.#o.folders.baseLogFolder, workload);
+    } catch (error) {
+      await fail(errorLine(error));
+      return;
+    }
+    const id = keyString(workload.key);
+    if (this.#held.has(id)) {
+      await fail(`this worker already runs ${formatKey(workload.key)}`);
+      return;
+    }
+    const held: Held = { job, token, queue, workload, logFile, logShipped: 0, chain: Promise.resolve() };
+    this.#held.set(id, held);
+    this.#write(held, () => job.updateProgress(this.#progress("accepted")));
+    this.#local.queueWorkload(workload);
+    void this.#local.heartbeat();
+  }
+
+  #progress(state: TryProgress["state"], info?: EventInfo): TryProgress {
+    return { state, worker: this.#o.name, hostname: HOST, ...(info !== undefined ? { info } : {}) };
+  }
+
+  /** Queue a write to a held try's job after the ones before it; a failure is logged, the try goes on. */
+  #write(held: Held, write: () => Promise<unknown>): Promise<void> {
+    held.chain = held.chain.then(write).then(
+      () => undefined,
+      (error: unknown) => this.#o.logger.warn(`job ${held.job.id}: ${redisErrorLine(error, this.#o.bullmq)}`),
+    );
+    return held.chain;
+  }
+
+  #drainEvents(): void {
+    for (const event of this.#local.getEventBuffer()) this.#onTryEvent(event);
+  }
+
+  #onTryEvent(event: TaskEvent): void {
+    const id = keyString(event.key);
+    const held = this.#held.get(id);
+    if (held === undefined) return;
+    if (event.state === "running") {
+      this.#write(held, () => held.job.updateProgress(this.#progress("running", event.info)));
+    } else if (event.state === "success" || event.state === "failed") {
+      this.#finish(id, { state: event.state, info: event.info });
+    }
+  }
+
+  /** Ship the rest of the try's log, then complete its job with the outcome; the slot frees once that is written. */
+  #finish(id: string, outcome: Omit<TryResult, "worker">): void {
+    const held = this.#held.get(id);
+    if (held === undefined) return;
+    const info = held.stopped !== undefined && outcome.state === "failed" ? { ...outcome.info, error: held.stopped } : outcome.info;
+    const result: TryResult = tryResultSchema.parse({ state: outcome.state, worker: this.#o.name, info });
+    void this.#write(held, async () => {
+      await this.#shipLog(held);
+      await held.job.moveToCompleted(result, held.token, false);
+    }).finally(() => {
+      if (this.#held.get(id) === held) this.#held.delete(id);
+      this.#o.logger.info(`${formatKey(held.workload.key)}: ${result.state}${result.info.error !== undefined ? ` (${result.info.error})` : ""}`);
+      this.#slotFreed();
+    });
+  }
+
+  #slotFreed(): void {
+    this.#wake.poke();
+    if (this.#held.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Append what the try wrote to its log since the last call to the job's BullMQ log (whole lines, unless it is over). */
+  async #shipLog(held: Held, wholeLinesOnly = false): Promise<void> {
+    let fd: number;
+    try {
+      fd = openSync(held.logFile, "r");
+    } catch {
+      return; // not created yet
+    }
+    try {
+      for (;;) {
+        const buffer = Buffer.alloc(LOG_CHUNK_BYTES);
+        const n = readSync(fd, buffer, 0, buffer.length, held.logShipped);
+        if (n === 0) return;
+        let chunk = buffer.subarray(0, n);
+        if (wholeLinesOnly || n === buffer.length) {
+          const end = chunk.lastIndexOf(0x0a);
+          if (end < 0) return;
+          chunk = chunk.subarray(0, end + 1);
+        }
+        await held.job.log(chunk.toString("utf8"));
+        held.logShipped += chunk.length;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    if (this.#heartbeating !== null) return;
+    this.#heartbeating = (async () => {
+      try {
+        const records = await readWorkers(this.#redis, this.#o.bullmq.prefix);
+        await writeWorker(this.#redis, this.#o.bullmq.prefix, this.record(), records);
+        await this.#renewLocks();
+        await this.#applyRevocations();
+        for (const held of this.#held.values()) if (held.stopped === undefined) void this.#write(held, () => this.#shipLog(held, true));
+      } catch (error) {
+        if (!this.#redisDown) this.#o.logger.warn(`heartbeat: ${redisErrorLine(error, this.#o.bullmq)}`);
+        this.#redisDown = true;
+      } finally {
+        this.#heartbeating = null;
+      }
+    })();
+    await this.#heartbeating;
+  }
+
+  record(): WorkerRecord {
+    return {
+      name: this.#o.name,
+      hostname: HOST,
+      pid: process.pid,
+      queues: [...this.#o.queues],
+      concurrency: this.#o.concurrency,
+      running: [...this.#held.values()].map((h) => ({ queue: h.queue, jobId: String(h.job.id) })),
+      lastHeartbeat: Date.now(),
+      startedAt: this.#startedAt,
+      state: this.#state,
+    };
+  }
+
+  /** Renew every held job's lock; a job whose lock is gone is no longer this worker's to run. */
+  async #renewLocks(): Promise<void> {
+    const byQueue = new Map<string, Held[]>();
+    for (const held of this.#held.values()) if (held.stopped === undefined) byQueue.set(held.queue, [...(byQueue.get(held.queue) ?? []), held]);
+    for (const [queue, helds] of byQueue) {
+      const failed = new Set(
+        await this.#workers.get(queue)!.extendJobLocks(
+          helds.map((h) => String(h.job.id)),
+          helds.map((h) => h.token),
+          this.#o.bullmq.workerTimeoutMs,
+        ),
+      );
+      for (const held of helds) {
+        if (!failed.has(String(held.job.id))) continue;
+        const why = "its BullMQ job is no longer held by this worker (the executor declared it lost, or Redis lost the job); killed, not reported";
+        this.#o.logger.warn(`${formatKey(held.workload.key)}: ${why}`);
+        this.#held.delete(keyString(held.workload.key));
+        await this.#local.revokeTask(refOf(held.workload.key, queue), why);
+        this.#slotFreed();
+      }
+    }
+  }
+
+  /** Stop the tries the executor revoked while they ran; their jobs are completed as failed with the reason. */
+  async #applyRevocations(): Promise<void> {
+    const helds = [...this.#held.values()].filter((h) => h.stopped === undefined);
+    if (helds.length === 0) return;
+    const fields = helds.map((h) => revokeField(h.queue, String(h.job.id)));
+    const reasons = await this.#redis.hmget(revokeKey(this.#o.bullmq.prefix), ...fields);
+    for (let i = 0; i < helds.length; i++) {
+      const reason = reasons[i];
+      if (reason === null || reason === undefined) continue;
+      const held = helds[i]!;
+      held.stopped = `revoked: ${reason}`;
+      this.#o.logger.warn(`${formatKey(held.workload.key)}: ${held.stopped}`);
+      await this.#local.revokeTask(refOf(held.workload.key, held.queue), held.stopped);
+      this.#finish(keyString(held.workload.key), { state: "failed", info: { error: held.stopped, endDate: Date.now(), hostname: HOST } });
+      await this.#redis.hdel(revokeKey(this.#o.bullmq.prefix), fields[i]!);
+    }
+  }
+
+  /** SIGTERM: take no new tries, finish those held, then stop. */
+  async drain(): Promise<void> {
+    if (this.#state !== WorkerState.RUNNING) return;
+    this.#state = WorkerState.DRAINING;
+    this.#wake.poke();
+    await this.#fetching;
+    await this.#heartbeat();
+    if (this.#held.size > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await this.#stop();
+  }
+
+  /** Second SIGTERM or SIGINT: kill the tries; each is completed as failed (the scheduler's retries apply). */
+  async kill(): Promise<void> {
+    this.#state = WorkerState.DRAINING;
+    this.#wake.poke();
+    for (const held of this.#held.values()) held.stopped ??= `killed: worker ${this.#o.name} on ${HOST} was stopped (SIGINT or a second SIGTERM)`;
+    await this.#local.terminate();
+    this.#drainEvents();
+    // The terminate above reported every try failed; wait (briefly) for those reports to be written.
+    await Promise.race([Promise.all([...this.#held.values()].map((h) => h.chain)), new Promise((r) => setTimeout(r, 3_000))]);
+    await this.#stop();
+  }
+
+  async #stop(): Promise<void> {
+    this.#state = WorkerState.STOPPED;
+    clearInterval(this.#heartbeatTimer);
+    await this.#heartbeating;
+    await this.#fetching;
+    await writeWorker(this.#redis, this.#o.bullmq.prefix, this.record()).catch(() => undefined);
+    await this.#local.end().catch(() => undefined);
+    await Promise.all([...this.#workers.values()].map((w) => w.close(true).catch(() => undefined)));
+    await this.#wake.stop();
+    this.#redis.disconnect();
+  }
+}
+
+function refOf(key: TaskInstanceKey, queue: string): TaskInstanceRef {
+  return { key, state: "running", externalExecutorId: null, queue, pid: null, hostname: null };
+}

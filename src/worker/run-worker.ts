@@ -1,0 +1,87 @@
+import { hostname } from "node:os";
+import { SwitchyardError } from "../common/errors.js";
+import { createLogger } from "../common/logger.js";
+import { parseExecutorNames } from "../config/executor-names.js";
+import { runnerFoldersOf } from "../config/runner-folders.js";
+import type { SwitchyardConfig } from "../config/types.js";
+import { compileBullMQExecutorOptions } from "../executors/bullmq/options.js";
+import { FleetWorker } from "./fleet-worker.js";
+
+/** Worker names go into Redis keys' values and logs; keep them printable and free of separators. */
+const NAME = /^[A-Za-z0-9_.@-]+$/;
+
+export interface RunWorkerOptions {
+  readonly executor?: string;
+  readonly queues: readonly string[];
+  readonly concurrency: number;
+  readonly name?: string;
+}
+
+/** The BullMQExecutor entry a worker serves: the one named, or the first configured. */
+function pickExecutor(config: SwitchyardConfig, wanted: string | undefined): string {
+  const names = parseExecutorNames(config.core.executor, config.home);
+  const fleet = names.filter((n) => n.modulePath === null && n.className === "BullMQExecutor");
+  const listed = fleet.map((n) => n.name).join(", ") || "none";
+  if (wanted === undefined) {
+    if (fleet.length === 0) {
+      throw new SwitchyardError(
+        "WORKER_NO_EXECUTOR",
+        `[core] executor = ${JSON.stringify(config.core.executor.join(","))} has no BullMQExecutor; a worker serves one. ` +
+          'Add it (e.g. executor = "LocalExecutor,BullMQExecutor") with its [executors.BullMQExecutor] section, as on the scheduler',
+      );
+    }
+    return fleet[0]!.name;
+  }
+  const match = fleet.find((n) => n.name === wanted);
+  if (match === undefined) {
+    throw new SwitchyardError("WORKER_UNKNOWN_EXECUTOR", `--executor ${JSON.stringify(wanted)} is not a BullMQExecutor of [core] executor; BullMQExecutors configured: ${listed}`);
+  }
+  return match.name;
+}
+
+/** `switchyard worker`: run until signalled; SIGTERM drains, a second SIGTERM or SIGINT kills. */
+export async function runWorker(config: SwitchyardConfig, opts: RunWorkerOptions): Promise<void> {
+  const executor = pickExecutor(config, opts.executor);
+  const bullmq = compileBullMQExecutorOptions(config.executors[executor] ?? {}, { executor, defaultParallelism: config.core.parallelism });
+  const name = opts.name ?? `${hostname()}-${process.pid}`;
+  if (!NAME.test(name)) throw new SwitchyardError("WORKER_BAD_NAME", `--name ${JSON.stringify(name)} may only contain letters, digits, "_", "-", "." and "@"`);
+  // Tasks see which worker runs them; runners inherit this environment.
+  process.env.SWITCHYARD_WORKER = name;
+  const log = createLogger(`worker.${name}`, config.logging.level);
+  const logger = { debug: (m: string) => log.debug(m), info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+  const worker = new FleetWorker({ name, queues: opts.queues, concurrency: opts.concurrency, executor, bullmq, folders: runnerFoldersOf(config), home: config.home, logger });
+  let stopping: Promise<void> | null = null;
+  let killed = false;
+  let signalled!: () => void;
+  const firstSignal = new Promise<void>((resolve) => (signalled = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping === null && signal === "SIGTERM") {
+      log.info("SIGTERM: taking no new tries, finishing the running ones (SIGTERM again or SIGINT kills them)");
+      stopping = worker.drain();
+      signalled();
+      return;
+    }
+    if (killed) return;
+    killed = true;
+    log.warn(`${signal}: killing running tries; they are reported failed`);
+    stopping = worker.kill();
+    signalled();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  try {
+    await worker.start();
+    await firstSignal;
+    // A kill during a drain replaces `stopping`: wait for whichever is current.
+    let current: Promise<void> | null = null;
+    while (current !== stopping) {
+      current = stopping;
+      await current;
+    }
+    log.info(`worker ${name} stopped`);
+    if (killed) process.exitCode = 1;
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+}

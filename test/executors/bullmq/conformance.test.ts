@@ -1,0 +1,40 @@
+/**
+ * The executor conformance suite against the BullMQExecutor, with real Redis and a real
+ * `switchyard worker` process per executor (each with a Redis prefix of its own, so job ids that
+ * repeat across tests never meet).
+ */
+import { after, before } from "node:test";
+import { BullMQExecutor } from "../../../src/executors/bullmq/executor.js";
+import { Home } from "../../support/home.js";
+import { executorConformance } from "../conformance.js";
+import { context } from "../helpers.js";
+import { assertRedisAnswers, deletePrefix, executorSection, REDIS_URL, testPrefix } from "./support.js";
+
+const started: Array<{ home: Home; prefix: string; kill: () => void; done: Promise<unknown> }> = [];
+
+before(() => assertRedisAnswers());
+after(async () => {
+  for (const w of started) w.kill();
+  await Promise.all(started.map((w) => w.done.catch(() => undefined)));
+  for (const w of started) {
+    await deletePrefix(w.prefix);
+    w.home.cleanup();
+  }
+});
+
+/** A worker on the test's prefix, whose folders are the filesystem root as the suite's workloads expect. */
+function spawnWorker(prefix: string): void {
+  const toml = `[core]\nexecutor = "BullMQExecutor"\ndags_folder = "/"\n[logging]\nbase_log_folder = "/"\n${executorSection("BullMQExecutor", prefix)}`;
+  const home = new Home({ toml });
+  const { child, done } = home.spawn(["worker", "--name", "conformance", "-q", "default", "-c", "4"]);
+  started.push({ home, prefix, kill: () => child.kill("SIGKILL"), done });
+}
+
+executorConformance("BullMQExecutor", {
+  triesOutliveScheduler: true,
+  make(parallelism) {
+    const prefix = testPrefix();
+    spawnWorker(prefix);
+    return new BullMQExecutor(context("BullMQExecutor", { redis_url: REDIS_URL, prefix, parallelism, worker_timeout: 5 }));
+  },
+});
