@@ -152,7 +152,8 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       const markerFile = join(dir, "markers");
       const parallelism = parallel ? 3 : 1;
       const driver = await started(t, target.make(parallelism));
-      const ws = Array.from({ length: 8 }, (_, i) => workload(dir, { taskId: "mark", runId: `r${i}`, conf: { markerFile, ms: 150 } }));
+      // Long enough to overlap even where a try takes a process start (and the machine is busy).
+      const ws = Array.from({ length: 8 }, (_, i) => workload(dir, { taskId: "mark", runId: `r${i}`, conf: { markerFile, ms: 600 } }));
       for (const w of ws) driver.executor.queueWorkload(w);
       await driver.heartbeat();
       assert.equal(driver.executor.heldTries().length, 8);
