@@ -2,7 +2,7 @@ import os from "node:os";
 import type { Kysely, Updateable, UpdateQueryBuilder, UpdateResult } from "kysely";
 import { tiString, type TaskInstanceKey } from "../common/keys.js";
 import { TaskState } from "../common/states.js";
-import type { BaseExecutor } from "../executors/base.js";
+import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../store/queries/jobs.js";
 import { orphanedTaskInstances } from "../store/queries/liveness.js";
@@ -16,7 +16,7 @@ export const SCHEDULER_JOB = "scheduler";
 
 export interface AdoptionContext {
   db: Kysely<Database>;
-  executors: ReadonlyMap<string, BaseExecutor>;
+  executors: ReadonlyMap<string, SchedulerExecutor>;
   jobId: number;
   healthCheckThresholdMs: number;
   /**
@@ -76,8 +76,10 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
 
   let moved = 0;
   for (const ti of adopted) {
-    const reason = `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}`;
-    if (await updateAsRead(ctx, ti, { queued_by_job_id: ctx.jobId }, audit(ti, "adopted", ti.state, reason, ctx.source))) moved++;
+    const reason = `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}${ti.external_executor_id === null ? "" : ` (external id ${ti.external_executor_id})`}`;
+    // Adopting vouches for the try: its heartbeat went stale while nobody held it, and must not make it a zombie now.
+    const change = { queued_by_job_id: ctx.jobId, last_heartbeat_at: Date.now() };
+    if (await updateAsRead(ctx, ti, change, audit(ti, "adopted", ti.state, reason, ctx.source))) moved++;
   }
   for (const ti of toReset) if (await resetLostTry(ctx, ti, owner(ti, dead))) moved++;
   return moved;

@@ -4,7 +4,7 @@ import { errorLine } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { DagRunState } from "../common/states.js";
 import type { SwitchyardConfig } from "../config/types.js";
-import type { BaseExecutor } from "../executors/base.js";
+import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import type { ExecutorName } from "../config/executor-names.js";
 import type { Store } from "../store/connect.js";
 import { nextDagrunDue } from "../store/queries/dags.js";
@@ -68,7 +68,7 @@ export class Scheduler {
   private readonly waker = new Waker();
   private readonly dirty = new DirtyRuns();
   private readonly dags: DagCache;
-  private readonly executorsByName: Map<string, BaseExecutor>;
+  private readonly executorsByName: Map<string, SchedulerExecutor>;
   private jobId = 0;
   private stopping = false;
   private stopped: Promise<void> | null = null;
@@ -112,7 +112,7 @@ export class Scheduler {
   private fenced = false;
   /** Executor reports drained but not yet written (the database failed): applied first next pass. */
   private unapplied: TaskEvent[] = [];
-  /** Tries the executors stopped because the lease ran out (see BaseExecutor.onTriesLost), to reset. */
+  /** Tries the executors stopped because the lease ran out (see SchedulerExecutor.onTriesLost), to reset. */
   private lostTries: Array<{ key: TaskInstanceKey; why: string }> = [];
   /** SWITCHYARD_SCHEDULER_PASS_LOG=<file>: one line per pass (epoch ms, pass ms, busy) for the benchmarks. */
   private readonly passLog = process.env.SWITCHYARD_SCHEDULER_PASS_LOG ? fs.createWriteStream(process.env.SWITCHYARD_SCHEDULER_PASS_LOG, { flags: "a" }) : null;
@@ -124,7 +124,7 @@ export class Scheduler {
   constructor(
     private readonly store: Store,
     private readonly config: SwitchyardConfig,
-    private readonly executors: readonly BaseExecutor[],
+    private readonly executors: readonly SchedulerExecutor[],
     private readonly executorNames: readonly ExecutorName[],
     private readonly options: SchedulerOptions,
   ) {
@@ -152,10 +152,9 @@ export class Scheduler {
     await claimSqliteDatabase(this.store, { jobId: this.jobId, healthCheckThresholdMs: this.config.scheduler.schedulerHealthCheckThreshold * 1000, now: Date.now() });
     log.info(`scheduler job ${this.jobId} started (pid ${process.pid}); executors: ${this.executors.map((e) => `${e.name.name} (parallelism ${e.parallelism})`).join(", ")}`);
     for (const ex of this.executors) {
-      ex.jobId = this.jobId;
+      ex.setJobId(this.jobId);
       ex.onEvent(this.waker.wake);
-      // Absent on an executor built against an older BaseExecutor.
-      ex.onTriesLost?.((keys, why) => {
+      ex.onTriesLost((keys, why) => {
         this.lostTries.push(...keys.map((key) => ({ key, why })));
         this.waker.wake();
       });
@@ -247,7 +246,8 @@ export class Scheduler {
         await Promise.race([new Promise((resolve) => setTimeout(resolve, delay)), this.stopRequested]);
         continue;
       }
-      if (draining && this.executors.every((e) => e.slotsOccupied === 0)) {
+      // Tries that outlive this scheduler are not waited for: end() releases them to the next one.
+      if (draining && this.executors.every((e) => e.triesOutliveScheduler || e.slotsOccupied === 0)) {
         for (const ex of this.executors) await ex.end();
         await this.applyEvents(`scheduler:${this.jobId}`); // the reports of the last tries
         return { waiting: [] };
@@ -414,8 +414,8 @@ export class Scheduler {
         return;
       }
       this.renewLease(now);
-      // The tries our executors hold are alive: their runners are connected to this process.
-      await refreshTiHeartbeats(this.store.db, this.executors.flatMap((e) => [...e.running.values()]), now);
+      // Only what each executor vouches for: a try whose worker is gone stops heartbeating and becomes a zombie.
+      await refreshTiHeartbeats(this.store.db, this.executors.flatMap((e) => e.liveTries()), now);
     } catch (err) {
       if (err instanceof StoreError && err.code === StoreErrorCode.FILE_REPLACED) {
         this.heartbeatFatal = err;
@@ -432,7 +432,7 @@ export class Scheduler {
   /** A heartbeat was recorded at `at`: the lease runs from there, here and in the executors' runners. */
   private renewLease(at: number): void {
     this.leaseRenewedAt = at;
-    for (const ex of this.executors) ex.renewLease?.(at + this.leaseMs); // absent on an executor built against an older BaseExecutor
+    for (const ex of this.executors) ex.renewLease(at + this.leaseMs);
   }
 
   private leaseExpired(): boolean {
@@ -466,17 +466,29 @@ export class Scheduler {
     for (const run of await runsInStates(this.store.db, [DagRunState.RUNNING])) this.dirty.markAll(Number(run.id));
   }
 
-  /** Stops every try this scheduler's executors hold (without reporting them) and marks it to rejoin. */
+  /**
+   * Marks this scheduler to rejoin, and takes the tries its executors hold out of its hands
+   * (without reporting them): those that live in its process tree are stopped, so another
+   * scheduler can run them again without running them twice; those that outlive it are released
+   * untouched, for a scheduler (a peer, or this one after rejoining) to adopt by external id.
+   */
   private async fence(reason: string): Promise<void> {
     if (this.fenced) return;
     this.fenced = true;
-    const held = this.executors.reduce((n, e) => n + e.slotsOccupied, 0);
-    this.options.logger.warn(`lease lost (${reason}): stopping ${held} tr${held === 1 ? "y" : "ies"} so another scheduler can take them over without running them twice`);
+    const stopped = this.executors.filter((e) => !e.triesOutliveScheduler).reduce((n, e) => n + e.slotsOccupied, 0);
+    const released = this.executors.filter((e) => e.triesOutliveScheduler).reduce((n, e) => n + e.slotsOccupied, 0);
+    this.options.logger.warn(
+      `lease lost (${reason}): stopping ${stopped} tr${stopped === 1 ? "y" : "ies"} so another scheduler can take them over without running them twice` +
+        (released > 0 ? `; releasing ${released} that outlive this scheduler, to be adopted` : ""),
+    );
     const why = `stopped: scheduler job ${this.jobId} lost its lease (${reason}), so another scheduler may run this task again; this try's result is not recorded`;
     for (const ex of this.executors) {
-      const keys = [...ex.running.values(), ...[...ex.queuedTasks.values()].map((w) => w.key)];
-      for (const key of keys) {
-        await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null }, why);
+      if (ex.triesOutliveScheduler) {
+        await ex.releaseAll();
+      } else {
+        for (const key of ex.heldTries()) {
+          await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null }, why);
+        }
       }
       // Reports already in hand (tries that finished before the fence) are kept and applied after
       // rejoining: they name their try, so one that was reset meanwhile is rejected, not re-run.
@@ -493,7 +505,7 @@ export class Scheduler {
     this.jobId = await createJob(db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now });
     await markJobsFailed(db, [old], now);
     this.evaluateAllRuns = true;
-    for (const ex of this.executors) ex.jobId = this.jobId;
+    for (const ex of this.executors) ex.setJobId(this.jobId);
     this.renewLease(now);
     this.lastAdoption = 0; // reset the old job's TIs at once
     this.fenced = false;

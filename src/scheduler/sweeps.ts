@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { TaskState } from "../common/states.js";
 import { EventState } from "../common/workload.js";
-import type { BaseExecutor } from "../executors/base.js";
+import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import type { TaskInstanceRef } from "../executors/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { countTiAuditEvents, silentRunningTis, stuckQueuedTis } from "../store/queries/liveness.js";
@@ -16,7 +16,7 @@ export const STUCK_RESCHEDULE_EVENT = "stuck_in_queued_reschedule";
 export interface SweepContext {
   db: Kysely<Database>;
   dags: DagCache;
-  executors: ReadonlyMap<string, BaseExecutor>;
+  executors: ReadonlyMap<string, SchedulerExecutor>;
   jobId: number;
   now: number;
   source: string;
