@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { errorLine } from "../common/errors.js";
 import { keyString, type TaskInstanceKey } from "../common/keys.js";
 import { EventState, type EventInfo, type TaskEvent, type Workload } from "../common/workload.js";
@@ -267,11 +266,6 @@ export abstract class BaseExecutor {
 
   async getTaskLog(_ti: TaskInstanceRef, _tryNumber: number): Promise<TaskLog> {
     return { messages: [], lines: [] };
-  }
-
-  /** Command groups this executor adds to the CLI (e.g. `switchyard worker`). */
-  getCliCommands(): Command[] {
-    return [];
   }
 
   debugDump(): Record<string, unknown> {
