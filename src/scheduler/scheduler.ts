@@ -15,8 +15,8 @@ import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/quer
 import type { TaskEvent } from "../common/workload.js";
 import type { TaskInstanceKey } from "../common/keys.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
+import { acquireSchedulingLock } from "../store/queries/scheduling-lock.js";
 import { adoptOrResetOrphans, resetLostTries, SCHEDULER_JOB } from "./adoption.js";
-import { acquireSchedulingLock } from "./scheduling-lock.js";
 import { withRetries } from "./retrying.js";
 import { claimSqliteDatabase } from "./sqlite-claim.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
