@@ -20,6 +20,7 @@ import { adoptOrResetOrphans, resetLostTries, SCHEDULER_JOB } from "./adoption.j
 import { withRetries } from "./retrying.js";
 import { claimSqliteDatabase } from "./sqlite-claim.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
+import { nextCheckDue, runDueChecks, type PeriodicCheck } from "./periodic-checks.js";
 import { enqueueTaskInstances } from "./critical-section.js";
 import { DagCache } from "./dag-cache.js";
 import { DagProcessor } from "./dag-processor.js";
@@ -72,9 +73,10 @@ export class Scheduler {
   private jobId = 0;
   private stopping = false;
   private stopped: Promise<void> | null = null;
-  private lastAdoption = 0;
-  private lastZombieCheck = 0;
-  private lastStuckCheck = 0;
+  /** Orphan adoption: reset to run at once after rejoining, for the old job's TIs. */
+  private readonly adoption: PeriodicCheck;
+  /** The sweeps run on their own intervals: read by each pass and by the idle wait. */
+  private readonly checks: readonly PeriodicCheck[];
   /** When passes last started succeeding after a database failure (-Infinity: none yet). */
   private healthySince = Number.NEGATIVE_INFINITY;
   /** Passes failed in a row (the database is unreachable while it is above 0); reset by the next pass that succeeds. */
@@ -132,6 +134,35 @@ export class Scheduler {
     this.executorsByName = new Map(executors.map((e) => [e.name.name, e]));
     this.leaseMs = schedulerLeaseMs(config);
     this.stopRequested = new Promise((resolve) => (this.requestStop = resolve));
+    const sc = config.scheduler;
+    // Each sweep reads the clock when it starts: the pass's own start may be seconds old by then.
+    const sweep = (source: string) => ({ db: store.db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now: Date.now(), source, dirty: this.dirty, logger: options.logger });
+    this.adoption = {
+      name: "orphaned tasks",
+      intervalMs: sc.orphanedTasksCheckInterval * 1000,
+      lastRun: 0,
+      run: (source) =>
+        adoptOrResetOrphans({
+          db: store.db,
+          executors: this.executorsByName,
+          jobId: this.jobId,
+          healthCheckThresholdMs: sc.schedulerHealthCheckThreshold * 1000,
+          // Not in the first pass after an outage either: failedPasses is reset only once it succeeds.
+          judgeHeartbeats: this.failedPasses === 0 && Date.now() - this.healthySince >= this.leaseMs,
+          source,
+          dirty: this.dirty,
+        }),
+    };
+    this.checks = [
+      this.adoption,
+      { name: "zombies", intervalMs: sc.zombieDetectionInterval * 1000, lastRun: 0, run: (source) => failZombies(sweep(source), sc.taskHeartbeatTimeout * 1000) },
+      {
+        name: "stuck in queued",
+        intervalMs: sc.taskQueuedTimeoutCheckInterval * 1000,
+        lastRun: 0,
+        run: (source) => handleStuckQueued(sweep(source), config.core.taskQueuedTimeout * 1000, sc.numStuckInQueuedRetries),
+      },
+    ];
   }
 
   get id(): number {
@@ -293,30 +324,7 @@ export class Scheduler {
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);
     work += await this.resetLostTries(source);
-    // Each sweep reads the clock when it starts: the pass's own start may be seconds old by then.
-    const sweep = () => ({ db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now: Date.now(), source, dirty: this.dirty, logger: this.options.logger });
-    const sc = this.config.scheduler;
-    if (now - this.lastAdoption >= sc.orphanedTasksCheckInterval * 1000) {
-      this.lastAdoption = now;
-      work += await adoptOrResetOrphans({
-        db,
-        executors: this.executorsByName,
-        jobId: this.jobId,
-        healthCheckThresholdMs: sc.schedulerHealthCheckThreshold * 1000,
-        // Not in the first pass after an outage either: failedPasses is reset only once it succeeds.
-        judgeHeartbeats: this.failedPasses === 0 && Date.now() - this.healthySince >= this.leaseMs,
-        source,
-        dirty: this.dirty,
-      });
-    }
-    if (now - this.lastZombieCheck >= sc.zombieDetectionInterval * 1000) {
-      this.lastZombieCheck = now;
-      work += await failZombies(sweep(), sc.taskHeartbeatTimeout * 1000);
-    }
-    if (now - this.lastStuckCheck >= sc.taskQueuedTimeoutCheckInterval * 1000) {
-      this.lastStuckCheck = now;
-      work += await handleStuckQueued(sweep(), this.config.core.taskQueuedTimeout * 1000, sc.numStuckInQueuedRetries);
-    }
+    work += await runDueChecks(this.checks, now, source);
 
     if (this.evaluateAllRuns) {
       await this.markRunningRunsDirty();
@@ -494,7 +502,7 @@ export class Scheduler {
     this.evaluateAllRuns = true;
     for (const ex of this.executors) ex.jobId = this.jobId;
     this.renewLease(now);
-    this.lastAdoption = 0; // reset the old job's TIs at once
+    this.adoption.lastRun = 0; // reset the old job's TIs at once
     this.fenced = false;
     this.options.logger.info(`rejoined as scheduler job ${this.jobId} (job ${old} marked failed; ${source})`);
   }
@@ -556,12 +564,7 @@ export class Scheduler {
 
   private async msUntilNextTimer(): Promise<number> {
     const now = Date.now();
-    const candidates = [
-      now + this.config.scheduler.idleWakeInterval * 1000,
-      this.lastAdoption + this.config.scheduler.orphanedTasksCheckInterval * 1000,
-      this.lastZombieCheck + this.config.scheduler.zombieDetectionInterval * 1000,
-      this.lastStuckCheck + this.config.scheduler.taskQueuedTimeoutCheckInterval * 1000,
-    ];
+    const candidates = [now + this.config.scheduler.idleWakeInterval * 1000, nextCheckDue(this.checks)];
     // Times already past were acted on in the pass that just ended (a run that is due but held back by
     // maxActiveRuns waits for a run to finish, which is an event): only future times set a timer.
     const retry = await nextRetryDue(this.store.db);
