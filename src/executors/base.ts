@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import type { Command } from "commander";
 import { errorLine } from "../common/errors.js";
 import { keyString, type TaskInstanceKey } from "../common/keys.js";
 import { EventState, type EventInfo, type RunnerFolders, type TaskEvent, type Workload } from "../common/workload.js";
@@ -340,11 +339,6 @@ export abstract class BaseExecutor implements SchedulerExecutor {
 
   async getTaskLog(_ti: TaskInstanceRef, _tryNumber: number): Promise<TaskLog> {
     return { messages: [], lines: [] };
-  }
-
-  /** Command groups this executor adds to the CLI (e.g. `switchyard worker`). */
-  getCliCommands(): Command[] {
-    return [];
   }
 
   debugDump(): Record<string, unknown> {

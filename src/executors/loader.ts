@@ -1,4 +1,5 @@
 import { errorLine } from "../common/errors.js";
+import { BUILTIN_EXECUTORS, builtinExecutor } from "../config/builtin-executors.js";
 import { lookupExecutorName, parseExecutorNames, type ExecutorName } from "../config/executor-names.js";
 import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
@@ -12,7 +13,6 @@ import {
   ExecutorNotAClassError,
   ExecutorNotAvailableError,
 } from "./errors.js";
-import { BUILTIN_EXECUTOR_CLASSES } from "./registry.js";
 import { SCHEDULER_EXECUTOR_METHODS } from "./scheduler-executor.js";
 import type { ExecutorContext, ExecutorLogger } from "./types.js";
 
@@ -73,15 +73,15 @@ export async function loadExecutors(config: SwitchyardConfig, opts: LoadExecutor
 /** The class a parsed `[core] executor` entry names: a built-in, or a custom module's export. */
 export async function loadExecutorClass(name: ExecutorName): Promise<ExecutorClass> {
   if (name.modulePath === null) {
-    const load = BUILTIN_EXECUTOR_CLASSES[name.className];
-    if (load === undefined) {
+    const builtin = builtinExecutor(name.className);
+    if (builtin === undefined) {
       throw new ExecutorNotAvailableError(
         name.name,
         `[core] executor entry "${name.raw}": ${name.className} is not available in this build; ` +
-          `built-ins: ${Object.keys(BUILTIN_EXECUTOR_CLASSES).join(", ")}`,
+          `built-ins: ${BUILTIN_EXECUTORS.join(", ")}`,
       );
     }
-    return load();
+    return builtin.loadClass();
   }
   return loadCustomExecutorClass(name, name.modulePath);
 }

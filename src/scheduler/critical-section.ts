@@ -4,10 +4,12 @@ import type { Workload } from "../common/workload.js";
 import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { poolUsage } from "../store/queries/pools.js";
+import { acquireSchedulingLock } from "../store/queries/scheduling-lock.js";
 import {
   applyTransitions,
   insertTaskLogs,
   scheduledCandidates,
+  setPendingReason,
   type Candidate,
   type TiTransition,
 } from "../store/queries/task-instances.js";
@@ -15,7 +17,6 @@ import type { Database, NewAuditLog } from "../store/schema.js";
 import type { DialectKind } from "../store/dialect.js";
 import { ConcurrencyMap, runTaskKey, taskKey } from "./concurrency-map.js";
 import type { DagCache } from "./dag-cache.js";
-import { acquireSchedulingLock } from "./scheduling-lock.js";
 import { tryLogFile } from "../common/workload.js";
 import { buildWorkload, newTryToken } from "./workload.js";
 
@@ -223,13 +224,7 @@ async function recordWaitReasons(db: Kysely<Database>, reasons: Array<{ c: Candi
   const audits: NewAuditLog[] = [];
   for (const { c, reason } of reasons) {
     if (c.pending_reason === reason) continue;
-    await db
-      .updateTable("task_instance")
-      .set({ pending_reason: reason, updated_at: ctx.now })
-      .where("dag_run_id", "=", c.dag_run_id)
-      .where("task_id", "=", c.task_id)
-      .where("map_index", "=", c.map_index)
-      .execute();
+    await setPendingReason(db, c, reason, ctx.now);
     audits.push({
       ts: ctx.now,
       dag_id: c.dag_id,

@@ -115,7 +115,6 @@ describe("BaseExecutor", () => {
     const ref = { key: w("a").key, state: "queued", externalExecutorId: null, queue: "default", pid: null, hostname: null };
     assert.deepEqual(await executor.tryAdoptTaskInstances([ref]), [ref]);
     assert.deepEqual(await executor.getTaskLog(ref, 1), { messages: [], lines: [] });
-    assert.deepEqual(executor.getCliCommands(), []);
     executor.queueWorkload(w("a"));
     await executor.revokeTask(ref);
     assert.equal(executor.hasTask(ref.key), false);
