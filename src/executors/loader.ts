@@ -50,6 +50,7 @@ export async function loadExecutors(config: SwitchyardConfig, opts: LoadExecutor
       name,
       options: config.executors[name.name] ?? {},
       defaultParallelism: config.core.parallelism,
+      dagImportTimeout: config.core.dagbagImportTimeout,
       home: config.home,
       folders: runnerFoldersOf(config),
       ...(logger !== undefined ? { logger } : {}),

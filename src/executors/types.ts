@@ -28,6 +28,12 @@ export interface ExecutorContext {
   readonly options: Readonly<Record<string, unknown>>;
   /** `[core] parallelism`: the default for executors that have a parallelism of their own. */
   readonly defaultParallelism: number;
+  /**
+   * `[core] dagbag_import_timeout`, seconds: how long importing one DAG file may take. A runner
+   * that is importing one for a try may be silent that long before it counts as blocked.
+   * @defaultValue 30
+   */
+  readonly dagImportTimeout?: number;
   /** $SWITCHYARD_HOME, absolute. */
   readonly home: string;
   /**
