@@ -8,10 +8,11 @@ import os from "node:os";
 import path from "node:path";
 import type { TaskEvent, Workload } from "../../src/common/workload.js";
 import type { LocalExecutor as LocalExecutorClass } from "../../src/executors/local.js";
-import { fanoutDag, taskId, type TaskShape } from "./dags.js";
+import { fanoutDag, type TaskShape } from "./dags.js";
 import { ROOT } from "./paths.js";
 import { cpuByPid, peakRssMb } from "./procfs.js";
 import { Progress } from "./progress.js";
+import { fanoutWorkload } from "./workloads.js";
 
 export const DRIVE_PARALLELISM = 32;
 
@@ -44,19 +45,7 @@ export async function drive(label: string, n: number, shape: TaskShape): Promise
   });
   // Warm-up first: every runner imports the DAG file once before the clock starts.
   const warmup = Math.max(64, DRIVE_PARALLELISM * 2);
-  const workload = (i: number): Workload => ({
-    key: { dagId: "fanout", taskId: taskId(i % n), runId: i < warmup ? "warmup" : "bench", mapIndex: -1, tryNumber: 1 },
-    dagFile,
-    queue: "default",
-    pool: "default_pool",
-    priorityWeight: 1,
-    executorConfig: {},
-    token: "t",
-    logPath: path.join(dir, "logs", i < warmup ? "warmup" : "bench", taskId(i % n), "attempt=1.log"),
-    timeout: null,
-    logicalDate: "2026-01-01T00:00:00.000Z",
-    conf: {},
-  });
+  const workload = (i: number): Workload => fanoutWorkload(dagFile, "fanout", dir, i % n, i < warmup ? "warmup" : "bench");
   let wake: () => void = () => undefined;
   executor.onEvent(() => wake());
   executor.start();
