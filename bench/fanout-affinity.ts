@@ -6,7 +6,7 @@
  * and for tasks that wait (where slots, not CPU, bound it).
  */
 import { fanoutDag, type TaskShape } from "./lib/dags.js";
-import { describeConfig, type HomeConfig } from "./lib/home.js";
+import { benchRunnerOptions, describeConfig, type HomeConfig } from "./lib/home.js";
 import { step } from "./lib/progress.js";
 import type { Figure } from "./lib/report.js";
 import { withSession, type RunResult } from "./lib/session.js";
@@ -21,12 +21,12 @@ const dagId = (i: number) => `part${i}`;
 const alias = (i: number) => `d${i}`;
 
 function shared(parallelism: number): HomeConfig {
-  return { parallelism, executors: { LocalExecutor: { parallelism, isolation: "warm" } } };
+  return { parallelism, executors: { LocalExecutor: { parallelism, isolation: "warm", ...benchRunnerOptions() } } };
 }
 
 function perDag(parallelism: number, dags: number): HomeConfig {
   const executors: Record<string, Record<string, string | number>> = {};
-  for (let i = 0; i < dags; i++) executors[alias(i)] = { parallelism: parallelism / dags, isolation: "warm" };
+  for (let i = 0; i < dags; i++) executors[alias(i)] = { parallelism: parallelism / dags, isolation: "warm", ...benchRunnerOptions() };
   return { executor: Array.from({ length: dags }, (_, i) => `${alias(i)}:LocalExecutor`).join(","), parallelism, executors };
 }
 

@@ -10,7 +10,7 @@ import { affinityRows } from "./fanout-affinity.js";
 import { threadRows } from "./fanout-threads.js";
 import { fanoutDag, type TaskShape } from "./lib/dags.js";
 import { bashPool, forkPool, warmPool, type PoolResult } from "./lib/floors.js";
-import { benchTarget, describeConfig, type HomeConfig } from "./lib/home.js";
+import { benchRunnerOptions, benchTarget, describeConfig, type HomeConfig } from "./lib/home.js";
 import { step } from "./lib/progress.js";
 import type { Figure, ScenarioResult, Target } from "./lib/report.js";
 import { withSession, type RunResult } from "./lib/session.js";
@@ -22,7 +22,7 @@ const PARALLELISM = 32;
 /** The LocalExecutor's default number of warm runners: min(parallelism, cores). */
 export const RUNNERS = Math.max(1, Math.min(PARALLELISM, availableParallelism()));
 
-const CONFIG: HomeConfig = { parallelism: PARALLELISM, executors: { LocalExecutor: { parallelism: PARALLELISM, isolation: "warm" } } };
+const CONFIG: HomeConfig = { parallelism: PARALLELISM, executors: { LocalExecutor: { parallelism: PARALLELISM, isolation: "warm", ...benchRunnerOptions() } } };
 
 async function fanoutRun(label: string, n: number, shape: TaskShape): Promise<RunResult> {
   step(`fanout ${label}: ${n} independent tasks`);

@@ -9,6 +9,7 @@ import path from "node:path";
 import type { TaskEvent, Workload } from "../../src/common/workload.js";
 import type { LocalExecutor as LocalExecutorClass } from "../../src/executors/local.js";
 import { fanoutDag, type TaskShape } from "./dags.js";
+import { benchRunnerOptions } from "./home.js";
 import { ROOT } from "./paths.js";
 import { cpuByPid, peakRssMb } from "./procfs.js";
 import { Progress } from "./progress.js";
@@ -39,7 +40,7 @@ export async function drive(label: string, n: number, shape: TaskShape): Promise
   fs.writeFileSync(dagFile, fanoutDag("fanout", n, shape));
   const executor = new LocalExecutor({
     name: { raw: "LocalExecutor", alias: null, className: "LocalExecutor", modulePath: null, modulePathAsWritten: null, name: "LocalExecutor" },
-    options: { parallelism: DRIVE_PARALLELISM, isolation: "warm" },
+    options: { parallelism: DRIVE_PARALLELISM, isolation: "warm", ...benchRunnerOptions() },
     defaultParallelism: DRIVE_PARALLELISM,
     home: dir,
   });
