@@ -38,3 +38,10 @@ export interface ExecutorContext {
   /** @defaultValue debug lines on NODE_DEBUG=switchyard, warnings and errors on stderr */
   readonly logger?: ExecutorLogger;
 }
+
+/** Lines of a try's log as an executor can fetch them (remote executors); local logs are files. */
+export interface TaskLog {
+  /** Where the lines came from, or why there are none. */
+  readonly messages: string[];
+  readonly lines: string[];
+}

@@ -146,4 +146,17 @@ describe("loadExecutors", () => {
       return true;
     });
   });
+
+  it("refuses an executor built against an older BaseExecutor, naming the methods it lacks", async (t) => {
+    const home = await tempDir(t);
+    await writeFile(join(home, "switchyard.toml"), `[core]\nexecutor = "old:${fixture(home, "old-contract-executor.ts")}#OldContractExecutor"\n`);
+    await assert.rejects(loadExecutors(loadConfig({ home, env: {} })), (error: unknown) => {
+      assert.ok(error instanceof ExecutorInitError);
+      assert.match(
+        error.message,
+        /^executor "old" \(old:.*\) lacks heldTries, liveTries, releaseAll, externalIdFor, setJobId of the executor contract: it extends a BaseExecutor from an older @switchyard\/core; build it against this version$/,
+      );
+      return true;
+    });
+  });
 });
