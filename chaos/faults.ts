@@ -18,6 +18,10 @@ export const FaultKind = {
   DB_OUTAGE: "db_outage",
   /** A slow and an endless DAG file dropped into the dags folder while the run goes on (issue 9 §6). */
   DAG_FILES: "dag_files",
+  /** A fleet worker SIGKILLed mid-run; a new one starts a while later (issue 10 §3). */
+  WORKER_KILL: "worker_kill",
+  /** Every Redis key of the deployment's BullMQ prefix deleted: Redis "restarted empty" (issue 10 §3). */
+  REDIS_FLUSH: "redis_flush",
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 export const FAULT_KINDS: readonly FaultKind[] = Object.values(FaultKind);
@@ -196,7 +200,8 @@ export type TaskKillTarget = (typeof TaskKillTarget)[keyof typeof TaskKillTarget
 /**
  * SIGKILL the bash process of one running try: a running TI (from the database) whose try is
  * mid-work (from the markers), whose task may lose one more try, and whose pid really is that
- * try of this deployment (checked in /proc/<pid>/environ, so a reused pid is never hit).
+ * try of this deployment (checked in /proc/<pid>/environ, so a reused pid is never hit: a
+ * fleet try's processes carry its worker's home, one of `workerHomes`).
  * With `group`, its whole process group (the bash is the group's leader) instead.
  */
 export function killOneTask(
@@ -207,6 +212,7 @@ export function killOneTask(
   rng: Rng,
   at: number,
   target: TaskKillTarget,
+  workerHomes: readonly string[] = [],
 ): TaskKill | null {
   const inProgress = triesInProgress(deployment.eventsFile);
   const killed = new Map<string, number>();
@@ -225,7 +231,8 @@ export function killOneTask(
     const ti = candidates.splice(Math.floor(rng.next() * candidates.length), 1)[0]!;
     const env = processEnv(ti.pid!);
     if (
-      env?.get("SWITCHYARD_HOME") !== deployment.home ||
+      env === null ||
+      (env.get("SWITCHYARD_HOME") !== deployment.home && !workerHomes.includes(env.get("SWITCHYARD_HOME") ?? "")) ||
       env.get("SWITCHYARD_TASK_ID") !== ti.taskId ||
       env.get("SWITCHYARD_TRY_NUMBER") !== String(ti.tryNumber)
     ) {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CLI, Home, PG_TEST_URL, pgSync, type CliResult } from "../support/home.js";
 import { spawnSync } from "node:child_process";
+import { REDIS_URL } from "../executors/bullmq/support.js";
 
 // A password planted in [database] url: the test server's trust auth ignores it, so every command
 // really runs against PostgreSQL with it, and none may print it anywhere.
@@ -121,6 +122,19 @@ describe("no command prints the database password", () => {
     await run(["info", "-o", "json"], { expect: "ok" });
     await run(["dag-processor", "--num-runs", "1"], { expect: "ok" });
     await run(["worker", "-q", "default"], { expect: "fail" }); // no BullMQExecutor configured (test/worker covers a planted Redis password)
+    await run(["fleet", "workers"], { expect: "fail" }); // no BullMQExecutor configured
+    // A BullMQExecutor whose redis_url carries the planted password (the test Redis, which wants none, ignores it).
+    const fleet = (port: string) => {
+      const url = new URL(REDIS_URL);
+      url.password = PLANTED;
+      if (port !== "") url.port = port;
+      return { SWITCHYARD__CORE__EXECUTOR: "LocalExecutor,BullMQExecutor", SWITCHYARD__EXECUTORS__BULLMQEXECUTOR__REDIS_URL: url.href, SWITCHYARD__EXECUTORS__BULLMQEXECUTOR__PREFIX: `sy-secret:${process.pid}` };
+    };
+    await run(["fleet", "workers", "-o", "json"], { env: fleet(""), expect: "ok" });
+    await run(["fleet", "queues"], { env: fleet(""), expect: "ok" });
+    await run(["fleet", "workers", "--executor", "nope"], { env: fleet(""), expect: "fail" });
+    await run(["fleet", "queues"], { env: fleet("1"), expect: "fail" }); // Redis refuses: the error names the URL
+    await run(["config", "list"], { env: fleet(""), expect: "ok" });
     await run(["standalone", "--exit-when-idle"], { expect: "ok" });
     await run(["dags", "delete", "leaky", "--yes"], { expect: "ok" });
     await run(["db", "reset", "--yes"], { expect: "ok" });

@@ -75,8 +75,9 @@ export function compileBullMQExecutorOptions(
   raw: Readonly<Record<string, unknown>>,
   context: { readonly executor: string; readonly defaultParallelism: number },
 ): CompiledBullMQExecutorOptions {
-  const options: BullMQExecutorOptions = compileExecutorSection(context.executor, schema, maskedForErrors(raw));
-  const url = typeof raw["redis_url"] === "string" ? raw["redis_url"] : (options.redis_url ?? DEFAULT_REDIS_URL);
+  const rawUrl = revealed(raw["redis_url"]);
+  const options: BullMQExecutorOptions = compileExecutorSection(context.executor, schema, maskedForErrors({ ...raw, redis_url: rawUrl }));
+  const url = typeof rawUrl === "string" ? rawUrl : (options.redis_url ?? DEFAULT_REDIS_URL);
   return Object.freeze({
     redisUrl: Secret.url(url),
     prefix: options.prefix ?? `switchyard:${context.executor}`,
@@ -86,10 +87,22 @@ export function compileBullMQExecutorOptions(
 }
 
 /**
+ * The config loader hands an executor section's secret-looking values over as Secrets (a
+ * redis_url with a password is one): the URL inside is what is validated and used.
+ */
+function revealed(value: unknown): unknown {
+  return value instanceof Secret ? value.reveal() : value;
+}
+
+/**
  * The section as validated: a redis_url with a password is checked in its masked form (the same
  * shape: scheme, host, port, db), so no error message can quote the password.
  */
 function maskedForErrors(raw: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   const url = raw["redis_url"];
+  if (url === undefined) {
+    const { redis_url: _unset, ...rest } = raw;
+    return rest;
+  }
   return typeof url === "string" ? { ...raw, redis_url: maskUrl(url) } : raw;
 }
