@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Deployment, SchedulerProcess } from "./deployment.js";
-import { sleep } from "./deployment.js";
+import { killAfterGrace, sleep } from "./deployment.js";
 import type { TaskSpec } from "./dag.js";
 import { ALWAYS_FAILING, TaskMode } from "./dag.js";
 import type { LiveTi } from "./probe.js";
@@ -132,18 +132,7 @@ export class SchedulerFleet {
     for (const s of [...this.paused]) this.resume(s); // their SIGCONT timers are gone: a stopped process would not hear the SIGTERM
     const live = this.all.filter((s) => s.alive);
     for (const s of live) s.stop();
-    const hung: SchedulerProcess[] = [];
-    await Promise.all(
-      live.map(async (s) => {
-        const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs));
-        if ((await Promise.race([s.exited, timer])) === "timeout") {
-          hung.push(s);
-          s.child.kill("SIGKILL");
-          await s.exited;
-        }
-      }),
-    );
-    return hung;
+    return killAfterGrace(live, graceMs);
   }
 
   private spawn(): void {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { readWorkers, WorkerState } from "../src/executors/bullmq/worker-registry.js";
 import type { Rng } from "./rng.js";
+import { killAfterGrace } from "./deployment.js";
 
 /** The BullMQExecutor alias of the chaos deployment: tasks routed to the fleet say `executor: "fleet"`. */
 export const FLEET_EXECUTOR = "fleet";
@@ -107,18 +108,7 @@ export class WorkerFleet {
       w.endedByUs ??= "stopped";
       w.child.kill("SIGTERM");
     }
-    const hung: WorkerProcess[] = [];
-    await Promise.all(
-      live.map(async (w) => {
-        const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs));
-        if ((await Promise.race([w.exited, timer])) === "timeout") {
-          hung.push(w);
-          w.child.kill("SIGKILL");
-          await w.exited;
-        }
-      }),
-    );
-    return hung;
+    return killAfterGrace(live, graceMs);
   }
 
   private spawn(): void {
