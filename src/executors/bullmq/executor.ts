@@ -205,6 +205,11 @@ export class BullMQExecutor extends BaseExecutor {
     }
   }
 
+  #reportRunning(entry: Tracked, progress: NonNullable<ReturnType<typeof parseProgress>>): void {
+    entry.reportedRunning = true;
+    this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, worker: progress.worker, externalExecutorId: entry.jobId });
+  }
+
   async #judge(entry: Tracked, row: Array<string | null>, now: number): Promise<void> {
     const [processedOn, finishedOn, returnvalue, failedReason, progressRaw] = row;
     if (entry.sentAt === null) {
@@ -222,6 +227,8 @@ export class BullMQExecutor extends BaseExecutor {
     const externalExecutorId = entry.jobId;
     if (finishedOn !== null && finishedOn !== undefined) {
       const result = parseResult(returnvalue ?? null);
+      // Started and ended between two polls: report the start too, in order, as the runner saw it.
+      if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
       this.#untrackEntry(entry);
       if (result !== null) {
         this.changeState(entry.key, result.state, { ...result.info, worker: result.worker, externalExecutorId });
@@ -231,10 +238,7 @@ export class BullMQExecutor extends BaseExecutor {
       }
       return;
     }
-    if (progress?.state === "running" && !entry.reportedRunning) {
-      entry.reportedRunning = true;
-      this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, worker: progress.worker, externalExecutorId });
-    }
+    if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
     if (entry.seenActive) {
       if (entry.worker === null) return; // just taken; the worker says who it is with its first progress
       const record = this.#workers.get(entry.worker);
