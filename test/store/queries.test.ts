@@ -8,7 +8,7 @@ import { countRunningRunsByDag, createDagRun, RunType, setDagRunState } from "..
 import { listDags, nextDagrunDue, setDagPaused, syncDagBag } from "../../src/store/queries/dags.js";
 import { createJob, heartbeatJob, listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../../src/store/queries/jobs.js";
 import { orphanedTaskInstances, silentRunningTis } from "../../src/store/queries/liveness.js";
-import { deletePool, listPools, poolUsage, setPool } from "../../src/store/queries/pools.js";
+import { deletePool, listPools, poolUsage, poolUsageOf, setPool } from "../../src/store/queries/pools.js";
 import {
   activeTiCounts,
   applyTransitions,
@@ -163,6 +163,12 @@ describe(`store queries (${TEST_DB})`, () => {
         ["b", 1, "number", "number"],
       ],
     );
+    // The critical section reads pool usage from the same grouped rows: it must agree with poolUsage.
+    assert.deepEqual(counts.map((c) => [c.task_id, c.pool, c.state, c.slots]).sort(), [
+      ["a", "p", TaskState.QUEUED, 2],
+      ["b", "p", TaskState.RUNNING, 1],
+    ]);
+    assert.deepEqual(poolUsageOf(await listPools(db()), counts), await poolUsage(db()));
     assert.equal(await countUnfinished(db(), run.id), 3);
     await assert.rejects(deletePool(db(), "p"), /pool 'p' has 2 queued or running/);
   });
