@@ -37,15 +37,19 @@ function figures(label: string, run: RunResult, floor: PoolResult, target?: Targ
   ];
 }
 
-export async function fanout(): Promise<ScenarioResult> {
-  step(`fanout floors: plain pool of ${PARALLELISM} spawning ${FANOUT_TASKS} x bash -c true; ${FANOUT_TASKS} messages to ${RUNNERS} warm children, ${PARALLELISM} in flight; ${FANOUT_PROCESS_TASKS} fresh Node children, ${PARALLELISM} at a time`);
-  const bashFloor = await bashPool(FANOUT_TASKS, PARALLELISM);
-  const warmFloor = await warmPool(FANOUT_TASKS, RUNNERS, PARALLELISM);
-  const forkFloor = await forkPool(FANOUT_PROCESS_TASKS, PARALLELISM);
+/** SWITCHYARD_BENCH_FANOUT_SHAPES=fn (a comma list of bash, fn, process): run only those, e.g. to compare two builds' scheduler CPU quickly. */
+const SHAPES = new Set((process.env.SWITCHYARD_BENCH_FANOUT_SHAPES ?? "bash,fn,process").split(",").map((s) => s.trim()));
 
-  const bash = await fanoutRun("bash", FANOUT_TASKS, { kind: "bash" });
-  const fn = await fanoutRun("fn (warm)", FANOUT_TASKS, { kind: "fn" });
-  const fnProcess = await fanoutRun("fn (process)", FANOUT_PROCESS_TASKS, { kind: "fn", isolation: "process" });
+export async function fanout(): Promise<ScenarioResult> {
+  for (const s of SHAPES) if (!["bash", "fn", "process"].includes(s)) throw new Error(`SWITCHYARD_BENCH_FANOUT_SHAPES: unknown shape ${JSON.stringify(s)}; valid: bash, fn, process`);
+  step(`fanout floors: plain pool of ${PARALLELISM} spawning ${FANOUT_TASKS} x bash -c true; ${FANOUT_TASKS} messages to ${RUNNERS} warm children, ${PARALLELISM} in flight; ${FANOUT_PROCESS_TASKS} fresh Node children, ${PARALLELISM} at a time`);
+  const bashFloor = SHAPES.has("bash") ? await bashPool(FANOUT_TASKS, PARALLELISM) : null;
+  const warmFloor = SHAPES.has("fn") ? await warmPool(FANOUT_TASKS, RUNNERS, PARALLELISM) : null;
+  const forkFloor = SHAPES.has("process") ? await forkPool(FANOUT_PROCESS_TASKS, PARALLELISM) : null;
+
+  const bash = bashFloor && (await fanoutRun("bash", FANOUT_TASKS, { kind: "bash" }));
+  const fn = warmFloor && (await fanoutRun("fn (warm)", FANOUT_TASKS, { kind: "fn" }));
+  const fnProcess = forkFloor && (await fanoutRun("fn (process)", FANOUT_PROCESS_TASKS, { kind: "fn", isolation: "process" }));
 
   return {
     scenario: "fanout",
@@ -59,9 +63,9 @@ export async function fanout(): Promise<ScenarioResult> {
       `fn (process) floor: a fresh plain Node child per message (no tsx, no DAG file), ${PARALLELISM} at a time`,
     ],
     figures: [
-      ...figures("bash", bash, bashFloor, { on: "ratio", op: ">=", limit: 0.5 }),
-      ...figures("fn (warm)", fn, warmFloor, { on: "value", op: ">=", limit: 2000 }),
-      ...figures("fn (process)", fnProcess, forkFloor),
+      ...(bash && bashFloor ? figures("bash", bash, bashFloor, { on: "ratio", op: ">=", limit: 0.5 }) : []),
+      ...(fn && warmFloor ? figures("fn (warm)", fn, warmFloor, { on: "value", op: ">=", limit: 2000 }) : []),
+      ...(fnProcess && forkFloor ? figures("fn (process)", fnProcess, forkFloor) : []),
     ],
   };
 }

@@ -138,8 +138,8 @@ function figures(label: string, c: Counted): Figure[] {
 }
 
 function shapeNotes(label: string, c: Counted): string[] {
-  const rows = [...c.byShape].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  return [`${label}, statements per TI by shape (top 15):`, ...rows.map(([shape, n]) => `  ${(n / c.tis).toFixed(3)}  ${shape}`)];
+  const rows = [...c.byShape].sort((a, b) => b[1] - a[1]).slice(0, 30);
+  return [`${label}, statements per TI by shape (top 30):`, ...rows.map(([shape, n]) => `  ${(n / c.tis).toFixed(3)}  ${shape}`)];
 }
 
 export async function statements(): Promise<ScenarioResult> {
