@@ -41,17 +41,25 @@ function figures(label: string, run: RunResult, floor: PoolResult, target?: Targ
   ];
 }
 
-export async function fanout(): Promise<ScenarioResult> {
-  step(`fanout floors: plain pool of ${PARALLELISM} spawning ${FANOUT_TASKS} x bash -c true; ${FANOUT_TASKS} messages to ${RUNNERS} warm children, ${PARALLELISM} in flight; ${FANOUT_PROCESS_TASKS} fresh Node children, ${PARALLELISM} at a time`);
-  const bashFloor = await bashPool(FANOUT_TASKS, PARALLELISM);
-  const warmFloor = await warmPool(FANOUT_TASKS, RUNNERS, PARALLELISM);
-  const forkFloor = await forkPool(FANOUT_PROCESS_TASKS, PARALLELISM);
+const ALL_SHAPES = ["bash", "fn", "process", "threads", "affinity"] as const;
+/**
+ * SWITCHYARD_BENCH_FANOUT_SHAPES=fn (a comma list of bash, fn, process, threads, affinity): run only
+ * those, e.g. to compare two builds' scheduler CPU quickly. affinity needs fn (its shared row).
+ */
+const SHAPES = new Set((process.env.SWITCHYARD_BENCH_FANOUT_SHAPES ?? ALL_SHAPES.join(",")).split(",").map((s) => s.trim()));
 
-  const bash = await fanoutRun("bash", FANOUT_TASKS, { kind: "bash" });
-  const fn = await fanoutRun("fn (warm)", FANOUT_TASKS, { kind: "fn" });
-  const fnProcess = await fanoutRun("fn (process)", FANOUT_PROCESS_TASKS, { kind: "fn", isolation: "process" });
-  const threads = await threadRows();
-  const affinity = await affinityRows(FANOUT_TASKS, PARALLELISM, fn);
+export async function fanout(): Promise<ScenarioResult> {
+  for (const s of SHAPES) if (!(ALL_SHAPES as readonly string[]).includes(s)) throw new Error(`SWITCHYARD_BENCH_FANOUT_SHAPES: unknown shape ${JSON.stringify(s)}; valid: ${ALL_SHAPES.join(", ")}`);
+  step(`fanout floors: plain pool of ${PARALLELISM} spawning ${FANOUT_TASKS} x bash -c true; ${FANOUT_TASKS} messages to ${RUNNERS} warm children, ${PARALLELISM} in flight; ${FANOUT_PROCESS_TASKS} fresh Node children, ${PARALLELISM} at a time`);
+  const bashFloor = SHAPES.has("bash") ? await bashPool(FANOUT_TASKS, PARALLELISM) : null;
+  const warmFloor = SHAPES.has("fn") ? await warmPool(FANOUT_TASKS, RUNNERS, PARALLELISM) : null;
+  const forkFloor = SHAPES.has("process") ? await forkPool(FANOUT_PROCESS_TASKS, PARALLELISM) : null;
+
+  const bash = bashFloor && (await fanoutRun("bash", FANOUT_TASKS, { kind: "bash" }));
+  const fn = warmFloor && (await fanoutRun("fn (warm)", FANOUT_TASKS, { kind: "fn" }));
+  const fnProcess = forkFloor && (await fanoutRun("fn (process)", FANOUT_PROCESS_TASKS, { kind: "fn", isolation: "process" }));
+  const threads = SHAPES.has("threads") ? await threadRows() : { notes: [], figures: [] };
+  const affinity = fn && SHAPES.has("affinity") ? await affinityRows(FANOUT_TASKS, PARALLELISM, fn) : { notes: [], figures: [] };
 
   return {
     scenario: "fanout",
@@ -67,9 +75,9 @@ export async function fanout(): Promise<ScenarioResult> {
       ...affinity.notes,
     ],
     figures: [
-      ...figures("bash", bash, bashFloor, { on: "ratio", op: ">=", limit: 0.5 }),
-      ...figures("fn (warm)", fn, warmFloor, { on: "value", op: ">=", limit: 2000 }),
-      ...figures("fn (process)", fnProcess, forkFloor),
+      ...(bash && bashFloor ? figures("bash", bash, bashFloor, { on: "ratio", op: ">=", limit: 0.5 }) : []),
+      ...(fn && warmFloor ? figures("fn (warm)", fn, warmFloor, { on: "value", op: ">=", limit: 2000 }) : []),
+      ...(fnProcess && forkFloor ? figures("fn (process)", fnProcess, forkFloor) : []),
       ...threads.figures,
       ...affinity.figures,
     ],

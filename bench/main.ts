@@ -18,10 +18,11 @@ import { incidents } from "./lib/session.js";
 import { multi } from "./multi.js";
 import { pgScenario } from "./pg.js";
 import { starved } from "./starved.js";
+import { statements } from "./statements.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, cli, fleet };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];

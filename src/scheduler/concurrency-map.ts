@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { activeTiCounts } from "../store/queries/task-instances.js";
+import type { ActiveTiGroup } from "../store/queries/task-instances.js";
 import type { Database } from "../store/schema.js";
 import type { DagCache } from "./dag-cache.js";
 
@@ -31,11 +31,10 @@ export class ConcurrencyMap {
   /** The DAG of each run with active TIs: a run's limit is its DAG's. */
   private readonly dagOfRun = new Map<number, string>();
 
-  static async load(db: Kysely<Database>): Promise<ConcurrencyMap> {
+  /** From the active TIs as activeTiCounts groups them (read under the scheduling lock). */
+  static of(groups: readonly ActiveTiGroup[]): ConcurrencyMap {
     const map = new ConcurrencyMap();
-    for (const row of await activeTiCounts(db)) {
-      map.add({ dag_run_id: Number(row.dag_run_id), dag_id: row.dag_id, task_id: row.task_id, executor: row.executor }, Number(row.n));
-    }
+    for (const g of groups) map.add(g, g.n);
     return map;
   }
 

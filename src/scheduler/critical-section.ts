@@ -3,9 +3,10 @@ import { TaskState } from "../common/states.js";
 import type { Workload } from "../common/workload.js";
 import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { poolUsage } from "../store/queries/pools.js";
+import { listPools, poolUsageOf } from "../store/queries/pools.js";
 import { acquireSchedulingLock } from "../store/queries/scheduling-lock.js";
 import {
+  activeTiCounts,
   applyTransitions,
   insertTaskLogs,
   scheduledCandidates,
@@ -60,8 +61,10 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
   const handOff = await ctx.db.transaction().execute(async (trx) => {
     // One scheduler at a time decides on these counts, so limits hold across schedulers.
     await acquireSchedulingLock(trx, ctx.kind, ctx.jobId);
-    const pools = await poolUsage(trx);
-    const counts = await ConcurrencyMap.load(trx);
+    // One read of the active TIs serves both the pools' usage and the concurrency maps.
+    const active = await activeTiCounts(trx);
+    const pools = poolUsageOf(await listPools(trx), active);
+    const counts = ConcurrencyMap.of(active);
     const starved = await counts.starved(ctx.dags, trx, ctx.defaultMaxActiveTasks);
     const filters = {
       starvedPools: new Set([...pools.values()].filter((p) => p.open <= 0).map((p) => p.name)),

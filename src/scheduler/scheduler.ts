@@ -11,7 +11,7 @@ import { createJob, endJob, heartbeatJob, JobState, markJobsFailed } from "../st
 import { runsInStates } from "../store/queries/dag-runs.js";
 import { StoreError, StoreErrorCode } from "../store/errors.js";
 import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/queries/task-instances.js";
-import type { TaskEvent } from "../common/workload.js";
+import { EventState, type TaskEvent } from "../common/workload.js";
 import type { TaskInstanceKey } from "../common/keys.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
 import { acquireSchedulingLock } from "../store/queries/scheduling-lock.js";
@@ -109,6 +109,18 @@ export class Scheduler {
   private lastRetryCheck = 0;
   private nextRunAt: number | null = null;
   private nextRetryAt: number | null = null;
+  /**
+   * The critical section costs a transaction of six statements, and most passes of a busy
+   * scheduler bring it nothing: a pass that only recorded tries starting changes no count and
+   * schedules no TI. So it runs when something may have given it work — a TI scheduled, a try
+   * finished (a slot freed), a run moved, a sweep or reset, a commit by another process, a DAG
+   * parse, an executor slot freed, its previous call having filled its budget — and otherwise at least
+   * every idle_wake_interval.
+   */
+  private enqueueNeeded = true;
+  private lastEnqueue = 0;
+  /** Free executor slots right after the last critical section: more now means a slot was freed since. */
+  private slotsAfterEnqueue = Number.POSITIVE_INFINITY;
   /** When this scheduler last recorded a heartbeat (the value written): the start of its lease. */
   private leaseRenewedAt = Date.now();
   /** Set when the lease was lost: running tries were stopped; rejoin under a new job before anything else. */
@@ -210,6 +222,7 @@ export class Scheduler {
       // Look back to the previous scan, with slack: the other process stamped updated_at before it committed.
       this.externalCommitSince ??= lastScan - EXTERNAL_SCAN_SLACK_MS;
       this.runsCheckNeeded = true;
+      this.enqueueNeeded = true; // TIs scheduled, slots freed or pools changed elsewhere
       lastScan = Date.now();
       this.waker.wake();
     });
@@ -324,6 +337,7 @@ export class Scheduler {
       this.dagsChanged = false;
       this.dags.clear();
       this.runsCheckNeeded = true; // new or changed schedules
+      this.enqueueNeeded = true; // limits (maxActiveTasks, pools of tasks) may have changed
       this.evaluateAllRuns = true; // tasks removed from a DAG, or back: their runs' TIs follow (integrity.ts)
     }
     // Resumed after a stop (SIGSTOP, a long pause), this pass may come before the lease timer: the
@@ -337,8 +351,9 @@ export class Scheduler {
     }
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);
-    work += await this.resetLostTries(source);
-    work += await runDueChecks(this.checks, now, source);
+    const resetOrSwept = (await this.resetLostTries(source)) + (await runDueChecks(this.checks, now, source));
+    if (resetOrSwept > 0) this.enqueueNeeded = true;
+    work += resetOrSwept;
 
     if (this.evaluateAllRuns) {
       await this.markRunningRunsDirty();
@@ -370,19 +385,45 @@ export class Scheduler {
       });
       this.lastRunsCheck = now;
       this.nextRunAt = null;
-      if (moved > 0) this.runsCheckNeeded = true; // there may be more than one pass's worth
+      if (moved > 0) {
+        this.runsCheckNeeded = true; // there may be more than one pass's worth
+        this.enqueueNeeded = true;
+      }
       work += moved;
     }
     const deps = await evaluateDirtyRuns(this.stamp(source, now), this.dirty);
     work += deps.changed + deps.finishedRuns.length;
+    if (deps.changed > 0 || deps.finishedRuns.length > 0) this.enqueueNeeded = true;
     if (deps.finishedRuns.length > 0) this.runsCheckNeeded = true; // maxActiveRuns may let a queued run start
     for (const f of deps.finishedRuns) logRunFinished(this.options.logger, f);
 
-    if (!draining) {
-      work += await enqueueTaskInstances(this.stamp(source, now));
+    if (!draining && this.mayEnqueue(now, safetyMs)) {
+      this.enqueueNeeded = false; // before the call: a commit noticed during it sets it again
+      let queued: number;
+      try {
+        queued = await enqueueTaskInstances(this.stamp(source, now));
+      } catch (err) {
+        this.enqueueNeeded = true;
+        throw err;
+      }
+      this.lastEnqueue = now;
+      this.slotsAfterEnqueue = this.freeSlots();
+      // A call that filled its budget may have left runnable TIs behind; one that did not stopped
+      // at a limit or ran out of candidates, and only a change (flagged above) can alter that.
+      if (queued >= this.ctx.maxTisPerQuery) this.enqueueNeeded = true;
+      work += queued;
     }
     for (const ex of this.executors) await ex.heartbeat();
     return work > 0;
+  }
+
+  /** Whether the critical section may find work this pass (see enqueueNeeded). */
+  private mayEnqueue(now: number, safetyMs: number): boolean {
+    return this.enqueueNeeded || now - this.lastEnqueue >= safetyMs || this.freeSlots() > this.slotsAfterEnqueue;
+  }
+
+  private freeSlots(): number {
+    return this.executors.reduce((n, e) => n + e.slotsAvailable, 0);
   }
 
   /**
@@ -505,6 +546,7 @@ export class Scheduler {
     await markJobsFailed(db, [old], now);
     this.ctx = this.compileContext();
     this.evaluateAllRuns = true;
+    this.enqueueNeeded = true;
     for (const ex of this.executors) ex.setJobId(this.jobId);
     this.renewLease(now);
     this.adoption.lastRun = 0; // reset the old job's TIs at once
@@ -515,6 +557,8 @@ export class Scheduler {
   private async applyEvents(source: string): Promise<number> {
     const events = [...this.unapplied, ...this.executors.flatMap((ex) => ex.getEventBuffer())];
     this.unapplied = [];
+    // A try that ended frees its slots (pool, executor, parallelism); one that started changes no count.
+    if (events.some((e) => e.state === EventState.SUCCESS || e.state === EventState.FAILED)) this.enqueueNeeded = true;
     try {
       return await applyTaskEvents(this.stamp(source), events);
     } catch (err) {

@@ -21,4 +21,16 @@ describe("audit log", () => {
     assert.deepEqual(rows.map((r) => r.event), ["from a host whose clock is a minute ahead", "behind", "ahead", "behind again"]);
     assert.deepEqual(rows.map((r) => Number(r.ts) - now), [60_000, 60_000, 70_000, 70_000]);
   });
+
+  it("keeps order and the floor across the statements of a large batch (several chunks of rows)", async () => {
+    const now = Date.now() + 3_600_000; // after the rows of the test above
+    await insertAuditLogs(t.store.db, [{ ...row(now + 300, "ahead"), dag_id: "big0" }]);
+    const batch = Array.from({ length: 450 }, (_, i) => ({ ...row(now + (i % 2 === 1 ? i : 0), `e${i}`), dag_id: "big" }));
+    await insertAuditLogs(t.store.db, batch);
+    const rows = await listAuditLogs(t.store.db, { dagId: "big" });
+    assert.deepEqual(rows.map((r) => r.event), batch.map((r) => r.event));
+    // Each row: the latest of the stored row before the batch and every row up to it.
+    const expected = batch.map((_, i) => Math.max(300, i % 2 === 1 ? i : i - 1));
+    assert.deepEqual(rows.map((r) => Number(r.ts) - now), expected);
+  });
 });

@@ -8,7 +8,7 @@ import { countRunningRunsByDag, createDagRun, RunType, setDagRunState } from "..
 import { listDags, nextDagrunDue, setDagPaused, syncDagBag } from "../../src/store/queries/dags.js";
 import { createJob, heartbeatJob, listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../../src/store/queries/jobs.js";
 import { orphanedTaskInstances, silentRunningTis } from "../../src/store/queries/liveness.js";
-import { deletePool, listPools, poolUsage, setPool } from "../../src/store/queries/pools.js";
+import { deletePool, listPools, poolUsage, poolUsageOf, setPool } from "../../src/store/queries/pools.js";
 import {
   activeTiCounts,
   applyTransitions,
@@ -163,8 +163,40 @@ describe(`store queries (${TEST_DB})`, () => {
         ["b", 1, "number", "number"],
       ],
     );
+    // The critical section reads pool usage from the same grouped rows: it must agree with poolUsage.
+    assert.deepEqual(counts.map((c) => [c.task_id, c.pool, c.state, c.slots]).sort(), [
+      ["a", "p", TaskState.QUEUED, 2],
+      ["b", "p", TaskState.RUNNING, 1],
+    ]);
+    assert.deepEqual(poolUsageOf(await listPools(db()), counts), await poolUsage(db()));
     assert.equal(await countUnfinished(db(), run.id), 3);
     await assert.rejects(deletePool(db(), "p"), /pool 'p' has 2 queued or running/);
+  });
+
+  it("applies batches of one shape at several sizes, each guarded, from statement texts written once per size", async () => {
+    const d = dag("sizes_dag", [task("a"), task("b"), task("c"), task("d")]);
+    const run = await trigger(d, "r1");
+    const id = (taskId: string) => ({ dagId: "sizes_dag", runId: "r1", taskId, mapIndex: -1 });
+    const toScheduled = (taskId: string, expectTry: number) => ({
+      id: id(taskId),
+      expectStates: [TaskState.NONE],
+      expectTry,
+      set: { state: TaskState.SCHEDULED, try_number: expectTry + 1 },
+      audit: { event: "state_change", to_state: TaskState.SCHEDULED, source: "test" },
+    });
+    // 3 rows, then 1, then 3 again (the cached 3-row text), and a stale try among them.
+    assert.deepEqual(await applyTransitions(db(), [toScheduled("a", 0), toScheduled("b", 0), toScheduled("c", 5)], NOW), [true, true, false]);
+    assert.deepEqual(await applyTransitions(db(), [toScheduled("c", 0)], NOW), [true]);
+    assert.deepEqual(await applyTransitions(db(), [toScheduled("a", 0), toScheduled("c", 0), toScheduled("d", 0)], NOW), [false, false, true]);
+    const tis = await listTaskInstances(db(), run.id);
+    assert.deepEqual(tis.map((t) => [t.task_id, t.state, t.try_number]).sort(), [
+      ["a", TaskState.SCHEDULED, 1],
+      ["b", TaskState.SCHEDULED, 1],
+      ["c", TaskState.SCHEDULED, 1],
+      ["d", TaskState.SCHEDULED, 1],
+    ]);
+    const audits = await db().selectFrom("audit_log").select(["task_id", "try_number"]).where("dag_id", "=", "sizes_dag").where("event", "=", "state_change").orderBy("id").execute();
+    assert.deepEqual(audits.map((r) => r.task_id), ["a", "b", "c", "d"]);
   });
 
   it("upserts pools and task logs (ON CONFLICT)", async () => {

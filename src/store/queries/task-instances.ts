@@ -1,5 +1,5 @@
 // Statements on task_instance (and task_log, one row per try), one per module in task-instances/.
-export { activeTiCounts } from "./task-instances/active-ti-counts.js";
+export { activeTiCounts, type ActiveTiGroup } from "./task-instances/active-ti-counts.js";
 export { applyTransitions, type TiTransition } from "./task-instances/apply-transitions.js";
 export { clearableTis } from "./task-instances/clearable-tis.js";
 export { countUnfinished } from "./task-instances/count-unfinished.js";

@@ -22,6 +22,11 @@ export async function poolUsage(db: Kysely<Database>): Promise<Map<string, PoolU
     .where("state", "in", [TaskState.QUEUED, TaskState.RUNNING])
     .groupBy(["pool", "state"])
     .execute();
+  return poolUsageOf(pools, usage);
+}
+
+/** Pools with the slots taken by `usage`: queued and running TIs grouped by pool and state (and perhaps more finely). */
+export function poolUsageOf(pools: readonly PoolRow[], usage: ReadonlyArray<{ pool: string; state: string; slots: number | string }>): Map<string, PoolUsage> {
   const result = new Map<string, PoolUsage>();
   for (const p of pools) result.set(p.name, { ...p, occupied: 0, queued: 0, running: 0, open: 0 });
   for (const u of usage) {

@@ -1,6 +1,7 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { tiString } from "../../../common/keys.js";
 import type { Database, NewAuditLog, TaskInstanceTable, TaskInstanceUpdate } from "../../schema.js";
+import { ident, runStatement, statementText, valuesRows } from "../../sql-text.js";
 import { insertAuditLogs } from "../audit/insert-audit-logs.js";
 import type { TiId } from "./ti-id.js";
 
@@ -109,23 +110,26 @@ export async function applyTransitions(db: Kysely<Database>, transitions: readon
 async function updateGroup(db: Kysely<Database>, group: readonly TiTransition[], columns: readonly SetColumn[], now: number): Promise<Set<string>> {
   const first = group[0]!;
   const guardTry = first.expectTry !== undefined;
-  const cast = (value: unknown, column: SetColumn) => sql`cast(${value} as ${sql.raw(TI_COLUMN_TYPES[column])})`;
-  const names = ["v_dag_id", "v_run_id", "v_task_id", "v_map_index", ...(guardTry ? ["v_try"] : []), ...columns.map((c) => `v_${c}`)];
-  const rows = group.map((t) => {
-    const values = [cast(t.id.dagId, "dag_id"), cast(t.id.runId, "run_id"), cast(t.id.taskId, "task_id"), cast(t.id.mapIndex, "map_index")];
-    if (guardTry) values.push(cast(t.expectTry, "try_number"));
-    for (const c of columns) values.push(cast(t.set[c], c));
-    return sql`(${sql.join(values)})`;
-  });
-  const assignments = [...columns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`v.v_${c}`)}`), sql`updated_at = ${now}`];
-  const result = await sql<{ dag_id: string; run_id: string; task_id: string; map_index: number }>`
-    with v (${sql.join(names.map((n) => sql.ref(n)))}) as (values ${sql.join(rows)})
-    update task_instance set ${sql.join(assignments)}
+  const text = statementText(db, `ti-transition|${first.expectStates.join(",")}|${guardTry}|${columns.join(",")}|${group.length}`, () => {
+    const keyColumns: SetColumn[] = ["dag_id", "run_id", "task_id", "map_index", ...(guardTry ? (["try_number"] as const) : []), ...columns];
+    const names = ["v_dag_id", "v_run_id", "v_task_id", "v_map_index", ...(guardTry ? ["v_try"] : []), ...columns.map((c) => `v_${c}`)];
+    const assignments = [...columns.map((c) => `${ident(c)} = ${ident("v")}.${ident(`v_${c}`)}`), "updated_at = ?"];
+    return `with v (${names.map(ident).join(", ")}) as (values ${valuesRows(group.length, keyColumns.map((c) => `cast(? as ${TI_COLUMN_TYPES[c]})`))})
+    update task_instance set ${assignments.join(", ")}
     from v
     where task_instance.dag_id = v.v_dag_id and task_instance.run_id = v.v_run_id
       and task_instance.task_id = v.v_task_id and task_instance.map_index = v.v_map_index
-      and task_instance.state in (${sql.join([...first.expectStates])})
-      ${guardTry ? sql`and task_instance.try_number = v.v_try` : sql``}
-    returning dag_id, run_id, task_id, map_index`.execute(db);
+      and task_instance.state in (${first.expectStates.map(() => "?").join(", ")})
+      ${guardTry ? "and task_instance.try_number = v.v_try" : ""}
+    returning dag_id, run_id, task_id, map_index`;
+  });
+  const parameters: unknown[] = [];
+  for (const t of group) {
+    parameters.push(t.id.dagId, t.id.runId, t.id.taskId, t.id.mapIndex);
+    if (guardTry) parameters.push(t.expectTry);
+    for (const c of columns) parameters.push(t.set[c]);
+  }
+  parameters.push(now, ...first.expectStates);
+  const result = await runStatement<{ dag_id: string; run_id: string; task_id: string; map_index: number }, Database>(db, text, parameters);
   return new Set(result.rows.map((r) => tiString({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, mapIndex: Number(r.map_index) })));
 }
