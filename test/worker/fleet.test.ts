@@ -14,7 +14,7 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
   before(() => assertRedisAnswers());
   afterEach(() => fleet.cleanup());
 
-  it("runs a DAG on two workers that serve two queues, each from its own home; tasks see SWITCHYARD_WORKER; logs come back through tasks logs", async () => {
+  it("runs a DAG on two workers that serve two queues, each from its own home; tasks see SWITCHYARD_WORKER; each writes its try's log under its own home (tasks logs: fleet-logs.test.ts)", async () => {
     fleet = new Fleet();
     const dag = dagFile(
       "fleet",
