@@ -6,9 +6,7 @@ import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import { compileBullMQExecutorOptions } from "../executors/bullmq/options.js";
 import { FleetWorker } from "./fleet-worker.js";
-
-/** Worker names go into Redis keys' values and logs; keep them printable and free of separators. */
-const NAME = /^[A-Za-z0-9_.@-]+$/;
+import { queueNameProblem, workerNameProblem } from "./names.js";
 
 export interface RunWorkerOptions {
   readonly executor?: string;
@@ -34,7 +32,9 @@ function pickExecutor(config: SwitchyardConfig, wanted: string | undefined): str
   }
   const match = fleet.find((n) => n.name === wanted);
   if (match === undefined) {
-    throw new SwitchyardError("WORKER_UNKNOWN_EXECUTOR", `--executor ${JSON.stringify(wanted)} is not a BullMQExecutor of [core] executor; BullMQExecutors configured: ${listed}`);
+    const other = names.find((n) => n.name === wanted);
+    const what = other === undefined ? `is not an entry of [core] executor (${config.core.executor.join(",")})` : `is a ${other.className}, not a BullMQExecutor`;
+    throw new SwitchyardError("WORKER_UNKNOWN_EXECUTOR", `--executor ${JSON.stringify(wanted)} ${what}; a worker serves a BullMQExecutor entry: ${listed}`);
   }
   return match.name;
 }
@@ -44,7 +44,17 @@ export async function runWorker(config: SwitchyardConfig, opts: RunWorkerOptions
   const executor = pickExecutor(config, opts.executor);
   const bullmq = compileBullMQExecutorOptions(config.executors[executor] ?? {}, { executor, defaultParallelism: config.core.parallelism });
   const name = opts.name ?? `${hostname()}-${process.pid}`;
-  if (!NAME.test(name)) throw new SwitchyardError("WORKER_BAD_NAME", `--name ${JSON.stringify(name)} may only contain letters, digits, "_", "-", "." and "@"`);
+  const nameProblem = workerNameProblem(name);
+  if (nameProblem !== null) throw new SwitchyardError("WORKER_BAD_NAME", `worker name ${JSON.stringify(name)} ${nameProblem}; give --name with 1-100 characters from A-Z a-z 0-9 _ - . @`);
+  // The CLI checked these already (src/cli/arguments.ts); callers of this function may not have.
+  if (opts.queues.length === 0) throw new SwitchyardError("WORKER_BAD_QUEUES", "no queues given; name at least one, e.g. --queues default,io");
+  for (const queue of opts.queues) {
+    const problem = queueNameProblem(queue);
+    if (problem !== null) throw new SwitchyardError("WORKER_BAD_QUEUES", `queue ${JSON.stringify(queue)} ${problem}; e.g. --queues default,io`);
+  }
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
+    throw new SwitchyardError("WORKER_BAD_CONCURRENCY", `concurrency ${String(opts.concurrency)} is not valid; give --concurrency an integer >= 1`);
+  }
   // Tasks see which worker runs them; runners inherit this environment.
   process.env.SWITCHYARD_WORKER = name;
   const log = createLogger(`worker.${name}`, config.logging.level);

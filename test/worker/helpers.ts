@@ -122,9 +122,10 @@ export class RedisServer {
     return server;
   }
 
-  /** Starts redis-server and resolves once it accepts connections. */
-  async start(): Promise<void> {
-    const child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.#dir], { stdio: ["ignore", "pipe", "pipe"] });
+  /** Starts redis-server (with `args` added, e.g. `--requirepass`) and resolves once it accepts connections. */
+  async start(args: string[] = []): Promise<void> {
+    const base = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.#dir];
+    const child = spawn("redis-server", [...base, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     this.#child = child;
     let out = "";
     await new Promise<void>((resolve, reject) => {

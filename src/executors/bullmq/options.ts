@@ -59,7 +59,7 @@ function redisUrlProblem(url: string): string | null {
   try {
     parsed = new URL(url);
   } catch {
-    return `is not a URL; write redis://host:6379, redis://:password@host:6379/0 or rediss://host:6380 (got ${JSON.stringify(maskUrl(url))})`;
+    return "is not a URL; write redis://host:6379, redis://:password@host:6379/0 or rediss://host:6380";
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
     return `must start with redis:// or rediss:// (TLS), not ${parsed.protocol}//`;
@@ -75,8 +75,10 @@ export function compileBullMQExecutorOptions(
   raw: Readonly<Record<string, unknown>>,
   context: { readonly executor: string; readonly defaultParallelism: number },
 ): CompiledBullMQExecutorOptions {
-  const options: BullMQExecutorOptions = compileExecutorSection(context.executor, schema, maskedForErrors(raw));
-  const url = typeof raw["redis_url"] === "string" ? raw["redis_url"] : (options.redis_url ?? DEFAULT_REDIS_URL);
+  // The configuration loader hands a URL with a password over as a Secret (config/load.ts).
+  const rawUrl = raw["redis_url"] instanceof Secret ? raw["redis_url"].reveal() : raw["redis_url"];
+  const options: BullMQExecutorOptions = compileExecutorSection(context.executor, schema, rawUrl === undefined ? raw : { ...raw, redis_url: maskedForErrors(rawUrl) });
+  const url = typeof rawUrl === "string" ? rawUrl : (options.redis_url ?? DEFAULT_REDIS_URL);
   return Object.freeze({
     redisUrl: Secret.url(url),
     prefix: options.prefix ?? `switchyard:${context.executor}`,
@@ -86,10 +88,12 @@ export function compileBullMQExecutorOptions(
 }
 
 /**
- * The section as validated: a redis_url with a password is checked in its masked form (the same
- * shape: scheme, host, port, db), so no error message can quote the password.
+ * redis_url as validated: with its password masked (the same shape: scheme, host, port, db), so
+ * no error message can quote the password. A value that is not a URL but has an "@" may still
+ * hold one where maskUrl cannot find it: it is validated (and quoted) as a placeholder that is no URL either.
  */
-function maskedForErrors(raw: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
-  const url = raw["redis_url"];
-  return typeof url === "string" ? { ...raw, redis_url: maskUrl(url) } : raw;
+function maskedForErrors(url: unknown): unknown {
+  if (typeof url !== "string") return url;
+  if (URL.canParse(url) || !url.includes("@")) return maskUrl(url);
+  return "(not shown: not a URL, and it may hold a password)";
 }
