@@ -46,3 +46,40 @@ function passwordOf(url: string): string | null {
 export function redisWhere(options: Pick<CompiledBullMQExecutorOptions, "redisUrl">): string {
   return options.redisUrl.toString();
 }
+
+/** How long a connection may take before "waiting for Redis" is said even without an error (a host that drops packets). */
+const SAY_WAITING_AFTER_MS = 2_000;
+
+/**
+ * Resolves once `client` is ready (or `signal` aborts). While it is not, says once, through `say`,
+ * where Redis is expected (password masked) and why it does not answer; the client keeps
+ * reconnecting by itself (createRedis's retryStrategy).
+ */
+export function waitForRedis(
+  client: Redis,
+  options: Pick<CompiledBullMQExecutorOptions, "redisUrl">,
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (client.status === "ready" || signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let said = false;
+    const tell = (why: string) => {
+      if (said) return;
+      said = true;
+      say(`waiting for Redis at ${redisWhere(options)} (${why}); retrying until it answers`);
+    };
+    const onError = (error: unknown) => tell(redisErrorLine(error, options));
+    const timer = setTimeout(() => tell(`no answer within ${SAY_WAITING_AFTER_MS / 1000} s`), SAY_WAITING_AFTER_MS);
+    const done = () => {
+      clearTimeout(timer);
+      client.off("ready", done);
+      client.off("error", onError);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    client.on("ready", done);
+    client.on("error", onError);
+    signal?.addEventListener("abort", done);
+  });
+}
