@@ -63,6 +63,12 @@ export interface TaskEvent {
   readonly key: TaskInstanceKey;
   readonly state: EventState;
   readonly info: EventInfo;
+  /**
+   * The token of the try that reported (the workload's). The scheduler rejects a report whose
+   * token is not the TI's current one. Absent on what the scheduler decides itself (zombies,
+   * sweeps), which is not token-checked.
+   */
+  readonly token?: string;
 }
 
 /** Where the runner of a try finds DAG files and writes logs: its own host's folders, absolute. */

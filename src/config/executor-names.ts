@@ -1,13 +1,12 @@
 import { normalize, resolve } from "node:path";
+import { BUILTIN_EXECUTORS } from "./builtin-executors.js";
 import { ConfigError, ConfigErrorCode, ExecutorConfigError, ExecutorConfigErrorCode, type ConfigProblem } from "./errors.js";
 import { EXECUTORS_SECTION } from "./schema.js";
 import { originOf } from "./sources.js";
 import { didYouMean, renderValue } from "./text.js";
 import type { SwitchyardConfig } from "./types.js";
 
-/** Executors this build can run by class name. */
-export const BUILTIN_EXECUTORS = ["LocalExecutor", "SequentialExecutor", "BullMQExecutor"] as const;
-export type BuiltinExecutor = (typeof BUILTIN_EXECUTORS)[number];
+export { BUILTIN_EXECUTORS, type BuiltinExecutor } from "./builtin-executors.js";
 
 /** Built-ins planned but not in this build: the message says so instead of "unknown". */
 const PLANNED_EXECUTORS = ["BullMQExecutor", "KubernetesExecutor"].filter(

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import type { Command } from "commander";
 import { errorLine } from "../common/errors.js";
 import { keyString, type TaskInstanceKey } from "../common/keys.js";
 import { EventState, type EventInfo, type RunnerFolders, type TaskEvent, type Workload } from "../common/workload.js";
@@ -7,38 +6,44 @@ import type { ExecutorName } from "../config/executor-names.js";
 import { EXECUTOR_BRAND } from "./brand.js";
 import { ExecutorOptionsError } from "./errors.js";
 import { defaultExecutorLogger } from "./logger.js";
-import type { ExecutorContext, ExecutorLogger, TaskInstanceRef } from "./types.js";
+import type { SchedulerExecutor } from "./scheduler-executor.js";
+import type { ExecutorContext, ExecutorLogger, TaskInstanceRef, TaskLog } from "./types.js";
 
-/** Lines of a try's log as an executor can fetch them (remote executors); local logs are files. */
-export interface TaskLog {
-  /** Where the lines came from, or why there are none. */
-  readonly messages: string[];
-  readonly lines: string[];
-}
+export type { TaskLog } from "./types.js";
 
 /**
  * The executor contract (Airflow's BaseExecutor, camelCased). The scheduler queues workloads,
  * calls `heartbeat()` each loop, and drains `getEventBuffer()`: executors only *report* events,
- * the scheduler alone writes task state.
+ * the scheduler alone writes task state. The scheduler uses only `SchedulerExecutor`; the maps
+ * below are this class's and its subclasses' business.
  *
- * Departure from Airflow: `running` is a Map keyed by `keyString(key)` rather than a set of keys,
- * because a JavaScript Set compares objects by identity and two equal keys would both fit.
+ * Departures from Airflow: `running` is a Map keyed by `keyString(key)` rather than a set of keys,
+ * because a JavaScript Set compares objects by identity and two equal keys would both fit. Every
+ * event carries its try's token, so the scheduler can tell a report of this try from one of a try
+ * that was reset and sent again under the same try number.
  */
-export abstract class BaseExecutor {
+export abstract class BaseExecutor implements SchedulerExecutor {
   /** Recognised by the loader even when the subclass extends another copy of this module. */
   static readonly [EXECUTOR_BRAND] = true;
 
   readonly name: ExecutorName;
-  /** The scheduler job this executor belongs to; set by the scheduler. */
-  jobId: number | null = null;
   /** Most tries this executor runs at once. Always >= 1. */
   readonly parallelism: number;
+  /**
+   * Whether a try runs outside the scheduler's process tree and outlives it (a worker fleet, a
+   * pod). Such an executor is released, not revoked, when the scheduler loses its lease, and its
+   * tries are adopted by external id afterwards. False: tries die with the scheduler (Local, Sequential).
+   */
+  readonly triesOutliveScheduler: boolean = false;
   /** Waiting to be triggered by `heartbeat()`, keyed by keyString. */
-  readonly queuedTasks = new Map<string, Workload>();
-  /** Triggered and not yet finished, keyed by keyString. */
-  readonly running = new Map<string, TaskInstanceKey>();
+  protected readonly queuedTasks = new Map<string, Workload>();
+  /** Triggered (or adopted) and not yet finished, keyed by keyString. */
+  protected readonly running = new Map<string, TaskInstanceKey>();
   /** Reports not yet drained by the scheduler; a later event for the same try replaces an earlier one. */
-  readonly eventBuffer = new Map<string, TaskEvent>();
+  protected readonly eventBuffer = new Map<string, TaskEvent>();
+  #jobId: number | null = null;
+  /** The token of each try this executor holds, by keyString: stamped on its events. */
+  readonly #tokens = new Map<string, string>();
 
   // Compatibility flags, with Airflow's BaseExecutor defaults.
   readonly isLocal: boolean = false;
@@ -86,6 +91,15 @@ export abstract class BaseExecutor {
     return this.running.size + this.queuedTasks.size;
   }
 
+  /** The scheduler job this executor works for (null before the scheduler starts it). */
+  protected get jobId(): number | null {
+    return this.#jobId;
+  }
+
+  setJobId(id: number): void {
+    this.#jobId = id;
+  }
+
   /** Queue a workload for the next heartbeat; false (and nothing changes) when its key is already queued. */
   queueWorkload(workload: Workload): boolean {
     const id = keyString(workload.key);
@@ -94,12 +108,31 @@ export abstract class BaseExecutor {
       return false;
     }
     this.queuedTasks.set(id, workload);
+    this.#tokens.set(id, workload.token);
     return true;
   }
 
   hasTask(key: TaskInstanceKey): boolean {
     const id = keyString(key);
     return this.queuedTasks.has(id) || this.running.has(id);
+  }
+
+  heldTries(): TaskInstanceKey[] {
+    return [...[...this.queuedTasks.values()].map((w) => w.key), ...this.running.values()];
+  }
+
+  /**
+   * Every running try: right for executors whose tries are children of the scheduler's process.
+   * An executor whose tries run elsewhere returns only those whose worker or pod it knows to be
+   * alive, and reports a try it knows to be lost as failed, with the reason.
+   */
+  liveTries(): TaskInstanceKey[] {
+    return [...this.running.values()];
+  }
+
+  /** The id the try will have in the engine, if it is known before sending (e.g. a job id derived from the key). */
+  externalIdFor(_workload: Workload): string | null {
+    return null;
   }
 
   /** Trigger as many queued tries as there are open slots, highest priority first, then sync. */
@@ -127,11 +160,14 @@ export abstract class BaseExecutor {
     }
   }
 
-  /** Buffer an event for the scheduler and wake its listeners. */
+  /** Buffer an event for the scheduler, stamped with the try's token, and wake its listeners. */
   changeState(key: TaskInstanceKey, state: EventState, info: EventInfo = {}, removeRunning = true): void {
     const id = keyString(key);
     if (removeRunning) this.running.delete(id);
-    this.eventBuffer.set(id, { key, state, info });
+    const token = this.#tokens.get(id);
+    // A try that has ended needs its token no more; one still queued here keeps it for its own events.
+    if ((state === EventState.SUCCESS || state === EventState.FAILED) && !this.queuedTasks.has(id)) this.#tokens.delete(id);
+    this.eventBuffer.set(id, token === undefined ? { key, state, info } : { key, state, info, token });
     for (const listener of this.#listeners) {
       try {
         listener();
@@ -225,8 +261,16 @@ export abstract class BaseExecutor {
 
   start(): Promise<void> | void {}
 
-  /** Graceful stop: run what is queued, wait for every running try to report, then release resources. */
+  /**
+   * Graceful stop: run what is queued, wait for every running try to report, then release
+   * resources. An executor whose tries outlive the scheduler waits for none of them: it releases
+   * them (the next scheduler adopts them; a workload never sent is reset by it and runs again).
+   */
   async end(): Promise<void> {
+    if (this.triesOutliveScheduler) {
+      await this.releaseAll();
+      return;
+    }
     while (this.queuedTasks.size > 0 || this.running.size > 0) {
       // Subscribe before the heartbeat: an event it buffers synchronously must not be missed.
       const next = this.nextEvent(1_000);
@@ -237,12 +281,35 @@ export abstract class BaseExecutor {
 
   /** Stop now: drop what is queued and kill what runs (subclasses kill their engine's work). */
   terminate(): Promise<void> | void {
+    for (const id of this.queuedTasks.keys()) if (!this.running.has(id)) this.#tokens.delete(id);
     this.queuedTasks.clear();
   }
 
-  /** Take over tries a dead scheduler's executor started; returns the ones NOT adopted. */
+  /**
+   * Take over tries a dead scheduler's executor started, by `ti.externalExecutorId`; returns the
+   * ones NOT adopted (the scheduler resets those). Register each adopted try with `trackAdopted`.
+   */
   async tryAdoptTaskInstances(tis: TaskInstanceRef[]): Promise<TaskInstanceRef[]> {
     return tis;
+  }
+
+  /** Hold an adopted try as running: its events go to the scheduler like those of a try sent here, stamped with `token` when known. */
+  protected trackAdopted(key: TaskInstanceKey, token?: string): void {
+    const id = keyString(key);
+    this.running.set(id, key);
+    if (token !== undefined) this.#tokens.set(id, token);
+  }
+
+  /**
+   * Forget every try without touching the engine and without events: the scheduler lost its lease
+   * (or is stopping) and the tries, which outlive it, are left for a scheduler to adopt. Called
+   * only on executors whose `triesOutliveScheduler` is true. Events already buffered stay, for
+   * the scheduler to apply (each is fenced by try number and token).
+   */
+  releaseAll(): Promise<void> | void {
+    this.queuedTasks.clear();
+    this.running.clear();
+    this.#tokens.clear();
   }
 
   /**
@@ -267,21 +334,18 @@ export abstract class BaseExecutor {
     const id = keyString(key);
     this.queuedTasks.delete(id);
     this.running.delete(id);
+    this.#tokens.delete(id);
   }
 
   async getTaskLog(_ti: TaskInstanceRef, _tryNumber: number): Promise<TaskLog> {
     return { messages: [], lines: [] };
   }
 
-  /** Command groups this executor adds to the CLI (e.g. `switchyard worker`). */
-  getCliCommands(): Command[] {
-    return [];
-  }
-
   debugDump(): Record<string, unknown> {
     return {
       executor: this.toString(),
-      jobId: this.jobId,
+      jobId: this.#jobId,
+      triesOutliveScheduler: this.triesOutliveScheduler,
       queued: [...this.queuedTasks.keys()],
       running: [...this.running.keys()],
       bufferedEvents: this.eventBuffer.size,

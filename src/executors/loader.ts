@@ -1,4 +1,5 @@
 import { errorLine } from "../common/errors.js";
+import { BUILTIN_EXECUTORS, builtinExecutor } from "../config/builtin-executors.js";
 import { lookupExecutorName, parseExecutorNames, type ExecutorName } from "../config/executor-names.js";
 import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
@@ -12,7 +13,7 @@ import {
   ExecutorNotAClassError,
   ExecutorNotAvailableError,
 } from "./errors.js";
-import { BUILTIN_EXECUTOR_CLASSES } from "./registry.js";
+import { SCHEDULER_EXECUTOR_METHODS } from "./scheduler-executor.js";
 import type { ExecutorContext, ExecutorLogger } from "./types.js";
 
 /** The executors of one scheduler, created from `[core] executor`. */
@@ -49,6 +50,7 @@ export async function loadExecutors(config: SwitchyardConfig, opts: LoadExecutor
       name,
       options: config.executors[name.name] ?? {},
       defaultParallelism: config.core.parallelism,
+      dagImportTimeout: config.core.dagbagImportTimeout,
       home: config.home,
       folders: runnerFoldersOf(config),
       ...(logger !== undefined ? { logger } : {}),
@@ -72,15 +74,15 @@ export async function loadExecutors(config: SwitchyardConfig, opts: LoadExecutor
 /** The class a parsed `[core] executor` entry names: a built-in, or a custom module's export. */
 export async function loadExecutorClass(name: ExecutorName): Promise<ExecutorClass> {
   if (name.modulePath === null) {
-    const load = BUILTIN_EXECUTOR_CLASSES[name.className];
-    if (load === undefined) {
+    const builtin = builtinExecutor(name.className);
+    if (builtin === undefined) {
       throw new ExecutorNotAvailableError(
         name.name,
         `[core] executor entry "${name.raw}": ${name.className} is not available in this build; ` +
-          `built-ins: ${Object.keys(BUILTIN_EXECUTOR_CLASSES).join(", ")}`,
+          `built-ins: ${BUILTIN_EXECUTORS.join(", ")}`,
       );
     }
-    return load();
+    return builtin.loadClass();
   }
   return loadCustomExecutorClass(name, name.modulePath);
 }
@@ -124,8 +126,9 @@ async function loadCustomExecutorClass(name: ExecutorName, modulePath: string): 
 }
 
 function instantiate(cls: ExecutorClass, context: ExecutorContext): BaseExecutor {
+  let executor: BaseExecutor;
   try {
-    return new cls(context);
+    executor = new cls(context);
   } catch (error) {
     if (isSwitchyardError(error)) throw error; // already says what is wrong and what is valid
 
@@ -135,6 +138,17 @@ function instantiate(cls: ExecutorClass, context: ExecutorContext): BaseExecutor
       error,
     );
   }
+  // A class that extends another copy of BaseExecutor (the brand matches) may be built against an older contract.
+  const missing = SCHEDULER_EXECUTOR_METHODS.filter((method) => typeof (executor as unknown as Record<string, unknown>)[method] !== "function");
+  if (missing.length > 0) {
+    throw new ExecutorInitError(
+      context.name.name,
+      `executor "${context.name.name}" (${context.name.raw}) lacks ${missing.join(", ")} of the executor contract: ` +
+        `it extends a BaseExecutor from an older @switchyard/core; build it against this version`,
+      undefined,
+    );
+  }
+  return executor;
 }
 
 /** By class name along the prototype chain: the error may come from another copy of this package. */

@@ -27,6 +27,8 @@ const SPARE_RUNNERS = 1;
 
 /** How often the executor looks for runners whose heartbeat stopped. */
 const HEARTBEAT_CHECK_MS = 500;
+/** `[core] dagbag_import_timeout`'s default, for an executor built without it in its context. */
+const DEFAULT_DAG_IMPORT_TIMEOUT = 30;
 
 interface Try {
   readonly workload: Workload;
@@ -76,6 +78,8 @@ export class LocalExecutor extends BaseExecutor {
   readonly #requeuedUnstarted = new Set<string>();
   /** When the heartbeat check last ran: a late one means this process's own loop was blocked, not the runners'. */
   #lastCheck = 0;
+  /** How long a runner that is only importing DAG files may stay silent (see #silenceLimitMs). */
+  readonly #importTimeoutMs: number;
 
   constructor(context: ExecutorContext) {
     const warnings: string[] = [];
@@ -87,6 +91,7 @@ export class LocalExecutor extends BaseExecutor {
     super(context, options.parallelism);
     for (const message of warnings) this.logger.warn(message);
     this.options = options;
+    this.#importTimeoutMs = (context.dagImportTimeout ?? DEFAULT_DAG_IMPORT_TIMEOUT) * 1000;
     this.#pool = new RunnerPool(options.runners, () => this.#spawnRunner());
   }
 
@@ -116,8 +121,19 @@ export class LocalExecutor extends BaseExecutor {
       // This process was blocked itself: the runners' heartbeats may be waiting unread in the channel.
       if (lagged) runner.lastHeard = now;
       if (!runner.alive || !runner.everReady || runner.load === 0) continue;
-      if (now - runner.lastHeard > this.options.runnerHeartbeatTimeoutMs) this.#killBlocked(runner);
+      if (now - runner.lastHeard > this.#silenceLimitMs(runner)) this.#killBlocked(runner);
     }
+  }
+
+  /**
+   * How long `runner` may stay silent. While no fn of its tries has been called, only importing a
+   * DAG file can hold its loop, and an import is allowed `[core] dagbag_import_timeout`, as in the
+   * DAG processor: on a loaded machine a big DAG file (or tsx compiling it) can take longer than
+   * `runner_heartbeat_timeout`, and its try must not fail for that.
+   */
+  #silenceLimitMs(runner: RunnerHandle): number {
+    const fnCalled = [...runner.fnSlices.values()].some((phase) => phase !== undefined);
+    return fnCalled ? this.options.runnerHeartbeatTimeoutMs : Math.max(this.options.runnerHeartbeatTimeoutMs, this.#importTimeoutMs);
   }
 
   #killBlocked(runner: RunnerHandle): void {
@@ -133,10 +149,14 @@ export class LocalExecutor extends BaseExecutor {
         fnSlice: runner.fnSlices.get(keyString(entry.workload.key)),
       })),
     );
-    const seconds = this.options.runnerHeartbeatTimeoutMs / 1000;
+    const limitMs = this.#silenceLimitMs(runner);
+    const seconds = limitMs / 1000;
     const names = verdict.suspects.map((entry) => formatKey(entry.workload.key));
-    const error =
-      names.length === 1
+    const importing = limitMs > this.options.runnerHeartbeatTimeoutMs;
+    const error = importing
+      ? `the event loop of runner process ${runner.pid} was blocked for more than ${seconds}s while it imported the DAG file of ${names.length === 1 ? "this try" : `one of ${names.join(", ")}`} ` +
+        "(limit: [core] dagbag_import_timeout; does the DAG file loop or wait at import?); the runner was killed"
+      : names.length === 1
         ? `blocked the event loop of runner process ${runner.pid} for more than ${seconds}s (synchronous code that never yields?); the runner was killed`
         : `the event loop of runner process ${runner.pid} was blocked for more than ${seconds}s by one of the fn tries ${names.join(", ")} ` +
           "(which one cannot be told); the runner was killed and this try counts against its retries";

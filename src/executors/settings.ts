@@ -1,19 +1,10 @@
+import { builtinExecutor } from "../config/builtin-executors.js";
 import { ConfigError, ConfigErrorCode } from "../config/errors.js";
 import { parseExecutorNames } from "../config/executor-names.js";
 import { EXECUTORS_SECTION, label, SECTION_NAMES } from "../config/schema.js";
 import { didYouMean } from "../config/text.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import { getConfigValue } from "../config/values.js";
-import { compileLocalExecutorOptions } from "./local/options.js";
-import { compileBullMQExecutorOptions } from "./bullmq/options.js";
-import { compileSequentialExecutorOptions } from "./sequential-options.js";
-
-/** The settings a built-in executor runs with: its section compiled, defaults filled in. */
-const BUILTIN_SETTINGS: Readonly<Record<string, (raw: Readonly<Record<string, unknown>>, executor: string, config: SwitchyardConfig) => object>> = {
-  LocalExecutor: (raw, executor, config) => compileLocalExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism, warn: (message) => process.stderr.write(`warning: ${message}\n`) }),
-  SequentialExecutor: (raw, executor) => compileSequentialExecutorOptions(raw, { executor }),
-  BullMQExecutor: (raw, executor, config) => compileBullMQExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism }),
-};
 
 /**
  * `config get-value executors.<name> <key>`: for a configured built-in executor the value it runs
@@ -21,7 +12,7 @@ const BUILTIN_SETTINGS: Readonly<Record<string, (raw: Readonly<Record<string, un
  * defaults, so only what is set answers.
  * @throws ConfigError naming the valid sections or keys
  */
-export function executorConfigValue(config: SwitchyardConfig, section: string, key: string): unknown {
+export async function executorConfigValue(config: SwitchyardConfig, section: string, key: string): Promise<unknown> {
   const names = parseExecutorNames(config.core.executor, config.home);
   const wanted = section.slice(EXECUTORS_SECTION.length + 1);
   const name = names.find((n) => n.name === wanted) ?? names.find((n) => n.name.toLowerCase() === wanted.toLowerCase());
@@ -31,8 +22,9 @@ export function executorConfigValue(config: SwitchyardConfig, section: string, k
       { code: ConfigErrorCode.UNKNOWN_SECTION, subject: `[${section}]`, detail: `no executor named '${wanted}' is configured${didYouMean(section, valid, (s) => `[${s}]`)}. Valid sections: ${valid.join(", ")}` },
     ]);
   }
-  const compile = name && name.modulePath === null ? BUILTIN_SETTINGS[name.className] : undefined;
-  if (!name || !compile) return getConfigValue(config, section, key);
+  const builtin = name && name.modulePath === null ? builtinExecutor(name.className) : undefined;
+  if (!name || !builtin) return getConfigValue(config, section, key);
+  const compile = await builtin.loadSettings();
   const settings = compile(config.executors[name.name] ?? {}, name.name, config) as Record<string, unknown>;
   const valid = Object.keys(settings);
   const found = valid.find((k) => k === key) ?? valid.find((k) => k.toLowerCase() === key.toLowerCase());

@@ -28,6 +28,12 @@ export interface ExecutorContext {
   readonly options: Readonly<Record<string, unknown>>;
   /** `[core] parallelism`: the default for executors that have a parallelism of their own. */
   readonly defaultParallelism: number;
+  /**
+   * `[core] dagbag_import_timeout`, seconds: how long importing one DAG file may take. A runner
+   * that is importing one for a try may be silent that long before it counts as blocked.
+   * @defaultValue 30
+   */
+  readonly dagImportTimeout?: number;
   /** $SWITCHYARD_HOME, absolute. */
   readonly home: string;
   /**
@@ -37,4 +43,11 @@ export interface ExecutorContext {
   readonly folders?: RunnerFolders;
   /** @defaultValue debug lines on NODE_DEBUG=switchyard, warnings and errors on stderr */
   readonly logger?: ExecutorLogger;
+}
+
+/** Lines of a try's log as an executor can fetch them (remote executors); local logs are files. */
+export interface TaskLog {
+  /** Where the lines came from, or why there are none. */
+  readonly messages: string[];
+  readonly lines: string[];
 }

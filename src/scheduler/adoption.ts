@@ -1,12 +1,12 @@
 import os from "node:os";
-import type { Kysely, Updateable, UpdateQueryBuilder, UpdateResult } from "kysely";
+import type { Kysely, Updateable } from "kysely";
 import { tiString, type TaskInstanceKey } from "../common/keys.js";
 import { TaskState } from "../common/states.js";
-import type { BaseExecutor } from "../executors/base.js";
+import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../store/queries/jobs.js";
 import { orphanedTaskInstances } from "../store/queries/liveness.js";
-import { ACTIVE_TI_STATES, getTaskInstances } from "../store/queries/task-instances.js";
+import { ACTIVE_TI_STATES, getTaskInstances, updateTryAsRead } from "../store/queries/task-instances.js";
 import type { Database, NewAuditLog, TaskInstanceRow, TaskInstanceTable } from "../store/schema.js";
 import type { DirtyRuns } from "./dirty-runs.js";
 import { tiRef } from "./sweeps.js";
@@ -16,7 +16,7 @@ export const SCHEDULER_JOB = "scheduler";
 
 export interface AdoptionContext {
   db: Kysely<Database>;
-  executors: ReadonlyMap<string, BaseExecutor>;
+  executors: ReadonlyMap<string, SchedulerExecutor>;
   jobId: number;
   healthCheckThresholdMs: number;
   /**
@@ -76,8 +76,10 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
 
   let moved = 0;
   for (const ti of adopted) {
-    const reason = `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}`;
-    if (await updateAsRead(ctx, ti, { queued_by_job_id: ctx.jobId }, audit(ti, "adopted", ti.state, reason, ctx.source))) moved++;
+    const reason = `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}${ti.external_executor_id === null ? "" : ` (external id ${ti.external_executor_id})`}`;
+    // Adopting vouches for the try: its heartbeat went stale while nobody held it, and must not make it a zombie now.
+    const change = { queued_by_job_id: ctx.jobId, last_heartbeat_at: Date.now() };
+    if (await updateAsRead(ctx, ti, change, audit(ti, "adopted", ti.state, reason, ctx.source))) moved++;
   }
   for (const ti of toReset) if (await resetLostTry(ctx, ti, owner(ti, dead))) moved++;
   return moved;
@@ -124,22 +126,10 @@ async function resetLostTry(ctx: ResetContext, ti: TaskInstanceRow, why: string)
 async function updateAsRead(ctx: ResetContext, ti: TaskInstanceRow, change: Updateable<TaskInstanceTable>, row: Omit<NewAuditLog, "ts">): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
     const now = Date.now();
-    const result = await sameTry(trx.updateTable("task_instance").set({ ...change, updated_at: now }), ti).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
+    if (!(await updateTryAsRead(trx, ti, change, now))) return false;
     await insertAuditLogs(trx, [{ ...row, ts: now }]);
     return true;
   });
-}
-
-/** Narrows an update to the TI exactly as it was read: same try, same state, same owner (another scheduler may have taken it since). */
-function sameTry<QB extends UpdateQueryBuilder<Database, "task_instance", "task_instance", UpdateResult>>(qb: QB, ti: TaskInstanceRow): QB {
-  return qb
-    .where("dag_run_id", "=", ti.dag_run_id)
-    .where("task_id", "=", ti.task_id)
-    .where("map_index", "=", ti.map_index)
-    .where("try_number", "=", ti.try_number)
-    .where("state", "=", ti.state)
-    .where("queued_by_job_id", "=", Number(ti.queued_by_job_id)) as QB;
 }
 
 function owner(ti: TaskInstanceRow, deadIds: ReadonlySet<number>): string {

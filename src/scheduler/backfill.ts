@@ -3,7 +3,7 @@ import { SwitchyardError } from "../common/errors.js";
 import type { ExecutorName } from "../config/executor-names.js";
 import { nextScheduleTick } from "../dag/schedule.js";
 import type { SerializedDag } from "../dag/types.js";
-import { createDagRunIn, RunType } from "../store/queries/dag-runs.js";
+import { createDagRunIn, RunType, runsAtLogicalDates } from "../store/queries/dag-runs.js";
 import type { Database } from "../store/schema.js";
 import { executorResolver } from "./runs.js";
 
@@ -57,10 +57,7 @@ export async function createBackfillRuns(
   ctx: { executorNames: readonly ExecutorName[]; now: number; source: string; dryRun?: boolean },
 ): Promise<BackfillResult> {
   return db.transaction().execute(async (trx) => {
-    const existing =
-      dates.length === 0
-        ? []
-        : await trx.selectFrom("dag_run").select(["run_id", "logical_date"]).where("dag_id", "=", dag.dagId).where("logical_date", "in", [...dates]).orderBy("logical_date").execute();
+    const existing = await runsAtLogicalDates(trx, dag.dagId, dates);
     const taken = new Map(existing.map((r) => [Number(r.logical_date), r.run_id]));
     const result: BackfillResult = { created: [], skipped: [] };
     const resolveExecutor = executorResolver(ctx.executorNames);

@@ -2,8 +2,9 @@ import type { Kysely } from "kysely";
 import { DagRunState, TaskState } from "../common/states.js";
 import type { SerializedDag } from "../dag/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { applyTransitions, type TiTransition } from "../store/queries/task-instances.js";
-import type { Database, DagRunRow, TaskInstanceRow } from "../store/schema.js";
+import { requeueDagRun, runsByIdInStates } from "../store/queries/dag-runs.js";
+import { applyTransitions, clearableTis, type TiTransition } from "../store/queries/task-instances.js";
+import type { Database, TaskInstanceRow } from "../store/schema.js";
 
 /**
  * TIs a clear leaves alone: their try is in flight. Airflow sets running ones to `restarting`;
@@ -52,10 +53,7 @@ export function selectTasks(dag: SerializedDag, sel: ClearSelection): string[] {
 export async function planClear(db: Kysely<Database>, dag: SerializedDag, sel: ClearSelection): Promise<ClearPlan> {
   const taskIds = selectTasks(dag, sel);
   if (taskIds.length === 0) return { taskIds, clear: [], inFlight: [] };
-  let q = db.selectFrom("task_instance").selectAll().where("dag_id", "=", dag.dagId).where("task_id", "in", taskIds).where("state", "!=", TaskState.NONE);
-  if (sel.runId !== undefined) q = q.where("run_id", "=", sel.runId);
-  if (sel.onlyFailed) q = q.where("state", "in", [TaskState.FAILED, TaskState.UPSTREAM_FAILED]);
-  const rows = await q.orderBy("dag_run_id").orderBy("task_id").orderBy("map_index").execute();
+  const rows = await clearableTis(db, { dagId: dag.dagId, taskIds, runId: sel.runId, onlyFailed: sel.onlyFailed });
   return {
     taskIds,
     clear: rows.filter((r) => !IN_FLIGHT_STATES.includes(r.state)),
@@ -103,13 +101,8 @@ export async function applyClear(db: Kysely<Database>, dag: SerializedDag, plan:
     const applied = await applyTransitions(trx, transitions, opts.now);
     const cleared = plan.clear.filter((_, i) => applied[i]);
     const runIds = [...new Set(cleared.map((ti) => Number(ti.dag_run_id)))];
-    const finished: DagRunRow[] =
-      runIds.length === 0
-        ? []
-        : await trx.selectFrom("dag_run").selectAll().where("id", "in", runIds).where("state", "in", [DagRunState.SUCCESS, DagRunState.FAILED]).execute();
-    for (const run of finished) {
-      await trx.updateTable("dag_run").set({ state: DagRunState.QUEUED, start_date: null, end_date: null, queued_at: opts.now }).where("id", "=", run.id).where("state", "=", run.state).execute();
-    }
+    const finished = await runsByIdInStates(trx, runIds, [DagRunState.SUCCESS, DagRunState.FAILED]);
+    for (const run of finished) await requeueDagRun(trx, { id: Number(run.id), state: run.state }, opts.now);
     await insertAuditLogs(
       trx,
       finished.map((run) => ({ ts: opts.now, dag_id: dag.dagId, run_id: run.run_id, event: "dag_run_cleared", from_state: run.state, to_state: DagRunState.QUEUED, reason: "task instances cleared by `switchyard tasks clear`", source: opts.source })),

@@ -1,13 +1,15 @@
 import type { Kysely } from "kysely";
 import { TaskState } from "../common/states.js";
 import type { Workload } from "../common/workload.js";
-import type { BaseExecutor } from "../executors/base.js";
+import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { poolUsage } from "../store/queries/pools.js";
+import { acquireSchedulingLock } from "../store/queries/scheduling-lock.js";
 import {
   applyTransitions,
   insertTaskLogs,
   scheduledCandidates,
+  setPendingReason,
   type Candidate,
   type TiTransition,
 } from "../store/queries/task-instances.js";
@@ -15,7 +17,6 @@ import type { Database, NewAuditLog } from "../store/schema.js";
 import type { DialectKind } from "../store/dialect.js";
 import { ConcurrencyMap, runTaskKey, taskKey } from "./concurrency-map.js";
 import type { DagCache } from "./dag-cache.js";
-import { acquireSchedulingLock } from "./scheduling-lock.js";
 import { tryLogFile } from "../common/workload.js";
 import { buildWorkload, newTryToken } from "./workload.js";
 
@@ -24,7 +25,7 @@ export interface CriticalSectionContext {
   kind: DialectKind;
   dags: DagCache;
   /** Loaded executors by configured name (alias or class name). */
-  executors: ReadonlyMap<string, BaseExecutor>;
+  executors: ReadonlyMap<string, SchedulerExecutor>;
   jobId: number;
   parallelism: number;
   maxTisPerQuery: number;
@@ -165,38 +166,45 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
     await recordWaitReasons(trx, reasons, ctx);
     if (accepted.length === 0) return out;
 
-    const tokens = accepted.map(() => newTryToken());
-    const transitions: TiTransition[] = accepted.map((c, i) => ({
-      id: { dagId: c.dag_id, runId: c.run_id, taskId: c.task_id, mapIndex: c.map_index },
-      expectStates: [TaskState.SCHEDULED],
-      expectTry: c.try_number,
-      set: { state: TaskState.QUEUED, queued_at: ctx.now, queued_by_job_id: ctx.jobId, try_token: tokens[i]!, pending_reason: null, external_executor_id: null },
-      audit: { event: "state_change", from_state: TaskState.SCHEDULED, to_state: TaskState.QUEUED, try_number: c.try_number, reason: `executor ${c.executor}, pool ${c.pool}`, source: ctx.source },
-    }));
-    const applied = await applyTransitions(trx, transitions, ctx.now);
-    const logs: Array<Parameters<typeof insertTaskLogs>[1][number]> = [];
-    for (let i = 0; i < accepted.length; i++) {
-      if (!applied[i]) continue;
-      const c = accepted[i]!;
-      const cached = (await ctx.dags.get(c.dag_id, trx))!;
-      const task = cached.tasks.get(c.task_id)!;
-      const key = { dagId: c.dag_id, taskId: c.task_id, runId: c.run_id, mapIndex: c.map_index, tryNumber: c.try_number };
+    // The workloads come first: an executor that knows its external id before sending (a job id
+    // derived from the key) has it stored in the same statement that queues the TI, so a scheduler
+    // that dies right after sending leaves a try that its successor can adopt by that id.
+    const handOffs: Array<{ executor: string; workload: Workload }> = [];
+    for (const c of accepted) {
+      const task = (await ctx.dags.get(c.dag_id, trx))!.tasks.get(c.task_id)!;
       const workload = buildWorkload({
-        key,
+        key: { dagId: c.dag_id, taskId: c.task_id, runId: c.run_id, mapIndex: c.map_index, tryNumber: c.try_number },
         task,
         dagFile: c.fileloc,
         dagsFolder: ctx.dagsFolder,
         queue: c.queue,
         pool: c.pool,
         priorityWeight: c.priority_weight,
-        token: tokens[i]!,
+        token: newTryToken(),
         maxTaskLogMb: ctx.maxTaskLogMb,
         logicalDate: Number(c.logical_date),
         conf: c.conf,
       });
-      logs.push({ ...key, path: tryLogFile(ctx.baseLogFolder, workload), executor: c.executor });
-      out.push({ executor: c.executor, workload });
+      handOffs.push({ executor: c.executor, workload });
     }
+    const transitions: TiTransition[] = accepted.map((c, i) => {
+      const { executor, workload } = handOffs[i]!;
+      const externalId = ctx.executors.get(executor)!.externalIdFor(workload);
+      return {
+        id: { dagId: c.dag_id, runId: c.run_id, taskId: c.task_id, mapIndex: c.map_index },
+        expectStates: [TaskState.SCHEDULED],
+        expectTry: c.try_number,
+        set: { state: TaskState.QUEUED, queued_at: ctx.now, queued_by_job_id: ctx.jobId, try_token: workload.token, pending_reason: null, external_executor_id: externalId },
+        audit: { event: "state_change", from_state: TaskState.SCHEDULED, to_state: TaskState.QUEUED, try_number: c.try_number, reason: `executor ${c.executor}, pool ${c.pool}`, source: ctx.source },
+      };
+    });
+    const applied = await applyTransitions(trx, transitions, ctx.now);
+    const logs: Array<Parameters<typeof insertTaskLogs>[1][number]> = [];
+    handOffs.forEach((handOff, i) => {
+      if (!applied[i]) return;
+      logs.push({ ...handOff.workload.key, path: tryLogFile(ctx.baseLogFolder, handOff.workload), executor: handOff.executor });
+      out.push(handOff);
+    });
     await insertTaskLogs(trx, logs);
     return out;
   });
@@ -216,13 +224,7 @@ async function recordWaitReasons(db: Kysely<Database>, reasons: Array<{ c: Candi
   const audits: NewAuditLog[] = [];
   for (const { c, reason } of reasons) {
     if (c.pending_reason === reason) continue;
-    await db
-      .updateTable("task_instance")
-      .set({ pending_reason: reason, updated_at: ctx.now })
-      .where("dag_run_id", "=", c.dag_run_id)
-      .where("task_id", "=", c.task_id)
-      .where("map_index", "=", c.map_index)
-      .execute();
+    await setPendingReason(db, c, reason, ctx.now);
     audits.push({
       ts: ctx.now,
       dag_id: c.dag_id,

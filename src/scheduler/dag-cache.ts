@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { SerializedDag, SerializedTask } from "../dag/types.js";
-import { parseSerializedDag } from "../store/queries/dags.js";
+import { getSerializedDag, parseSerializedDag } from "../store/queries/dags.js";
 import type { Database } from "../store/schema.js";
 
 /** A serialized DAG with the lookups the scheduler needs per event. */
@@ -37,7 +37,7 @@ export class DagCache {
   async get(dagId: string, db: Kysely<Database> = this.db): Promise<CachedDag | undefined> {
     const hit = this.cache.get(dagId);
     if (hit) return hit;
-    const row = await db.selectFrom("dag").select("serialized").where("dag_id", "=", dagId).executeTakeFirst();
+    const row = await getSerializedDag(db, dagId);
     if (!row) return undefined;
     const cached = indexDag(parseSerializedDag(row));
     this.cache.set(dagId, cached);

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { DagRunState, TaskState } from "../common/states.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { insertTaskInstances } from "../store/queries/dag-runs.js";
+import { finishDagRun, insertTaskInstances, runsByIdInStates } from "../store/queries/dag-runs.js";
 import { applyTransitions, hasUnfinished, runTaskStates, taskStates, type TiTransition } from "../store/queries/task-instances.js";
 import type { Database, DagRunRow } from "../store/schema.js";
 import type { CachedDag, DagCache } from "./dag-cache.js";
@@ -47,12 +47,7 @@ export async function evaluateDirtyRuns(ctx: DependencyContext, dirty: DirtyRuns
 }
 
 async function evaluateMarked(ctx: DependencyContext, marked: Map<number, Set<string> | "all">, result: DependencyResult): Promise<void> {
-  const runs = await ctx.db
-    .selectFrom("dag_run")
-    .selectAll()
-    .where("id", "in", [...marked.keys()])
-    .where("state", "=", DagRunState.RUNNING)
-    .execute();
+  const runs = await runsByIdInStates(ctx.db, [...marked.keys()], [DagRunState.RUNNING]);
   for (const run of runs) {
     const cached = await ctx.dags.get(run.dag_id);
     if (!cached) continue;
@@ -196,13 +191,7 @@ async function finishRunIfDone(ctx: DependencyContext, cached: CachedDag, run: D
   const leaves = await runTaskStates(ctx.db, { dagId: run.dag_id, runId: run.run_id }, cached.leaves);
   const failedLeaves = leaves.filter((l) => l.state === TaskState.FAILED || l.state === TaskState.UPSTREAM_FAILED);
   const state = failedLeaves.length > 0 ? DagRunState.FAILED : DagRunState.SUCCESS;
-  const result = await ctx.db
-    .updateTable("dag_run")
-    .set({ state, end_date: ctx.now })
-    .where("id", "=", run.id)
-    .where("state", "=", DagRunState.RUNNING)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) return null; // another scheduler finished it
+  if (!(await finishDagRun(ctx.db, Number(run.id), state, ctx.now))) return null; // another scheduler finished it
   await insertAuditLogs(ctx.db, [
     {
       ts: ctx.now,

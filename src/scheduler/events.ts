@@ -16,15 +16,22 @@ const IN_FLIGHT: readonly string[] = [TaskState.QUEUED, TaskState.RUNNING];
 export type EventDecision = { transition: TiTransition } | { rejection: string } | { ignore: true };
 
 /**
- * Turns one report about a try into a guarded TI transition. Reports are fenced by try number and
- * by state: a late report from an old try, or a success for a TI already declared failed, is
- * rejected (and audited by the caller), never applied.
+ * Turns one report about a try into a guarded TI transition. Reports are fenced by try number, by
+ * try token and by state: a late report from an old try, one from a try that was reset and sent
+ * again under the same number, or a success for a TI already declared failed, is rejected (and
+ * audited by the caller), never applied. A report without a token (what the scheduler decides
+ * itself: zombies, sweeps) is fenced by number and state only.
  */
 export function decideEvent(ti: TaskInstanceRow, event: TaskEvent, task: SerializedTask | undefined, now: number, source: string): EventDecision {
   const id = { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index };
   const tryNumber = event.key.tryNumber;
   if (ti.try_number !== tryNumber) {
     return { rejection: `report '${event.state}' from try ${tryNumber} rejected: the task instance is at try ${ti.try_number} (${ti.state})` };
+  }
+  // The tokens are secrets of their tries: the reason says that they differ, never what they are.
+  if (event.token !== undefined && event.token !== ti.try_token) {
+    const why = ti.try_token === null ? "the task instance has no try token now: it was cleared since this try was sent" : `try ${tryNumber} was sent again under another token since this copy was sent`;
+    return { rejection: `report '${event.state}' from try ${tryNumber} rejected: try token mismatch (${why}; the task instance is ${ti.state})` };
   }
   const info = event.info;
   const base = { id, expectTry: tryNumber };

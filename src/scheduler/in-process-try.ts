@@ -59,9 +59,10 @@ export async function runTryInProcess(store: Store, config: SwitchyardConfig, t:
   const logPath = tryLogFile(folders.baseLogFolder, workload);
   await insertTaskLog(db, { ...id, tryNumber: key.tryNumber, path: logPath, executor: t.ti.executor });
   // A report must survive a database outage: retry with backoff rather than lose the try's outcome.
+  // It carries the try's token like an executor's: a try of this TI sent again meanwhile fences it out.
   const report = (state: EventState) => async (info: EventInfo): Promise<void> => {
     const ctx = { db, dags: t.dags, now: Date.now(), source: t.source, ...(t.dirty ? { dirty: t.dirty } : {}) };
-    await withRetries(() => applyTaskEvents(ctx, [{ key, state, info }]), REPORT_RETRY_MS);
+    await withRetries(() => applyTaskEvents(ctx, [{ key, state, info, token: t.token }]), REPORT_RETRY_MS);
   };
   // This process is the try's runner: its heartbeat tells the schedulers the try is not a zombie.
   const heartbeat = setInterval(() => {

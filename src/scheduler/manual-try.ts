@@ -73,8 +73,15 @@ export async function runManualTry(store: Store, config: SwitchyardConfig, id: T
         `try ${opts.tryNumber} of ${id.dagId}.${id.taskId} in run ${id.runId} is not waiting to run: the task instance is at try ${ti.try_number}, state ${ti.state}`,
       );
     }
+    if (ti.try_token === null) {
+      // Its reports would be rejected (they must carry the TI's token), so the try's outcome would be lost.
+      throw new SwitchyardError(
+        "TRY_NOT_RUNNABLE",
+        `try ${opts.tryNumber} of ${id.dagId}.${id.taskId} in run ${id.runId} has no try token (it was not queued by a scheduler or \`tasks run\`); run \`switchyard tasks run\` without --try to start a new try`,
+      );
+    }
     tryNumber = opts.tryNumber;
-    token = ti.try_token ?? newTryToken();
+    token = ti.try_token;
   } else {
     if (ti.state === TaskState.RUNNING || ti.state === TaskState.QUEUED) {
       throw new SwitchyardError(

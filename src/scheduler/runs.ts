@@ -1,10 +1,10 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import { lookupExecutorName, type ExecutorName } from "../config/executor-names.js";
 import { DagRunState } from "../common/states.js";
 import { latestScheduleTickAtOrBefore, nextScheduleTick } from "../dag/schedule.js";
 import type { SerializedDag } from "../dag/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { createDagRunIn, RunType } from "../store/queries/dag-runs.js";
+import { countActiveRuns, countRunningRunsByDag, createDagRunIn, RunType, startableQueuedRuns, startDagRun } from "../store/queries/dag-runs.js";
 import { dagsDueForRuns, setNextDagrunAt } from "../store/queries/dags.js";
 import { StoreError, StoreErrorCode } from "../store/errors.js";
 import type { Database, DagRunRow } from "../store/schema.js";
@@ -58,13 +58,7 @@ export async function createScheduledRuns(ctx: RunCreationContext): Promise<numb
     if (!cached) continue;
     const dag = cached.dag;
     const maxActiveRuns = dag.maxActiveRuns ?? ctx.defaultMaxActiveRuns;
-    const active = await ctx.db
-      .selectFrom("dag_run")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("dag_id", "=", dag.dagId)
-      .where("state", "in", [DagRunState.QUEUED, DagRunState.RUNNING])
-      .executeTakeFirstOrThrow();
-    let room = maxActiveRuns - Number(active.n);
+    let room = maxActiveRuns - (await countActiveRuns(ctx.db, dag.dagId));
     let next: number | null = Number(row.next_dagrun_at);
     if (!dag.catchup) {
       const latest = latestScheduleTickAtOrBefore(dag, new Date(ctx.now));
@@ -102,25 +96,9 @@ export async function startQueuedRuns(
   ctx: Omit<RunCreationContext, "executorNames">,
   dirty: DirtyRuns,
 ): Promise<number> {
-  const queued = await ctx.db
-    .selectFrom("dag_run as r")
-    .innerJoin("dag as d", "d.dag_id", "r.dag_id")
-    .selectAll("r")
-    .where("r.state", "=", DagRunState.QUEUED)
-    .where("d.is_paused", "=", 0)
-    .where("d.is_active", "=", 1)
-    .orderBy("r.logical_date")
-    .orderBy("r.id")
-    .execute();
+  const queued = await startableQueuedRuns(ctx.db);
   if (queued.length === 0) return 0;
-  const runningRows = await ctx.db
-    .selectFrom("dag_run")
-    .select("dag_id")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("state", "=", DagRunState.RUNNING)
-    .groupBy("dag_id")
-    .execute();
-  const running = new Map(runningRows.map((r) => [r.dag_id, Number(r.n)]));
+  const running = await countRunningRunsByDag(ctx.db);
   const started: DagRunRow[] = [];
   for (const run of queued) {
     const cached = await ctx.dags.get(run.dag_id, ctx.db);
@@ -128,13 +106,7 @@ export async function startQueuedRuns(
     const limit = cached.dag.maxActiveRuns ?? ctx.defaultMaxActiveRuns;
     const n = running.get(run.dag_id) ?? 0;
     if (n >= limit) continue;
-    const result = await ctx.db
-      .updateTable("dag_run")
-      .set({ state: DagRunState.RUNNING, start_date: ctx.now })
-      .where("id", "=", run.id)
-      .where("state", "=", DagRunState.QUEUED)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) continue;
+    if (!(await startDagRun(ctx.db, Number(run.id), ctx.now))) continue;
     running.set(run.dag_id, n + 1);
     started.push(run);
     dirty.markAll(Number(run.id));

@@ -4,8 +4,7 @@ import { errorLine } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { DagRunState } from "../common/states.js";
 import type { SwitchyardConfig } from "../config/types.js";
-import type { BaseExecutor } from "../executors/base.js";
-import type { ExecutorName } from "../config/executor-names.js";
+import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import type { Store } from "../store/connect.js";
 import { nextDagrunDue } from "../store/queries/dags.js";
 import { createJob, endJob, heartbeatJob, JobState, markJobsFailed } from "../store/queries/jobs.js";
@@ -15,19 +14,21 @@ import { nextRetryDue, recentlySettled, runsWithDueRetries } from "../store/quer
 import type { TaskEvent } from "../common/workload.js";
 import type { TaskInstanceKey } from "../common/keys.js";
 import { refreshTiHeartbeats } from "../store/queries/liveness.js";
+import { acquireSchedulingLock } from "../store/queries/scheduling-lock.js";
 import { adoptOrResetOrphans, resetLostTries, SCHEDULER_JOB } from "./adoption.js";
-import { acquireSchedulingLock } from "./scheduling-lock.js";
 import { withRetries } from "./retrying.js";
 import { claimSqliteDatabase } from "./sqlite-claim.js";
 import { failZombies, handleStuckQueued } from "./sweeps.js";
+import { nextCheckDue, runDueChecks, type PeriodicCheck } from "./periodic-checks.js";
 import { enqueueTaskInstances } from "./critical-section.js";
+import { compileSchedulerContext, type PassStamp, type SchedulerContext } from "./context.js";
 import { DagCache } from "./dag-cache.js";
 import { DagProcessor } from "./dag-processor.js";
 import { evaluateDirtyRuns } from "./dependencies.js";
 import { DirtyRuns } from "./dirty-runs.js";
 import { applyTaskEvents } from "./events.js";
 import { logRunFinished } from "./outcome-log.js";
-import { createScheduledRuns, executorResolver, startQueuedRuns } from "./runs.js";
+import { createScheduledRuns, startQueuedRuns } from "./runs.js";
 import { Waker, watchExternalCommits } from "./waker.js";
 import { describeWaitingRuns, findRunsWaitingOnOutsideAction, type WaitingRun } from "./waiting.js";
 
@@ -68,13 +69,15 @@ export class Scheduler {
   private readonly waker = new Waker();
   private readonly dirty = new DirtyRuns();
   private readonly dags: DagCache;
-  private readonly executorsByName: Map<string, BaseExecutor>;
+  /** Compiled at construction, and again once the job id is known (start, rejoin). */
+  private ctx: SchedulerContext;
   private jobId = 0;
   private stopping = false;
   private stopped: Promise<void> | null = null;
-  private lastAdoption = 0;
-  private lastZombieCheck = 0;
-  private lastStuckCheck = 0;
+  /** Orphan adoption: reset to run at once after rejoining, for the old job's TIs. */
+  private readonly adoption: PeriodicCheck;
+  /** The sweeps run on their own intervals: read by each pass and by the idle wait. */
+  private readonly checks: readonly PeriodicCheck[];
   /** When passes last started succeeding after a database failure (-Infinity: none yet). */
   private healthySince = Number.NEGATIVE_INFINITY;
   /** Passes failed in a row (the database is unreachable while it is above 0); reset by the next pass that succeeds. */
@@ -112,7 +115,7 @@ export class Scheduler {
   private fenced = false;
   /** Executor reports drained but not yet written (the database failed): applied first next pass. */
   private unapplied: TaskEvent[] = [];
-  /** Tries the executors stopped because the lease ran out (see BaseExecutor.onTriesLost), to reset. */
+  /** Tries the executors stopped because the lease ran out (see SchedulerExecutor.onTriesLost), to reset. */
   private lostTries: Array<{ key: TaskInstanceKey; why: string }> = [];
   /** SWITCHYARD_SCHEDULER_PASS_LOG=<file>: one line per pass (epoch ms, pass ms, busy) for the benchmarks. */
   private readonly passLog = process.env.SWITCHYARD_SCHEDULER_PASS_LOG ? fs.createWriteStream(process.env.SWITCHYARD_SCHEDULER_PASS_LOG, { flags: "a" }) : null;
@@ -124,14 +127,55 @@ export class Scheduler {
   constructor(
     private readonly store: Store,
     private readonly config: SwitchyardConfig,
-    private readonly executors: readonly BaseExecutor[],
-    private readonly executorNames: readonly ExecutorName[],
+    private readonly executors: readonly SchedulerExecutor[],
     private readonly options: SchedulerOptions,
   ) {
     this.dags = new DagCache(store.db);
-    this.executorsByName = new Map(executors.map((e) => [e.name.name, e]));
+    this.ctx = this.compileContext();
     this.leaseMs = schedulerLeaseMs(config);
     this.stopRequested = new Promise((resolve) => (this.requestStop = resolve));
+    const sc = config.scheduler;
+    // Each sweep reads the clock when it starts (stamp's default): the pass's own start may be seconds old by then.
+    this.adoption = {
+      name: "orphaned tasks",
+      intervalMs: sc.orphanedTasksCheckInterval * 1000,
+      lastRun: 0,
+      run: (source) =>
+        adoptOrResetOrphans({
+          ...this.stamp(source),
+          // Not in the first pass after an outage either: failedPasses is reset only once it succeeds.
+          judgeHeartbeats: this.failedPasses === 0 && Date.now() - this.healthySince >= this.leaseMs,
+        }),
+    };
+    this.checks = [
+      this.adoption,
+      { name: "zombies", intervalMs: sc.zombieDetectionInterval * 1000, lastRun: 0, run: (source) => failZombies(this.stamp(source), sc.taskHeartbeatTimeout * 1000) },
+      {
+        name: "stuck in queued",
+        intervalMs: sc.taskQueuedTimeoutCheckInterval * 1000,
+        lastRun: 0,
+        run: (source) => handleStuckQueued(this.stamp(source), config.core.taskQueuedTimeout * 1000, sc.numStuckInQueuedRetries),
+      },
+    ];
+  }
+
+  private compileContext(): SchedulerContext {
+    return compileSchedulerContext({
+      store: this.store,
+      config: this.config,
+      executors: this.executors,
+      dags: this.dags,
+      dirty: this.dirty,
+      logger: this.options.logger,
+      jobId: this.jobId,
+      // Checked again right before the hand-off: a long pass may have outlived the lease.
+      fenced: () => this.fenced || this.leaseExpired(),
+    });
+  }
+
+  /** The context with a pass's clock (now, unless given) and source. */
+  private stamp(source: string, now = Date.now()): SchedulerContext & PassStamp {
+    return { ...this.ctx, now, source };
   }
 
   get id(): number {
@@ -149,13 +193,13 @@ export class Scheduler {
     const log = this.options.logger;
     const db = this.store.db;
     this.jobId = await this.registerJob();
+    this.ctx = this.compileContext();
     await claimSqliteDatabase(this.store, { jobId: this.jobId, healthCheckThresholdMs: this.config.scheduler.schedulerHealthCheckThreshold * 1000, now: Date.now() });
     log.info(`scheduler job ${this.jobId} started (pid ${process.pid}); executors: ${this.executors.map((e) => `${e.name.name} (parallelism ${e.parallelism})`).join(", ")}`);
     for (const ex of this.executors) {
-      ex.jobId = this.jobId;
+      ex.setJobId(this.jobId);
       ex.onEvent(this.waker.wake);
-      // Absent on an executor built against an older BaseExecutor.
-      ex.onTriesLost?.((keys, why) => {
+      ex.onTriesLost((keys, why) => {
         this.lostTries.push(...keys.map((key) => ({ key, why })));
         this.waker.wake();
       });
@@ -247,7 +291,8 @@ export class Scheduler {
         await Promise.race([new Promise((resolve) => setTimeout(resolve, delay)), this.stopRequested]);
         continue;
       }
-      if (draining && this.executors.every((e) => e.slotsOccupied === 0)) {
+      // Tries that outlive this scheduler are not waited for: end() releases them to the next one.
+      if (draining && this.executors.every((e) => e.triesOutliveScheduler || e.slotsOccupied === 0)) {
         for (const ex of this.executors) await ex.end();
         await this.applyEvents(`scheduler:${this.jobId}`); // the reports of the last tries
         return { waiting: [] };
@@ -293,30 +338,7 @@ export class Scheduler {
     // Reports first: a try that finished (perhaps during an outage) must not be swept as a zombie or orphan.
     work += await this.applyEvents(source);
     work += await this.resetLostTries(source);
-    // Each sweep reads the clock when it starts: the pass's own start may be seconds old by then.
-    const sweep = () => ({ db, dags: this.dags, executors: this.executorsByName, jobId: this.jobId, now: Date.now(), source, dirty: this.dirty, logger: this.options.logger });
-    const sc = this.config.scheduler;
-    if (now - this.lastAdoption >= sc.orphanedTasksCheckInterval * 1000) {
-      this.lastAdoption = now;
-      work += await adoptOrResetOrphans({
-        db,
-        executors: this.executorsByName,
-        jobId: this.jobId,
-        healthCheckThresholdMs: sc.schedulerHealthCheckThreshold * 1000,
-        // Not in the first pass after an outage either: failedPasses is reset only once it succeeds.
-        judgeHeartbeats: this.failedPasses === 0 && Date.now() - this.healthySince >= this.leaseMs,
-        source,
-        dirty: this.dirty,
-      });
-    }
-    if (now - this.lastZombieCheck >= sc.zombieDetectionInterval * 1000) {
-      this.lastZombieCheck = now;
-      work += await failZombies(sweep(), sc.taskHeartbeatTimeout * 1000);
-    }
-    if (now - this.lastStuckCheck >= sc.taskQueuedTimeoutCheckInterval * 1000) {
-      this.lastStuckCheck = now;
-      work += await handleStuckQueued(sweep(), this.config.core.taskQueuedTimeout * 1000, sc.numStuckInQueuedRetries);
-    }
+    work += await runDueChecks(this.checks, now, source);
 
     if (this.evaluateAllRuns) {
       await this.markRunningRunsDirty();
@@ -340,14 +362,7 @@ export class Scheduler {
       this.runsCheckNeeded = false; // before the look: a trigger committed during it sets it again
       const moved = await db.transaction().execute(async (trx) => {
         await acquireSchedulingLock(trx, this.store.kind, this.jobId);
-        const runCtx = {
-          db: trx,
-          dags: this.dags,
-          executorNames: this.executorNames,
-          defaultMaxActiveRuns: this.config.core.maxActiveRunsPerDag,
-          now,
-          source,
-        };
+        const runCtx = { ...this.stamp(source, now), db: trx };
         return (await createScheduledRuns(runCtx)) + (await startQueuedRuns(runCtx, this.dirty));
       }).catch((err: unknown) => {
         this.runsCheckNeeded = true;
@@ -358,29 +373,13 @@ export class Scheduler {
       if (moved > 0) this.runsCheckNeeded = true; // there may be more than one pass's worth
       work += moved;
     }
-    const deps = await evaluateDirtyRuns({ db, dags: this.dags, resolveExecutor: executorResolver(this.executorNames), now, source }, this.dirty);
+    const deps = await evaluateDirtyRuns(this.stamp(source, now), this.dirty);
     work += deps.changed + deps.finishedRuns.length;
     if (deps.finishedRuns.length > 0) this.runsCheckNeeded = true; // maxActiveRuns may let a queued run start
     for (const f of deps.finishedRuns) logRunFinished(this.options.logger, f);
 
     if (!draining) {
-      work += await enqueueTaskInstances({
-        db,
-        kind: this.store.kind,
-        dags: this.dags,
-        executors: this.executorsByName,
-        jobId: this.jobId,
-        parallelism: this.config.core.parallelism,
-        maxTisPerQuery: this.config.scheduler.maxTisPerQuery,
-        defaultMaxActiveTasks: this.config.core.maxActiveTasksPerDag,
-        baseLogFolder: this.config.logging.baseLogFolder,
-        dagsFolder: this.config.core.dagsFolder,
-        maxTaskLogMb: this.config.logging.maxTaskLogMb,
-        now,
-        source,
-        // Checked again right before the hand-off: a long pass may have outlived the lease.
-        fenced: () => this.fenced || this.leaseExpired(),
-      });
+      work += await enqueueTaskInstances(this.stamp(source, now));
     }
     for (const ex of this.executors) await ex.heartbeat();
     return work > 0;
@@ -414,8 +413,8 @@ export class Scheduler {
         return;
       }
       this.renewLease(now);
-      // The tries our executors hold are alive: their runners are connected to this process.
-      await refreshTiHeartbeats(this.store.db, this.executors.flatMap((e) => [...e.running.values()]), now);
+      // Only what each executor vouches for: a try whose worker is gone stops heartbeating and becomes a zombie.
+      await refreshTiHeartbeats(this.store.db, this.executors.flatMap((e) => e.liveTries()), now);
     } catch (err) {
       if (err instanceof StoreError && err.code === StoreErrorCode.FILE_REPLACED) {
         this.heartbeatFatal = err;
@@ -432,7 +431,7 @@ export class Scheduler {
   /** A heartbeat was recorded at `at`: the lease runs from there, here and in the executors' runners. */
   private renewLease(at: number): void {
     this.leaseRenewedAt = at;
-    for (const ex of this.executors) ex.renewLease?.(at + this.leaseMs); // absent on an executor built against an older BaseExecutor
+    for (const ex of this.executors) ex.renewLease(at + this.leaseMs);
   }
 
   private leaseExpired(): boolean {
@@ -466,17 +465,29 @@ export class Scheduler {
     for (const run of await runsInStates(this.store.db, [DagRunState.RUNNING])) this.dirty.markAll(Number(run.id));
   }
 
-  /** Stops every try this scheduler's executors hold (without reporting them) and marks it to rejoin. */
+  /**
+   * Marks this scheduler to rejoin, and takes the tries its executors hold out of its hands
+   * (without reporting them): those that live in its process tree are stopped, so another
+   * scheduler can run them again without running them twice; those that outlive it are released
+   * untouched, for a scheduler (a peer, or this one after rejoining) to adopt by external id.
+   */
   private async fence(reason: string): Promise<void> {
     if (this.fenced) return;
     this.fenced = true;
-    const held = this.executors.reduce((n, e) => n + e.slotsOccupied, 0);
-    this.options.logger.warn(`lease lost (${reason}): stopping ${held} tr${held === 1 ? "y" : "ies"} so another scheduler can take them over without running them twice`);
+    const stopped = this.executors.filter((e) => !e.triesOutliveScheduler).reduce((n, e) => n + e.slotsOccupied, 0);
+    const released = this.executors.filter((e) => e.triesOutliveScheduler).reduce((n, e) => n + e.slotsOccupied, 0);
+    this.options.logger.warn(
+      `lease lost (${reason}): stopping ${stopped} tr${stopped === 1 ? "y" : "ies"} so another scheduler can take them over without running them twice` +
+        (released > 0 ? `; releasing ${released} that outlive this scheduler, to be adopted` : ""),
+    );
     const why = `stopped: scheduler job ${this.jobId} lost its lease (${reason}), so another scheduler may run this task again; this try's result is not recorded`;
     for (const ex of this.executors) {
-      const keys = [...ex.running.values(), ...[...ex.queuedTasks.values()].map((w) => w.key)];
-      for (const key of keys) {
-        await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null }, why);
+      if (ex.triesOutliveScheduler) {
+        await ex.releaseAll();
+      } else {
+        for (const key of ex.heldTries()) {
+          await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null }, why);
+        }
       }
       // Reports already in hand (tries that finished before the fence) are kept and applied after
       // rejoining: they name their try, so one that was reset meanwhile is rejected, not re-run.
@@ -492,10 +503,11 @@ export class Scheduler {
     await this.applyEvents(`scheduler:${old}`);
     this.jobId = await createJob(db, { jobType: SCHEDULER_JOB, hostname: os.hostname(), pid: process.pid, now });
     await markJobsFailed(db, [old], now);
+    this.ctx = this.compileContext();
     this.evaluateAllRuns = true;
-    for (const ex of this.executors) ex.jobId = this.jobId;
+    for (const ex of this.executors) ex.setJobId(this.jobId);
     this.renewLease(now);
-    this.lastAdoption = 0; // reset the old job's TIs at once
+    this.adoption.lastRun = 0; // reset the old job's TIs at once
     this.fenced = false;
     this.options.logger.info(`rejoined as scheduler job ${this.jobId} (job ${old} marked failed; ${source})`);
   }
@@ -504,7 +516,7 @@ export class Scheduler {
     const events = [...this.unapplied, ...this.executors.flatMap((ex) => ex.getEventBuffer())];
     this.unapplied = [];
     try {
-      return await applyTaskEvents({ db: this.store.db, dags: this.dags, now: Date.now(), source, dirty: this.dirty, logger: this.options.logger }, events);
+      return await applyTaskEvents(this.stamp(source), events);
     } catch (err) {
       // The database is unreachable: keep the reports for the next pass rather than lose them.
       this.unapplied = events;
@@ -517,7 +529,7 @@ export class Scheduler {
     const lost = this.lostTries;
     this.lostTries = [];
     try {
-      return await resetLostTries({ db: this.store.db, source, dirty: this.dirty }, lost);
+      return await resetLostTries(this.stamp(source), lost);
     } catch (err) {
       this.lostTries.unshift(...lost); // the database is unreachable: reset them next pass
       throw err;
@@ -534,12 +546,7 @@ export class Scheduler {
    * Says which and why when that changes, and again every waiting_log_interval while it lasts.
    */
   private async runsWaitingOnOutsideAction(): Promise<WaitingRun[] | null> {
-    const waiting = await findRunsWaitingOnOutsideAction({
-      db: this.store.db,
-      dags: this.dags,
-      executorNames: this.executorNames,
-      defaultMaxActiveRuns: this.config.core.maxActiveRunsPerDag,
-    });
+    const waiting = await findRunsWaitingOnOutsideAction(this.ctx);
     // With --exit-when-idle the exit report says it instead.
     if (this.options.exitWhenIdle) return waiting;
     if (waiting === null || waiting.length === 0) {
@@ -557,12 +564,7 @@ export class Scheduler {
 
   private async msUntilNextTimer(): Promise<number> {
     const now = Date.now();
-    const candidates = [
-      now + this.config.scheduler.idleWakeInterval * 1000,
-      this.lastAdoption + this.config.scheduler.orphanedTasksCheckInterval * 1000,
-      this.lastZombieCheck + this.config.scheduler.zombieDetectionInterval * 1000,
-      this.lastStuckCheck + this.config.scheduler.taskQueuedTimeoutCheckInterval * 1000,
-    ];
+    const candidates = [now + this.config.scheduler.idleWakeInterval * 1000, nextCheckDue(this.checks)];
     // Times already past were acted on in the pass that just ended (a run that is due but held back by
     // maxActiveRuns waits for a run to finish, which is an event): only future times set a timer.
     const retry = await nextRetryDue(this.store.db);

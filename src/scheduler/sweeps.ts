@@ -1,10 +1,11 @@
 import type { Kysely } from "kysely";
 import { TaskState } from "../common/states.js";
 import { EventState } from "../common/workload.js";
-import type { BaseExecutor } from "../executors/base.js";
+import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import type { TaskInstanceRef } from "../executors/types.js";
-import { insertAuditLogs } from "../store/queries/audit.js";
-import { countTiAuditEvents, silentRunningTis, stuckQueuedTis } from "../store/queries/liveness.js";
+import { countTiAuditEvents, insertAuditLogs } from "../store/queries/audit.js";
+import { silentRunningTis, stuckQueuedTis } from "../store/queries/liveness.js";
+import { moveQueuedTry } from "../store/queries/task-instances.js";
 import type { Database, TaskInstanceRow } from "../store/schema.js";
 import type { DagCache } from "./dag-cache.js";
 import type { DirtyRuns } from "./dirty-runs.js";
@@ -16,7 +17,7 @@ export const STUCK_RESCHEDULE_EVENT = "stuck_in_queued_reschedule";
 export interface SweepContext {
   db: Kysely<Database>;
   dags: DagCache;
-  executors: ReadonlyMap<string, BaseExecutor>;
+  executors: ReadonlyMap<string, SchedulerExecutor>;
   jobId: number;
   now: number;
   source: string;
@@ -77,20 +78,14 @@ export async function handleStuckQueued(ctx: SweepContext, timeoutMs: number, ma
       const before = await countTiAuditEvents(trx, ti, STUCK_RESCHEDULE_EVENT);
       failedReason = null;
       const reschedule = before < maxReschedules;
-      const result = await trx
-        .updateTable("task_instance")
-        .set(
-          reschedule
-            ? { state: TaskState.SCHEDULED, try_number: ti.try_number + 1, max_tries: ti.max_tries + 1, queued_at: null, queued_by_job_id: null, updated_at: ctx.now }
-            : { state: TaskState.FAILED, end_date: ctx.now, updated_at: ctx.now },
-        )
-        .where("dag_run_id", "=", ti.dag_run_id)
-        .where("task_id", "=", ti.task_id)
-        .where("map_index", "=", ti.map_index)
-        .where("try_number", "=", ti.try_number)
-        .where("state", "=", TaskState.QUEUED)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return false;
+      const moved = await moveQueuedTry(
+        trx,
+        ti,
+        reschedule
+          ? { state: TaskState.SCHEDULED, try_number: ti.try_number + 1, max_tries: ti.max_tries + 1, queued_at: null, queued_by_job_id: null, updated_at: ctx.now }
+          : { state: TaskState.FAILED, end_date: ctx.now, updated_at: ctx.now },
+      );
+      if (!moved) return false;
       const reason = reschedule
         ? `${waited}; revoked and rescheduled (${before + 1} of ${maxReschedules})`
         : `${waited}; already rescheduled ${before} time(s) (num_stuck_in_queued_retries = ${maxReschedules}): failed`;

@@ -59,7 +59,7 @@ describe("bad configuration is rejected before anything is written", () => {
     ['executor = "alias:"', /names no executor after "alias:"/],
     ['executor = ":LocalExecutor"', /empty alias|alias is empty/i],
     ['executor = "FancyExecutor"', /FancyExecutor.*(LocalExecutor|valid)/s],
-    ['executor = "CeleryExecutor"', /CeleryExecutor is Airflow's .*use LocalExecutor/s],
+    ['executor = "CeleryExecutor"', /CeleryExecutor is Airflow's .*use BullMQExecutor .*switchyard worker.*or LocalExecutor/s],
     ['executor = "LocalExecutor,LocalExecutor"', /entries 1 and 2 .*are both LocalExecutor without an alias/],
     ['executor = "fast:LocalExecutor,fast:SequentialExecutor"', /both use the alias "fast"/],
   ];

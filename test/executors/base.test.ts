@@ -55,7 +55,7 @@ describe("BaseExecutor", () => {
     for (const [runId, weight] of [["a", 1], ["b", 3], ["c", 3], ["d", 2]] as const) executor.queueWorkload(w(runId, weight));
     await executor.heartbeat();
     assert.deepEqual(executor.triggered, ["b", "c"]);
-    assert.deepEqual([...executor.running.keys()], [keyString(w("b").key), keyString(w("c").key)]);
+    assert.deepEqual(executor.liveTries().map(keyString), [keyString(w("b").key), keyString(w("c").key)]);
     assert.equal(executor.syncs, 1);
     await executor.heartbeat();
     assert.deepEqual(executor.triggered, ["b", "c"], "no open slot");
@@ -68,7 +68,7 @@ describe("BaseExecutor", () => {
     const executor = make(2);
     executor.queueWorkload(w("x", 1, "explode"));
     await executor.heartbeat();
-    assert.equal(executor.running.size, 0);
+    assert.equal(executor.heldTries().length, 0);
     const [event] = executor.getEventBuffer();
     assert.equal(event!.state, "failed");
     assert.equal(event!.info.error, "engine refused");
@@ -79,9 +79,9 @@ describe("BaseExecutor", () => {
     executor.queueWorkload(w("a"));
     await executor.heartbeat();
     executor.runningState(w("a").key, { pid: 1 });
-    assert.equal(executor.running.size, 1);
+    assert.equal(executor.liveTries().length, 1);
     executor.fail(w("a").key, { error: "x" });
-    assert.equal(executor.running.size, 0);
+    assert.equal(executor.liveTries().length, 0);
     assert.deepEqual(executor.getEventBuffer().map((e) => e.state), ["failed"]);
     executor.queued(w("b").key);
     assert.deepEqual(executor.getEventBuffer().map((e) => e.state), ["queued"]);
@@ -115,18 +115,87 @@ describe("BaseExecutor", () => {
     const ref = { key: w("a").key, state: "queued", externalExecutorId: null, queue: "default", pid: null, hostname: null };
     assert.deepEqual(await executor.tryAdoptTaskInstances([ref]), [ref]);
     assert.deepEqual(await executor.getTaskLog(ref, 1), { messages: [], lines: [] });
-    assert.deepEqual(executor.getCliCommands(), []);
     executor.queueWorkload(w("a"));
     await executor.revokeTask(ref);
     assert.equal(executor.hasTask(ref.key), false);
-    assert.equal(executor.eventBuffer.size, 0, "revoke emits nothing");
+    assert.deepEqual(executor.getEventBuffer(), [], "revoke emits nothing");
     assert.deepEqual(
       [executor.isLocal, executor.isSingleThreaded, executor.isProduction, executor.servesLogs, executor.supportsAdHocRun, executor.supportsPickling, executor.supportsSentry, executor.changeSensorModeToReschedule],
       [false, false, true, false, false, true, false, false],
     );
-    assert.equal(executor.jobId, null);
+    assert.equal(executor.debugDump()["jobId"], null);
+    assert.equal(executor.triesOutliveScheduler, false);
+    assert.equal(executor.externalIdFor(w("a")), null);
     assert.equal(String(executor), "RecordingExecutor(name=Recording, parallelism=2)");
     assert.deepEqual(executor.debugDump()["queued"], []);
+  });
+
+  it("stamps every event of a try it holds with that try's token; an adopted try's with the token it was given", async () => {
+    const executor = make(2);
+    const a = w("a");
+    executor.queueWorkload(a);
+    executor.queued(a.key, { externalExecutorId: "job-a" });
+    await executor.heartbeat();
+    executor.runningState(a.key, { pid: 1 });
+    assert.deepEqual(executor.getEventBuffer().map((e) => [e.state, e.token]), [["running", a.token]]);
+    executor.success(a.key);
+    assert.deepEqual(executor.getEventBuffer().map((e) => [e.state, e.token]), [["success", a.token]]);
+    executor.fail(a.key, { error: "a late report, after the try ended here" });
+    assert.equal(executor.getEventBuffer()[0]!.token, undefined, "a try no longer held has no token to stamp");
+
+    class Adopting extends RecordingExecutor {
+      adopt(key: Workload["key"], token?: string): void {
+        this.trackAdopted(key, token);
+      }
+    }
+    const adopting = new Adopting(context("Recording"), 2);
+    adopting.adopt(w("b").key, "tok-b");
+    adopting.adopt(w("c").key);
+    assert.deepEqual(adopting.liveTries().map((k) => k.runId), ["b", "c"]);
+    adopting.success(w("b").key);
+    adopting.success(w("c").key);
+    assert.deepEqual(adopting.getEventBuffer().map((e) => [e.key.runId, e.token]), [["b", "tok-b"], ["c", undefined]]);
+  });
+
+  it("heldTries are queued and running tries, liveTries the running ones", async () => {
+    const executor = make(1);
+    executor.queueWorkload(w("a", 2));
+    executor.queueWorkload(w("b", 1));
+    await executor.heartbeat();
+    assert.deepEqual(executor.heldTries().map((k) => k.runId), ["b", "a"]);
+    assert.deepEqual(executor.liveTries().map((k) => k.runId), ["a"]);
+  });
+
+  it("releaseAll forgets every try without an event and keeps the events already buffered", async () => {
+    const executor = make(2);
+    executor.queueWorkload(w("a"));
+    executor.queueWorkload(w("b"));
+    await executor.heartbeat();
+    executor.success(w("a").key);
+    executor.queueWorkload(w("c"));
+    await executor.releaseAll();
+    assert.deepEqual(executor.heldTries(), []);
+    assert.equal(executor.slotsOccupied, 0);
+    assert.deepEqual(executor.getEventBuffer().map((e) => [e.key.runId, e.state]), [["a", "success"]]);
+  });
+
+  it("end() of an executor whose tries outlive the scheduler releases them at once instead of waiting", async () => {
+    class Remote extends RecordingExecutor {
+      override readonly triesOutliveScheduler = true;
+    }
+    const executor = new Remote(context("Remote"), 2);
+    executor.queueWorkload(w("a"));
+    await executor.heartbeat();
+    executor.runningState(w("a").key);
+    await executor.end(); // a BaseExecutor that waited would never return: nothing reports the try's end
+    assert.deepEqual(executor.heldTries(), []);
+    assert.deepEqual(executor.getEventBuffer().map((e) => e.state), ["running"]);
+  });
+
+  it("setJobId tells it the scheduler job it works for", () => {
+    const executor = make(2);
+    executor.setJobId(7);
+    assert.equal(executor.debugDump()["jobId"], 7);
   });
 
   it("recognises executor classes by brand, also from another copy of the module", () => {

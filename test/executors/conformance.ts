@@ -3,6 +3,7 @@
  * file calls `executorConformance` with a factory; the tries are real (bash children, fn tasks).
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
@@ -13,15 +14,28 @@ import type { TaskInstanceRef } from "../../src/executors/types.js";
 import { Driver, alive, tempDir, waitUntil, workload } from "./helpers.js";
 
 export interface ConformanceTarget {
-  /** A new, not yet started executor with (up to) this parallelism; the suite starts and stops it. */
+  /**
+   * A new, not yet started executor with (up to) this parallelism; the suite starts and stops it.
+   * Each call gets an engine of its own (no tries shared with another call's executor).
+   */
   make(parallelism: number): BaseExecutor;
+  /**
+   * The executor a restarted scheduler would create in place of `previous`: the same
+   * configuration and the same engine, so it can adopt `previous`'s tries by external id.
+   * Required when `triesOutliveScheduler` is true. @defaultValue make(previous.parallelism)
+   */
+  restarted?(previous: BaseExecutor): BaseExecutor;
   /** False for executors whose parallelism is fixed at 1. @defaultValue true */
   parallel?: boolean;
-  /**
-   * True for executors whose tries outlive the scheduler (contract item 1): their end() and
-   * terminate() release tries instead of waiting for or killing them, which their own tests cover.
-   */
+  /** What the executor declares (the suite checks it does): its tries outlive the scheduler. @defaultValue false */
   triesOutliveScheduler?: boolean;
+  /**
+   * Whether its tries stop by themselves once the lease handed to `renewLease()` runs out, and
+   * are reported through `onTriesLost`. False for tries that run inside the scheduler's own
+   * process (a frozen scheduler freezes them; a fenced one revokes them) and for tries that
+   * outlive the scheduler (they are released for adoption). @defaultValue !triesOutliveScheduler
+   */
+  stopsTriesOnLeaseLoss?: boolean;
 }
 
 /** Start an executor for one test; terminate it (killing whatever is left) when the test ends. */
@@ -35,8 +49,9 @@ export async function started(t: TestContext, executor: BaseExecutor): Promise<D
   return driver;
 }
 
-export function refOf(w: Workload, pid: number | null = null): TaskInstanceRef {
-  return { key: w.key, state: "running", externalExecutorId: null, queue: w.queue, pid, hostname: null };
+/** The TaskInstanceRef the scheduler would hand over for `w`'s try. */
+export function refOf(w: Workload, pid: number | null = null, externalExecutorId: string | null = null, state = "running"): TaskInstanceRef {
+  return { key: w.key, state, externalExecutorId, queue: w.queue, pid, hostname: null };
 }
 
 /** Largest number of `mark` tries that were between their start and end markers at once. */
@@ -59,10 +74,20 @@ export async function maxOverlap(markerFile: string): Promise<number> {
 
 export function executorConformance(label: string, target: ConformanceTarget): void {
   const parallel = target.parallel ?? true;
-  const local = target.triesOutliveScheduler !== true;
+  const outlives = target.triesOutliveScheduler ?? false;
+  const stopsOnLeaseLoss = target.stopsTriesOnLeaseLoss ?? !outlives;
+  const restarted = (previous: BaseExecutor): BaseExecutor => {
+    if (target.restarted) return target.restarted(previous);
+    if (outlives) throw new Error(`${label}: a target whose tries outlive the scheduler must define restarted()`);
+    return target.make(previous.parallelism);
+  };
 
   describe(`${label} conformance`, () => {
-    it("queues, then on heartbeat reports running (pid, hostname) and success", async (t) => {
+    it(`declares triesOutliveScheduler = ${outlives}`, () => {
+      assert.equal(target.make(1).triesOutliveScheduler, outlives);
+    });
+
+    it("queues, then on heartbeat reports running (pid, hostname) and success, each event with its try's token", async (t) => {
       const dir = await tempDir(t);
       const executor = target.make(2);
       const driver = await started(t, executor);
@@ -75,6 +100,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       assert.equal(end.state, "success", JSON.stringify(end.info));
       const states = driver.of(w).map((e) => e.state);
       assert.deepEqual(states, ["running", "success"]);
+      for (const event of driver.of(w)) assert.equal(event.token, w.token, `the ${event.state} event carries the workload's token`);
       const running = driver.of(w)[0]!.info;
       assert.equal(typeof running.pid, "number");
       assert.equal(typeof running.hostname, "string");
@@ -107,13 +133,14 @@ export function executorConformance(label: string, target: ConformanceTarget): v
     it("triggers queued tries highest priority first, equal priorities in queueing order", async (t) => {
       const dir = await tempDir(t);
       const markerFile = join(dir, "markers");
-      const driver = await started(t, target.make(1));
+      const executor = target.make(1);
+      const driver = await started(t, executor);
       const weights: Array<[string, number]> = [["p1", 1], ["p2", 5], ["p3", 3], ["p4", 5], ["p5", 1]];
       const ws = weights.map(([runId, priorityWeight]) =>
         workload(dir, { taskId: "mark", runId, priorityWeight, conf: { markerFile, ms: 10 } }),
       );
       for (const w of ws) driver.executor.queueWorkload(w);
-      assert.deepEqual(driver.executor.orderQueuedTasksByPriority().map((w) => w.key.runId), ["p2", "p4", "p3", "p1", "p5"]);
+      assert.deepEqual(executor.orderQueuedTasksByPriority().map((w) => w.key.runId), ["p2", "p4", "p3", "p1", "p5"]);
       await driver.until(() => ws.every((w) => driver.terminalOf(w) !== undefined), "all tries to finish");
       const starts = (await readFile(markerFile, "utf8")).split("\n").filter((l) => l.includes(" start ")).map((l) => l.split(" ")[2]);
       assert.deepEqual(starts, ["p2", "p4", "p3", "p1", "p5"]);
@@ -125,11 +152,11 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       const markerFile = join(dir, "markers");
       const parallelism = parallel ? 3 : 1;
       const driver = await started(t, target.make(parallelism));
-      const ws = Array.from({ length: 8 }, (_, i) => workload(dir, { taskId: "mark", runId: `r${i}`, conf: { markerFile, ms: 150 } }));
+      // Long enough to overlap even where a try takes a process start (and the machine is busy).
+      const ws = Array.from({ length: 8 }, (_, i) => workload(dir, { taskId: "mark", runId: `r${i}`, conf: { markerFile, ms: 600 } }));
       for (const w of ws) driver.executor.queueWorkload(w);
       await driver.heartbeat();
-      assert.equal(driver.executor.running.size, parallelism);
-      assert.equal(driver.executor.queuedTasks.size, 8 - parallelism);
+      assert.equal(driver.executor.heldTries().length, 8);
       assert.equal(driver.executor.slotsAvailable, parallelism - 8);
       await driver.until(() => ws.every((w) => driver.terminalOf(w)?.state === "success"), "all tries to succeed");
       assert.ok(driver.maxRunning <= parallelism, `running map held ${driver.maxRunning}`);
@@ -144,7 +171,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       const w = workload(dir, { taskId: "ok" });
       assert.equal(driver.executor.queueWorkload(w), true);
       assert.equal(driver.executor.queueWorkload({ ...w }), false);
-      assert.equal(driver.executor.queuedTasks.size, 1);
+      assert.equal(driver.executor.heldTries().length, 1);
       await driver.terminal(w);
       assert.equal(driver.of(w).filter((e) => e.state === "success").length, 1);
       const log = await readFile(w.logPath, "utf8");
@@ -160,7 +187,8 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       const theirs = workload(dir, { taskId: "ok", dagId: "exec_other" });
       executor.queueWorkload(mine);
       executor.queueWorkload(theirs);
-      const done = () => [mine, theirs].every((w) => executor.eventBuffer.get(keyString(w.key))?.state === "success");
+      // A try's terminal event is buffered as it stops being held: nothing is drained until both are.
+      const done = () => [mine, theirs].every((w) => !executor.hasTask(w.key));
       const deadline = Date.now() + 15_000;
       while (!done()) {
         assert.ok(Date.now() < deadline, "both tries finish");
@@ -169,9 +197,8 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       }
       const other = executor.getEventBuffer(new Set(["exec_other"]));
       assert.deepEqual(other.map((e) => [e.key.dagId, e.state]), [["exec_other", "success"]]);
-      assert.deepEqual([...executor.eventBuffer.values()].map((e) => e.key.dagId), ["exec_tasks"]);
-      assert.deepEqual(executor.getEventBuffer().map((e) => e.key.dagId), ["exec_tasks"]);
-      assert.equal(executor.eventBuffer.size, 0);
+      assert.deepEqual(executor.getEventBuffer().map((e) => [e.key.dagId, e.state]), [["exec_tasks", "success"]]);
+      assert.deepEqual(executor.getEventBuffer(), []);
     });
 
     it("wakes onEvent listeners synchronously as each event is buffered", async (t) => {
@@ -180,7 +207,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       await executor.start();
       t.after(() => executor.terminate());
       const seen: string[] = [];
-      const off = executor.onEvent(() => seen.push(...[...executor.eventBuffer.values()].map((e) => e.state)));
+      const off = executor.onEvent(() => seen.push(...executor.getEventBuffer().map((e) => e.state)));
       const w = workload(dir, { taskId: "nothing" });
       executor.queueWorkload(w);
       await executor.heartbeat();
@@ -189,38 +216,141 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       assert.equal(seen[0], "running");
     });
 
-    it("end() waits for the tries in flight to report", { skip: !local && "its tries outlive the scheduler: end() releases them" }, async (t) => {
-      const dir = await tempDir(t);
-      const markerFile = join(dir, "markers");
-      const executor = target.make(2);
-      await executor.start();
-      t.after(() => executor.terminate());
-      const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 200 } });
-      executor.queueWorkload(w);
-      await executor.heartbeat();
-      await executor.end();
-      assert.equal(executor.running.size, 0);
-      assert.equal(executor.eventBuffer.get(keyString(w.key))?.state, "success");
-    });
+    if (!outlives) {
+      it("end() waits for the tries in flight to report", async (t) => {
+        const dir = await tempDir(t);
+        const markerFile = join(dir, "markers");
+        const executor = target.make(2);
+        await executor.start();
+        t.after(() => executor.terminate());
+        const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 200 } });
+        executor.queueWorkload(w);
+        await executor.heartbeat();
+        await executor.end();
+        assert.deepEqual(executor.heldTries(), []);
+        assert.equal(executor.getEventBuffer().find((e) => keyString(e.key) === keyString(w.key))?.state, "success");
+      });
+    } else {
+      it("end() waits for no try: it releases them, running, for the next scheduler to adopt", async (t) => {
+        const dir = await tempDir(t);
+        const markerFile = join(dir, "markers");
+        const first = target.make(2);
+        const driver = await started(t, first);
+        const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 3_000 } });
+        first.queueWorkload(w);
+        await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
+        const before = Date.now();
+        await first.end();
+        assert.ok(Date.now() - before < 2_000, `end() returned after ${Date.now() - before} ms, before the try's end`);
+        assert.deepEqual(first.heldTries(), []);
+        const second = await started(t, restarted(first));
+        const ref = refOf(w, driver.of(w)[0]!.info.pid ?? null, first.externalIdFor(w) ?? driver.of(w)[0]!.info.externalExecutorId ?? null);
+        assert.deepEqual(await second.executor.tryAdoptTaskInstances([ref]), [], "the released try is adopted");
+        assert.equal((await second.terminal(w)).state, "success");
+      });
+    }
 
-    it("revokeTask forgets the try without an event and kills it", async (t) => {
+    it("revokeTask of a queued try forgets it without an event, and it never runs", async (t) => {
       const dir = await tempDir(t);
       const driver = await started(t, target.make(2));
-      const w = workload(dir, { taskId: "sleep" });
+      const w = workload(dir, { taskId: "ok", runId: "revoked" });
       driver.executor.queueWorkload(w);
-      await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
-      const pid = driver.of(w)[0]!.info.pid!;
-      await driver.executor.revokeTask(refOf(w, pid));
+      await driver.executor.revokeTask(refOf(w, null, null, "queued"), "stuck in queued");
       assert.equal(driver.executor.hasTask(w.key), false);
-      await waitUntil(() => !alive(pid), "the bash child to die", 10_000);
-      // Give a late report the chance to arrive: it must have been dropped.
+      assert.deepEqual(driver.executor.getEventBuffer(), [], "revokeTask buffers no event");
       const probe = workload(dir, { taskId: "nothing", runId: "probe" });
       driver.executor.queueWorkload(probe);
       await driver.terminal(probe);
-      assert.deepEqual(driver.of(w).map((e) => e.state), ["running"]);
+      assert.deepEqual(driver.of(w), []);
+      assert.equal(existsSync(w.logPath), false, "the revoked try never started");
     });
 
-    it("terminate() kills what runs now", { skip: !local && "its tries outlive the scheduler: terminate() releases them" }, async (t) => {
+    if (stopsOnLeaseLoss) {
+      it("lease loss: tries stop by themselves once the lease runs out, reported through onTriesLost, with no event", async (t) => {
+        const dir = await tempDir(t);
+        const driver = await started(t, target.make(2));
+        const executor = driver.executor;
+        const lost: Array<{ key: string; why: string }> = [];
+        executor.onTriesLost((keys, why) => lost.push(...keys.map((key) => ({ key: keyString(key), why }))));
+        executor.renewLease(Date.now() + 60_000);
+        const w = workload(dir, { taskId: "sleep" });
+        executor.queueWorkload(w);
+        await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
+        const pid = driver.of(w)[0]!.info.pid!;
+        executor.renewLease(Date.now() + 300); // the last renewal: the scheduler stops renewing
+        await waitUntil(() => lost.length > 0, "the try to be reported lost", 10_000);
+        assert.deepEqual(lost.map((l) => l.key), [keyString(w.key)]);
+        assert.ok(lost[0]!.why.length > 0, "says why");
+        await waitUntil(() => !alive(pid), "the try's process to stop", 10_000);
+        assert.equal(executor.hasTask(w.key), false);
+        await driver.heartbeat();
+        assert.deepEqual(driver.of(w).map((e) => e.state), ["running"], "no terminal event for a lost try");
+      });
+    } else {
+      it("lease loss: a lapsed lease stops nothing; the try runs to its end", async (t) => {
+        const dir = await tempDir(t);
+        const markerFile = join(dir, "markers");
+        const driver = await started(t, target.make(2));
+        const executor = driver.executor;
+        const lost: string[] = [];
+        executor.onTriesLost((keys) => lost.push(...keys.map(keyString)));
+        executor.renewLease(Date.now() + 60_000);
+        const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 1_500 } });
+        executor.queueWorkload(w);
+        await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
+        executor.renewLease(Date.now() + 100);
+        assert.equal((await driver.terminal(w)).state, "success");
+        assert.deepEqual(lost, []);
+      });
+    }
+
+    if (outlives) {
+      it("adoption after a scheduler restart: releaseAll() leaves the try running, a restarted executor adopts it by external id and reports its end", async (t) => {
+        const dir = await tempDir(t);
+        const markerFile = join(dir, "markers");
+        const first = target.make(2);
+        const driver = await started(t, first);
+        const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 1_500 } });
+        const externalId = first.externalIdFor(w);
+        first.queueWorkload(w);
+        await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
+        const running = driver.of(w)[0]!.info;
+        await first.releaseAll(); // the scheduler lost its lease, or died
+        assert.equal(first.hasTask(w.key), false);
+        assert.deepEqual(first.heldTries(), []);
+
+        const second = await started(t, restarted(first));
+        const ref = refOf(w, running.pid ?? null, externalId ?? running.externalExecutorId ?? null);
+        const unknown = refOf(workload(dir, { taskId: "ok", runId: "never-sent" }), null, null, "queued");
+        const notAdopted = await second.executor.tryAdoptTaskInstances([ref, unknown]);
+        assert.deepEqual(notAdopted, [unknown], "adopts the running try, not one it never received");
+        assert.equal(second.executor.hasTask(w.key), true);
+        const end = await second.terminal(w);
+        assert.equal(end.state, "success", JSON.stringify(end.info));
+        assert.equal(end.token, w.token, "an adopted try's events carry its token too");
+        assert.equal((await readFile(w.logPath, "utf8")).match(/switchyard: starting/g)?.length, 1, "it ran once, as try 1");
+        await first.heartbeat();
+        assert.deepEqual(first.getEventBuffer().filter((e) => e.state === "success" || e.state === "failed"), [], "the released executor reports nothing for it");
+      });
+    } else {
+      it("adoption after a scheduler restart: the tries died with it, so none is adopted and the scheduler resets them", async (t) => {
+        const dir = await tempDir(t);
+        const first = target.make(2);
+        const driver = await started(t, first);
+        const w = workload(dir, { taskId: "sleep" });
+        first.queueWorkload(w);
+        await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
+        const running = driver.of(w)[0]!.info;
+        await first.terminate(); // the scheduler died, and its tries with it
+        await waitUntil(() => !alive(running.pid!), "the try to die with its executor", 10_000);
+        const second = await started(t, restarted(first));
+        const ref = refOf(w, running.pid ?? null, first.externalIdFor(w) ?? running.externalExecutorId ?? null);
+        assert.deepEqual(await second.executor.tryAdoptTaskInstances([ref]), [ref]);
+        assert.equal(second.executor.hasTask(w.key), false);
+      });
+    }
+
+    it("terminate() kills what runs now", { skip: outlives && "its tries outlive the scheduler: terminate() releases them" }, async (t) => {
       const dir = await tempDir(t);
       const executor = target.make(2);
       const driver = await started(t, executor);

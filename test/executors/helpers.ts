@@ -6,7 +6,7 @@ import type { TestContext } from "node:test";
 import type { TaskInstanceKey } from "../../src/common/keys.js";
 import type { RunnerFolders, TaskEvent, Workload } from "../../src/common/workload.js";
 import type { ExecutorName } from "../../src/config/executor-names.js";
-import type { BaseExecutor } from "../../src/executors/base.js";
+import type { SchedulerExecutor } from "../../src/executors/scheduler-executor.js";
 import type { ExecutorContext } from "../../src/executors/types.js";
 
 export const FIXTURES = resolve(fileURLToPath(import.meta.url), "../../fixtures/executors");
@@ -43,6 +43,7 @@ export interface WorkloadSpec {
   executorConfig?: Record<string, unknown>;
   dagFile?: string;
   dagId?: string;
+  token?: string;
 }
 
 /** A workload for a task of the fixture DAG, logging under `dir`. */
@@ -62,7 +63,8 @@ export function workload(dir: string, spec: WorkloadSpec): TestWorkload {
     pool: "default_pool",
     priorityWeight: spec.priorityWeight ?? 1,
     executorConfig: spec.executorConfig ?? {},
-    token: "token",
+    // One per try, as the scheduler makes them: events must carry their own try's.
+    token: spec.token ?? `token-${key.dagId}-${key.runId}-${key.taskId}-${key.tryNumber}`,
     logRelativePath: underRoot(logPath),
     logPath,
     timeout: spec.timeout ?? null,
@@ -97,24 +99,24 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
 }
 
 /**
- * Drives an executor as the scheduler would: heartbeat, drain events, wake on its events.
- * Keeps every event in order, and the largest `running` size ever seen.
+ * Drives an executor as the scheduler would, through the scheduler's interface only: heartbeat,
+ * drain events, wake on its events. Keeps every event in order, and the most live tries ever seen.
  */
 export class Driver {
   readonly events: TaskEvent[] = [];
   maxRunning = 0;
   readonly #off: () => void;
 
-  constructor(readonly executor: BaseExecutor) {
+  constructor(readonly executor: SchedulerExecutor) {
     this.#off = executor.onEvent(() => {
-      this.maxRunning = Math.max(this.maxRunning, executor.running.size);
+      this.maxRunning = Math.max(this.maxRunning, executor.liveTries().length);
       this.events.push(...executor.getEventBuffer());
     });
   }
 
   async heartbeat(): Promise<void> {
     await this.executor.heartbeat();
-    this.maxRunning = Math.max(this.maxRunning, this.executor.running.size);
+    this.maxRunning = Math.max(this.maxRunning, this.executor.liveTries().length);
     this.events.push(...this.executor.getEventBuffer());
   }
 

@@ -55,7 +55,8 @@ describe("loadExecutors", () => {
   it("loads a custom executor from alias:./path#Export and runs a try through it", async (t) => {
     const home = await tempDir(t);
     const entry = `inline:${fixture(home, "inline-executor.ts")}#InlineExecutor`;
-    await writeFile(join(home, "switchyard.toml"), `[core]\nexecutor = "LocalExecutor,${entry}"\n[executors.inline]\nparallelism = 2\nlabel = "mine"\n`);
+    // The suite's workloads name their files relative to the filesystem root (helpers.ts TEST_FOLDERS).
+    await writeFile(join(home, "switchyard.toml"), `[core]\nexecutor = "LocalExecutor,${entry}"\ndags_folder = "/"\n[logging]\nbase_log_folder = "/"\n[executors.inline]\nparallelism = 2\nlabel = "mine"\n`);
     const set = await loadExecutors(loadConfig({ home, env: {} }));
     const inline = set.lookup("inline")!;
     assert.equal(inline.constructor.name, "InlineExecutor");
@@ -67,7 +68,7 @@ describe("loadExecutors", () => {
     const w = workload(home, { taskId: "ret" });
     inline.queueWorkload(w);
     const end = await driver.terminal(w);
-    assert.equal(end.state, "success");
+    assert.equal(end.state, "success", end.info.error);
     assert.deepEqual(end.info.returnValue, { rows: 42, at: "1970-01-01T00:00:00.000Z" });
     assert.equal(driver.of(w)[0]!.info.externalExecutorId, "mine");
   });
@@ -143,6 +144,19 @@ describe("loadExecutors", () => {
     await assert.rejects(loadExecutors(loadConfig({ home, env: {} })), (error: unknown) => {
       assert.ok(error instanceof ExecutorInitError);
       assert.match(error.message, /^executor "broken" \(broken:.*\) could not be created: cannot reach the engine$/);
+      return true;
+    });
+  });
+
+  it("refuses an executor built against an older BaseExecutor, naming the methods it lacks", async (t) => {
+    const home = await tempDir(t);
+    await writeFile(join(home, "switchyard.toml"), `[core]\nexecutor = "old:${fixture(home, "old-contract-executor.ts")}#OldContractExecutor"\n`);
+    await assert.rejects(loadExecutors(loadConfig({ home, env: {} })), (error: unknown) => {
+      assert.ok(error instanceof ExecutorInitError);
+      assert.match(
+        error.message,
+        /^executor "old" \(old:.*\) lacks heldTries, liveTries, releaseAll, externalIdFor, setJobId of the executor contract: it extends a BaseExecutor from an older @switchyard\/core; build it against this version$/,
+      );
       return true;
     });
   });

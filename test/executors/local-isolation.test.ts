@@ -8,6 +8,8 @@ import { started } from "./conformance.js";
 import { FIXTURES, context, tempDir, workload, type Driver } from "./helpers.js";
 
 const CULPRITS_DAG = join(FIXTURES, "culprits-dag.ts");
+const SLOW_IMPORT_DAG = join(FIXTURES, "slow-import-dag.ts");
+const ENDLESS_IMPORT_DAG = join(FIXTURES, "endless-import-dag.ts");
 
 /** One warm runner, so the culprit and the innocent tries share it. */
 function oneRunner(options: Record<string, unknown> = {}): LocalExecutor {
@@ -41,6 +43,31 @@ async function innocentRunning(t: TestContext, ms: number) {
 }
 
 describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
+  it("a DAG file slower to import than runner_heartbeat_timeout is not a blocked runner: its try succeeds", async (t) => {
+    const dir = await tempDir(t);
+    // Silent for 3 s while it imports: past runner_heartbeat_timeout (1 s), within dagbag_import_timeout (20 s).
+    const executor = new LocalExecutor({ ...context("LocalExecutor", { parallelism: 2, runners: 1, runner_heartbeat_timeout: 1 }), dagImportTimeout: 20 });
+    const lost = lostOf(executor);
+    const driver = await started(t, executor);
+    const w = workload(dir, { taskId: "ok", dagId: "exec_slow_import", dagFile: SLOW_IMPORT_DAG });
+    executor.queueWorkload(w);
+    const end = await driver.terminal(w, 30_000);
+    assert.equal(end.state, "success", end.info.error);
+    assert.equal(end.info.returnValue, "imported");
+    assert.deepEqual(lost, []);
+  });
+
+  it("a DAG file whose import never ends: its try fails after dagbag_import_timeout, naming the limit", async (t) => {
+    const dir = await tempDir(t);
+    const executor = new LocalExecutor({ ...context("LocalExecutor", { parallelism: 2, runners: 1, runner_heartbeat_timeout: 1 }), dagImportTimeout: 3 });
+    const driver = await started(t, executor);
+    const w = workload(dir, { taskId: "never", dagId: "exec_endless_import", dagFile: ENDLESS_IMPORT_DAG });
+    executor.queueWorkload(w);
+    const end = await driver.terminal(w, 30_000);
+    assert.equal(end.state, "failed");
+    assert.match(end.info.error!, /^the event loop of runner process \d+ was blocked for more than 3s while it imported the DAG file of this try \(limit: \[core\] dagbag_import_timeout;/);
+  });
+
   it("kills a runner whose event loop an fn blocks: the culprit fails, the innocent tries are lost (re-queued), naming it", async (t) => {
     const dir = await tempDir(t);
     const executor = oneRunner();
@@ -63,7 +90,7 @@ describe("LocalExecutor: one try cannot fail the tries of other DAGs", () => {
     for (const { why } of lost) assert.match(why, /^runner process \d+ was killed because exec_culprits\.spin run=culprit try=1 blocked its event loop$/);
     assert.equal(driver.terminalOf(innocent), undefined, "the innocent try is not failed");
     assert.equal(driver.terminalOf(waiting), undefined, "the never-started try is not failed");
-    assert.equal(executor.running.size, 0, "lost tries are no longer tracked");
+    assert.equal(executor.heldTries().length, 0, "lost tries are no longer tracked");
     const next = workload(dir, { taskId: "ret", runId: "after" });
     executor.queueWorkload(next);
     assert.equal((await driver.terminal(next)).state, "success", "a replacement runner takes the next try");

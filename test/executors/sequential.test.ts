@@ -8,6 +8,8 @@ import { context } from "./helpers.js";
 executorConformance("SequentialExecutor", {
   make: () => new SequentialExecutor(context("SequentialExecutor")),
   parallel: false,
+  // Its tries run inside the scheduler's process: a frozen scheduler freezes them, a fenced one revokes them.
+  stopsTriesOnLeaseLoss: false,
 });
 
 describe("SequentialExecutor", () => {

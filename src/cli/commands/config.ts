@@ -11,7 +11,7 @@ export function configCommand(): Command {
       const { formatConfigValue, getConfigValue } = await import("../../config/values.js");
       // Executor sections answer with the executor's defaults too, which needs its options module.
       const get = section.toLowerCase().startsWith("executors.") ? (await import("../../executors/settings.js")).executorConfigValue : getConfigValue;
-      out(formatConfigValue(get(await cliConfig(), section, key)));
+      out(formatConfigValue(await get(await cliConfig(), section, key)));
     });
   config
     .command("list")

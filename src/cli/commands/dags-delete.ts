@@ -8,7 +8,7 @@ export function dagsDeleteCommand(): Command {
     .description("delete a DAG's runs and task instances; its file stays, so the DAG reappears at the next parse")
     .option("-y, --yes", "do not ask for confirmation")
     .action(async (dagId: string, opts: { yes?: boolean }) => {
-      const { deleteDagMetadata } = await import("../../store/queries/dag-delete.js");
+      const { deleteDagMetadata } = await import("../../store/queries/dags.js");
       await withStore(async ({ store }) => {
         if (!(await confirmOrRefuse(`Delete every run and task instance of ${dagId}?`, { yes: opts.yes === true, what: `delete DAG '${dagId}'` }))) {
           out("cancelled: nothing deleted");

@@ -31,7 +31,7 @@ export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdl
         return { debug: (m) => l.debug(m), info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) };
       },
     });
-    const scheduler = new Scheduler(store, config, executors.all, executors.names, { exitWhenIdle: opts.exitWhenIdle === true, logger });
+    const scheduler = new Scheduler(store, config, executors.all, { exitWhenIdle: opts.exitWhenIdle === true, logger });
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;

@@ -53,7 +53,7 @@ interface Tracked {
  */
 export class BullMQExecutor extends BaseExecutor {
   /** Tries run on workers, outside the scheduler's process tree (contract item 1). */
-  readonly triesOutliveScheduler = true;
+  override readonly triesOutliveScheduler = true;
   override readonly servesLogs = false;
   override readonly supportsPickling = false;
 
@@ -114,7 +114,7 @@ export class BullMQExecutor extends BaseExecutor {
   }
 
   /** The BullMQ job id of a try (contract item 3): known before the job is sent. */
-  externalIdFor(workload: Workload): string {
+  override externalIdFor(workload: Workload): string {
     return jobIdFor(workload.key);
   }
 
@@ -309,7 +309,7 @@ export class BullMQExecutor extends BaseExecutor {
    * live worker holds, as of a poll within `worker_timeout`. A try of a dead worker is reported
    * failed by the poll instead.
    */
-  liveTries(): TaskInstanceKey[] {
+  override liveTries(): TaskInstanceKey[] {
     const now = Date.now();
     if (now - this.#lastGoodPoll > this.options.workerTimeoutMs) return [];
     const keys: TaskInstanceKey[] = [];
@@ -354,7 +354,7 @@ export class BullMQExecutor extends BaseExecutor {
         worker: null,
         missingSince: null,
       });
-      this.running.set(id, ti.key);
+      this.trackAdopted(ti.key, workload.token);
     }
     if (notAdopted.length < tis.length) void this.#poll();
     return notAdopted;
@@ -379,11 +379,12 @@ export class BullMQExecutor extends BaseExecutor {
     }
   }
 
-  /** Forget every try without touching the fleet or reporting anything (contract item 1: lease loss). */
-  releaseAll(): void {
-    this.queuedTasks.clear();
-    this.running.clear();
-    this.eventBuffer.clear();
+  /**
+   * Forget every try without touching the fleet or reporting anything (contract item 1: lease
+   * loss). Reports already buffered stay for the scheduler, fenced by try number and token.
+   */
+  override releaseAll(): void {
+    void super.releaseAll();
     this.#tracked.clear();
   }
 

@@ -30,11 +30,25 @@ function spawnWorker(prefix: string): void {
   started.push({ home, prefix, kill: () => child.kill("SIGKILL"), done });
 }
 
+/** The prefix each executor was made with: a restarted scheduler's executor uses the same one (the same fleet). */
+const prefixes = new WeakMap<object, string>();
+
+function executorOn(prefix: string, parallelism: number): BullMQExecutor {
+  const executor = new BullMQExecutor(context("BullMQExecutor", { redis_url: REDIS_URL, prefix, parallelism, worker_timeout: 5 }));
+  prefixes.set(executor, prefix);
+  return executor;
+}
+
 executorConformance("BullMQExecutor", {
   triesOutliveScheduler: true,
   make(parallelism) {
     const prefix = testPrefix();
     spawnWorker(prefix);
-    return new BullMQExecutor(context("BullMQExecutor", { redis_url: REDIS_URL, prefix, parallelism, worker_timeout: 5 }));
+    return executorOn(prefix, parallelism);
+  },
+  restarted(previous) {
+    const prefix = prefixes.get(previous);
+    if (prefix === undefined) throw new Error("restarted() was given an executor this suite did not make");
+    return executorOn(prefix, previous.parallelism);
   },
 });

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from "kysely";
-import type { DialectKind } from "../store/dialect.js";
-import type { Database } from "../store/schema.js";
+import type { DialectKind } from "../dialect.js";
+import type { Database } from "../schema.js";
 
 /** Any fixed number: the key of the advisory lock all Switchyard schedulers share. */
 const SCHEDULING_LOCK_KEY = 727_001;

@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
-import { TaskState } from "../../common/states.js";
-import { StoreError, StoreErrorCode } from "../errors.js";
-import type { Database } from "../schema.js";
-import { insertAuditLogs } from "./audit.js";
+import { TaskState } from "../../../common/states.js";
+import { StoreError, StoreErrorCode } from "../../errors.js";
+import type { Database } from "../../schema.js";
+import { insertAuditLogs } from "../audit/insert-audit-logs.js";
 
 export interface DeletedDag {
   fileloc: string;

@@ -1,0 +1,59 @@
+import type { ExecutorClass } from "../executors/brand.js";
+import type { SwitchyardConfig } from "./types.js";
+
+/** Compiles a built-in executor's `[executors.<name>]` section: its settings with defaults filled in. */
+export type CompileBuiltinSettings = (raw: Readonly<Record<string, unknown>>, executor: string, config: SwitchyardConfig) => object;
+
+/** What the rest of Switchyard knows of a built-in executor. */
+export interface BuiltinExecutorEntry {
+  /** One line: where its tries run. */
+  readonly description: string;
+  /** The class, imported on first use: an engine's client library (Redis, Kubernetes) loads only when its executor is configured. */
+  readonly loadClass: () => Promise<ExecutorClass>;
+  /** Its options compiler, imported on first use: `config get-value executors.<name> <key>` answers with the defaults it fills in. */
+  readonly loadSettings: () => Promise<CompileBuiltinSettings>;
+}
+
+/**
+ * The built-in executors, by class name: the one list. `[core] executor` parsing, the executor
+ * loader and `config get-value` read it, so adding a built-in is one entry here (plus its docs page).
+ * Config parsing imports this module, so it imports executors only inside the loaders: `--help` and
+ * `config get-value` stay free of them.
+ */
+export const BUILTIN_EXECUTOR_TABLE = {
+  LocalExecutor: {
+    description: "runs each try in a runner process on the scheduler's machine, up to its parallelism at once",
+    loadClass: async () => (await import("../executors/local.js")).LocalExecutor,
+    loadSettings: async () => {
+      const { compileLocalExecutorOptions } = await import("../executors/local/options.js");
+      return (raw, executor, config) =>
+        compileLocalExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism, warn: (message) => process.stderr.write(`warning: ${message}\n`) });
+    },
+  },
+  SequentialExecutor: {
+    description: "runs one try at a time inside the scheduler's own process",
+    loadClass: async () => (await import("../executors/sequential.js")).SequentialExecutor,
+    loadSettings: async () => {
+      const { compileSequentialExecutorOptions } = await import("../executors/sequential-options.js");
+      return (raw, executor) => compileSequentialExecutorOptions(raw, { executor });
+    },
+  },
+  BullMQExecutor: {
+    description: "sends each try as a BullMQ job through Redis to `switchyard worker` processes on any machine",
+    loadClass: async () => (await import("../executors/bullmq/executor.js")).BullMQExecutor,
+    loadSettings: async () => {
+      const { compileBullMQExecutorOptions } = await import("../executors/bullmq/options.js");
+      return (raw, executor, config) => compileBullMQExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism });
+    },
+  },
+} as const satisfies Readonly<Record<string, BuiltinExecutorEntry>>;
+
+export type BuiltinExecutor = keyof typeof BUILTIN_EXECUTOR_TABLE;
+
+/** The built-in class names, in the table's order. */
+export const BUILTIN_EXECUTORS = Object.keys(BUILTIN_EXECUTOR_TABLE) as readonly BuiltinExecutor[];
+
+/** The table entry of a built-in class name; undefined for any other name. */
+export function builtinExecutor(className: string): BuiltinExecutorEntry | undefined {
+  return Object.hasOwn(BUILTIN_EXECUTOR_TABLE, className) ? BUILTIN_EXECUTOR_TABLE[className as BuiltinExecutor] : undefined;
+}
