@@ -26,10 +26,10 @@ export function workerToml(prefix: string, opts: { extra?: string; redisUrl?: st
   );
 }
 
-/** A scheduler's switchyard.toml; `core` adds lines to its [core] section. */
-export function schedulerToml(prefix: string, opts: { executors?: string; core?: string; redisUrl?: string } = {}): string {
+/** A scheduler's switchyard.toml; `core` and `scheduler` add lines to those sections. */
+export function schedulerToml(prefix: string, opts: { executors?: string; core?: string; scheduler?: string; redisUrl?: string } = {}): string {
   return (
-    `[core]\nexecutor = "${opts.executors ?? "BullMQExecutor"}"\n${opts.core ?? ""}[scheduler]\nidle_wake_interval = 0.2\n` +
+    `[core]\nexecutor = "${opts.executors ?? "BullMQExecutor"}"\n${opts.core ?? ""}[scheduler]\nidle_wake_interval = 0.2\n${opts.scheduler ?? ""}` +
     executorSection("BullMQExecutor", prefix, { redis_url: opts.redisUrl ?? REDIS_URL })
   );
 }
@@ -57,7 +57,7 @@ export class Fleet {
   }
 
   /** The scheduler's home (one per fleet). */
-  scheduler(dags: Record<string, string>, opts: { executors?: string; core?: string } = {}): Home {
+  scheduler(dags: Record<string, string>, opts: { executors?: string; core?: string; scheduler?: string } = {}): Home {
     this.#scheduler = new Home({ toml: schedulerToml(this.prefix, { ...opts, redisUrl: this.redisUrl }), dags });
     return this.#scheduler;
   }
