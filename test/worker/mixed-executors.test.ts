@@ -17,16 +17,17 @@ describe(`a DAG on the LocalExecutor and the BullMQExecutor (${TEST_DB})`, () =>
     fleet = new Fleet();
     const home = fleet.scheduler({}, { executors: "LocalExecutor,BullMQExecutor", core: "parallelism = 3\n" });
     const markers = home.file("markers.txt");
-    const run = JSON.stringify(tryMarker(markers, 0.4));
+    const run = JSON.stringify(tryMarker(markers, 1));
     // Four tasks on each executor outside any pool, and two on each in the two-slot pool p2.
+    // Priorities alternate between the executors, so each batch the scheduler queues holds both.
     const body = [
-      `for (const ex of ["LocalExecutor", "BullMQExecutor"]) {`,
-      `  const tag = ex === "LocalExecutor" ? "local" : "fleet";`,
-      `  for (let i = 0; i < 4; i++) d.bash(tag + "_free_" + i, ${run}, { executor: ex });`,
-      `  for (let i = 0; i < 2; i++) d.bash(tag + "_pool_" + i, ${run}, { executor: ex, pool: "p2" });`,
+      `let weight = 100;`,
+      `for (let i = 0; i < 4; i++) for (const [tag, ex] of [["local", "LocalExecutor"], ["fleet", "BullMQExecutor"]]) {`,
+      `  d.bash(tag + "_free_" + i, ${run}, { executor: ex, priorityWeight: weight-- });`,
+      `  if (i < 2) d.bash(tag + "_pool_" + i, ${run}, { executor: ex, pool: "p2", priorityWeight: weight-- });`,
       `}`,
     ].join("\n");
-    const dag = dagFile("mixed", body);
+    const dag = dagFile("mixed", body, `{ defaults: { weightRule: "absolute" } }`);
     home.writeDag("mixed.ts", dag);
     // The worker alone could run everything at once: the limits must come from the scheduler.
     await fleet.worker("w1", { "mixed.ts": dag }, { concurrency: 8 });
