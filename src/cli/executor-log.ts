@@ -16,6 +16,8 @@ export interface ExecutorLogRequest {
   readonly key: TaskInstanceKey;
   /** Where the log would be on this host (for the message when no executor has it either). */
   readonly missingFile: string;
+  /** Whether the try is over (nothing more will be written to its log). */
+  readonly over: boolean;
   readonly tail?: number;
   readonly follow?: FollowOptions;
 }
@@ -40,6 +42,10 @@ export async function printExecutorLog(req: ExecutorLogRequest, out: NodeJS.Writ
   let log = await fetch();
   if (log.messages.length === 0 && log.lines.length === 0) {
     throw new SwitchyardError("NO_LOG", `${noFile} (the try may not have started, or ran on another host), and executor "${req.executor}" keeps no copy`);
+  }
+  if (log.lines.length === 0 && req.over) {
+    // A try that is over and left nothing readable: as much "no log" as a missing file.
+    throw new SwitchyardError("NO_LOG", `${noFile}, and executor "${req.executor}" has none to give: ${log.messages.join("; ")}`);
   }
   for (const message of log.messages) err.write(`switchyard: ${message}\n`);
   let printed = req.tail === undefined ? 0 : Math.max(0, log.lines.length - req.tail);

@@ -14,7 +14,7 @@ import type { TaskInstanceRef } from "../../src/executors/types.js";
 import { eventually, TEST_DB } from "../support/home.js";
 import { context } from "../executors/helpers.js";
 import { assertRedisAnswers, type StartedWorker } from "../executors/bullmq/support.js";
-import { dagFile, Fleet, waitForTry } from "./helpers.js";
+import { dagFile, Fleet, freePort, schedulerToml, waitForTry } from "./helpers.js";
 
 const logFileOf = (w: StartedWorker, dagId: string) => `${w.home.dir}/logs/dag_id=${dagId}/run_id=r1/task_id=t/attempt=1.log`;
 const linesOf = (text: string) => text.split("\n").filter((l, i, all) => i < all.length - 1 || l !== "");
@@ -84,10 +84,19 @@ describe(`fleet task logs (${TEST_DB})`, () => {
     assert.equal(await home.ok(["tasks", "logs", "cli_logs", "t", "r1", "--tail", "1"]), `${linesOf(workerFile).at(-1)}\n`);
   });
 
-  it("tasks logs says so when the file is missing and the executor that ran the try is not configured here", async () => {
+  it("tasks logs says so when the executor's Redis does not answer, or the executor that ran the try is not configured here", async () => {
     const { home, scheduler, openGate } = await startGatedRun("unconfigured");
     openGate();
     assert.equal((await scheduler.done).code, 0);
+    // The executor's Redis does not answer (nothing listens there): said, not waited for.
+    const port = await freePort();
+    fs.writeFileSync(home.file("switchyard.toml"), schedulerToml(fleet.prefix, { redisUrl: `redis://:pw-not-shown@127.0.0.1:${port}` }));
+    const away = await home.run(["tasks", "logs", "unconfigured", "t", "r1"]);
+    assert.equal(away.code, 1, away.stderr);
+    assert.equal(away.stdout, "");
+    assert.match(away.stderr, new RegExp(`^error: the log of try 1 should be at .* but that file does not exist, and executor "BullMQExecutor" has none to give: could not read the log of job unconfigured/r1/t/-1/1: Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} did not answer within 5 s \\(.*ECONNREFUSED`));
+    assert.doesNotMatch(away.stderr, /pw-not-shown/);
+
     // This host's config no longer has the fleet's executor.
     fs.writeFileSync(home.file("switchyard.toml"), `[core]\nexecutor = "LocalExecutor"\n`);
     const r = await home.run(["tasks", "logs", "unconfigured", "t", "r1"]);

@@ -117,12 +117,10 @@ export function tasksCommand(): Command {
         if (!wanted) {
           throw new SwitchyardError("NO_LOG", `${dagId}.${taskId} in run ${runId} has no log for try ${opts.try}; tries with logs: ${logs.map((l) => l.try_number).join(", ")}`);
         }
+        // Over once the TI has moved on from this try (or never will write to it again).
+        const isOver = (ti: TaskInstanceRow) => !(ti.try_number === wanted.try_number && (ti.state === TaskState.QUEUED || ti.state === TaskState.RUNNING));
         const follow = {
-          // Over once the TI has moved on from this try (or never will write to it again).
-          done: async () => {
-            const ti = await requireTaskInstance(store.db, id);
-            return !(ti.try_number === wanted.try_number && (ti.state === TaskState.QUEUED || ti.state === TaskState.RUNNING));
-          },
+          done: async () => isOver(await requireTaskInstance(store.db, id)),
           watch: (wake: () => void) => store.watchCommits(wake),
         };
         const tailAndFollow = { ...(opts.tail !== undefined ? { tail: opts.tail } : {}), ...(opts.follow ? { follow } : {}) };
@@ -131,7 +129,7 @@ export function tasksCommand(): Command {
           const { printExecutorLog } = await import("../executor-log.js");
           const key = { ...id, tryNumber: wanted.try_number };
           const ref = { state: ti.state, externalExecutorId: ti.external_executor_id, queue: ti.queue, pid: ti.pid, hostname: ti.hostname };
-          await printExecutorLog({ config, executor: wanted.executor, key, ti: ref, missingFile: wanted.path, ...tailAndFollow }, process.stdout, process.stderr);
+          await printExecutorLog({ config, executor: wanted.executor, key, ti: ref, missingFile: wanted.path, over: isOver(ti), ...tailAndFollow }, process.stdout, process.stderr);
           return;
         }
         const { streamLog } = await import("../log-stream.js");

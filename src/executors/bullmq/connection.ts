@@ -83,3 +83,27 @@ export function waitForRedis(
     signal?.addEventListener("abort", done);
   });
 }
+
+/**
+ * For one-off reads (a CLI asking for a log): null once `client` is ready, or, if it is not within
+ * `timeoutMs`, why not, so the caller can say so instead of waiting for ever (commands on these
+ * clients wait through outages: maxRetriesPerRequest is null).
+ */
+export async function notReadyWithin(client: Redis, options: Pick<CompiledBullMQExecutorOptions, "redisUrl">, timeoutMs: number): Promise<string | null> {
+  let why = "no answer";
+  const onError = (error: unknown) => (why = redisErrorLine(error, options));
+  client.on("error", onError);
+  const stop = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ready = await Promise.race([
+      waitForRedis(client, options, () => undefined, stop.signal).then(() => client.status === "ready"),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    return ready ? null : `Redis at ${redisWhere(options)} did not answer within ${Math.round(timeoutMs / 1000)} s (${why})`;
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+    client.off("error", onError);
+  }
+}
