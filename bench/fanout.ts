@@ -1,12 +1,16 @@
 /**
  * fanout: one run of 10,000 independent no-op tasks (bash; fn on warm runners; fn with process
  * isolation, fewer tasks); tasks/s end to end and scheduler CPU per 1,000 tasks. Floors: the
- * same processes through a plain Node pool of the same size.
+ * same processes through a plain Node pool of the same size. Then the alternatives to warm
+ * runners that issue 9 §3 asked to measure: worker threads (fanout-threads.ts) and per-DAG
+ * runners (fanout-affinity.ts).
  */
 import { availableParallelism } from "node:os";
+import { affinityRows } from "./fanout-affinity.js";
+import { threadRows } from "./fanout-threads.js";
 import { fanoutDag, type TaskShape } from "./lib/dags.js";
 import { bashPool, forkPool, warmPool, type PoolResult } from "./lib/floors.js";
-import { benchTarget, describeConfig, type HomeConfig } from "./lib/home.js";
+import { benchRunnerOptions, benchTarget, describeConfig, type HomeConfig } from "./lib/home.js";
 import { step } from "./lib/progress.js";
 import type { Figure, ScenarioResult, Target } from "./lib/report.js";
 import { withSession, type RunResult } from "./lib/session.js";
@@ -18,7 +22,7 @@ const PARALLELISM = 32;
 /** The LocalExecutor's default number of warm runners: min(parallelism, cores). */
 export const RUNNERS = Math.max(1, Math.min(PARALLELISM, availableParallelism()));
 
-const CONFIG: HomeConfig = { parallelism: PARALLELISM, executors: { LocalExecutor: { parallelism: PARALLELISM, isolation: "warm" } } };
+const CONFIG: HomeConfig = { parallelism: PARALLELISM, executors: { LocalExecutor: { parallelism: PARALLELISM, isolation: "warm", ...benchRunnerOptions() } } };
 
 async function fanoutRun(label: string, n: number, shape: TaskShape): Promise<RunResult> {
   step(`fanout ${label}: ${n} independent tasks`);
@@ -46,6 +50,8 @@ export async function fanout(): Promise<ScenarioResult> {
   const bash = await fanoutRun("bash", FANOUT_TASKS, { kind: "bash" });
   const fn = await fanoutRun("fn (warm)", FANOUT_TASKS, { kind: "fn" });
   const fnProcess = await fanoutRun("fn (process)", FANOUT_PROCESS_TASKS, { kind: "fn", isolation: "process" });
+  const threads = await threadRows();
+  const affinity = await affinityRows(FANOUT_TASKS, PARALLELISM, fn);
 
   return {
     scenario: "fanout",
@@ -57,11 +63,15 @@ export async function fanout(): Promise<ScenarioResult> {
       `bash floor: a plain Node pool of ${PARALLELISM} spawning \`bash -c true\``,
       `fn (warm) floor: ${RUNNERS} warm Node children answering no-op JSON IPC messages, ${PARALLELISM} in flight`,
       `fn (process) floor: a fresh plain Node child per message (no tsx, no DAG file), ${PARALLELISM} at a time`,
+      ...threads.notes,
+      ...affinity.notes,
     ],
     figures: [
       ...figures("bash", bash, bashFloor, { on: "ratio", op: ">=", limit: 0.5 }),
       ...figures("fn (warm)", fn, warmFloor, { on: "value", op: ">=", limit: 2000 }),
       ...figures("fn (process)", fnProcess, forkFloor),
+      ...threads.figures,
+      ...affinity.figures,
     ],
   };
 }

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import { cli } from "./cli.js";
 import { executor } from "./executor.js";
 import { fanout } from "./fanout.js";
+import { fleet } from "./fleet.js";
 import { hop } from "./hop.js";
 import { describeMachine } from "./lib/machine.js";
 import { loadAverage } from "./lib/procfs.js";
@@ -20,7 +21,7 @@ import { starved } from "./starved.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, cli };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, cli, fleet };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];

@@ -82,6 +82,23 @@ export interface CheckStats {
    * hear them end): reset and done again, at-least-once as after a scheduler death.
    */
   readonly rerunAfterBlockedRunner: number;
+  /** Fleet tries failed because the suite killed their worker (counted against retries, as Airflow's lost Celery tasks). */
+  readonly workerKillFailures: number;
+  /** Fleet tries reset because their BullMQ job vanished with the suite's Redis flush (not counted). */
+  readonly redisLossResets: number;
+  /**
+   * Fleet tries that had finished their work when their worker was killed or their job vanished
+   * (the outcome never reached Redis, or Redis lost it): done again, at-least-once.
+   */
+  readonly rerunAfterFleetFault: number;
+}
+
+/** The fleet faults the suite injected: what explains a fleet try's failure or reset. */
+export interface FleetFaults {
+  /** Worker name → epoch ms the suite SIGKILLed it. */
+  readonly workerKills: ReadonlyMap<string, number>;
+  /** Epoch ms of each Redis flush (the deployment's prefix deleted). */
+  readonly redisFlushes: readonly number[];
 }
 
 export interface CheckInput {
@@ -96,6 +113,7 @@ export interface CheckInput {
   readonly schedulerKills: ReadonlyMap<number, number>;
   /** Scheduler job id → epoch ms it stopped acting: its process gone (killed, crashed, stopped), or its lease lost. */
   readonly schedulerDeaths: ReadonlyMap<number, number>;
+  readonly fleet: FleetFaults;
 }
 
 type Outcome = { kind: "success" } | { kind: "failed"; reason: string } | { kind: "lost"; reason: string; at: number };
@@ -126,6 +144,11 @@ function outcomesFromAudit(audit: readonly AuditRow[]): Map<string, Map<number, 
   return out;
 }
 
+/** A fleet try failed by the executor because its worker stopped heartbeating or vanished; group 1 names the worker. */
+const LOST_WORKER = /^worker (\S+) (?:on host .* stopped heartbeating \d+ s ago|on host .* stopped without finishing this try|is gone \(it has no record in Redis)/;
+/** A fleet try reset because its BullMQ job vanished from Redis. */
+const VANISHED_JOB = /its BullMQ job \S+ vanished from Redis/;
+
 /** The reason of a try reset because another task blocked the runner it shared; group 1 names that task. */
 const BLOCKED_RUNNER_RESET = /runner process \d+ was killed because (?:one of )?(.*) blocked its event loop/;
 
@@ -134,14 +157,21 @@ const BLOCKED_RUNNER_RESET = /runner process \d+ was killed because (?:one of )?
  * culprit's own fault explains only its own tries: a try that failed because another task
  * blocked or killed the runner they shared has no cause here (no try fails for a fault not its own).
  */
-function failureCause(reason: string, taskId: string, n: number, marks: TaskMarks | undefined, kills: readonly TaskKill[], mode: TaskMode): string | null {
+function failureCause(reason: string, taskId: string, n: number, marks: TaskMarks | undefined, kills: readonly TaskKill[], mode: TaskMode, fleet: FleetFaults): string | null {
   if (/SIGKILL/.test(reason) && kills.some((k) => k.taskId === taskId && k.tryNumber === n)) return "killed by the suite";
+  const worker = LOST_WORKER.exec(reason)?.[1];
+  if (worker !== undefined && fleet.workerKills.has(worker)) return WORKER_KILLED;
+  // A flush deletes the worker registry too: a worker with no record is gone until its next heartbeat.
+  if (worker !== undefined && /is gone \(it has no record in Redis/.test(reason) && fleet.redisFlushes.length > 0) return WORKER_RECORD_FLUSHED;
   if (mode === TaskMode.BLOCKER && /^blocked the event loop of runner process \d+/.test(reason)) return "blocked its runner";
   if (mode === TaskMode.PARENT_KILLER && /^killed by SIGKILL\b/.test(reason)) return "killed its parent";
   if (/exited with code 1\b/.test(reason) && marks?.ends.get(n)?.some((e) => e.result === "fail")) return "failed on purpose";
   if (/zombie/.test(reason)) return "zombie (no heartbeat during a fault)";
   return null;
 }
+
+const WORKER_KILLED = "its worker was killed by the suite";
+const WORKER_RECORD_FLUSHED = "its worker's record was lost with Redis (the suite flushed it)";
 
 /** The invariants of one cycle, from the final TI states, the audit log and the tasks' own markers. */
 export function checkCycle(input: CheckInput): { violations: Violation[]; stats: CheckStats } {
@@ -152,6 +182,9 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
   let resets = 0;
   let killedAfterDone = 0;
   let rerunAfterBlockedRunner = 0;
+  let workerKillFailures = 0;
+  let redisLossResets = 0;
+  let rerunAfterFleetFault = 0;
 
   if (input.runState !== "success" && input.runState !== "failed") {
     v.push({ kind: ViolationKind.LOST, detail: `the run never finished (state ${input.runState ?? "unreadable"})` });
@@ -196,9 +229,11 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
       if (os.length > 1) v.push({ kind: ViolationKind.MISCOUNTED, taskId, detail: `try ${n} ended ${os.length} times: ${os.map((o) => o.kind).join(", ")}` });
       for (const o of os) {
         if (o.kind === "lost") lost++;
+        if (o.kind === "lost" && VANISHED_JOB.test(o.reason)) redisLossResets++;
         if (o.kind !== "failed") continue;
         counted++;
-        const cause = failureCause(o.reason, taskId, n, marks, input.kills, spec.mode);
+        const cause = failureCause(o.reason, taskId, n, marks, input.kills, spec.mode, input.fleet);
+        if (cause === WORKER_KILLED) workerKillFailures++;
         if (cause === null) v.push({ kind: ViolationKind.UNEXPLAINED_FAILURE, taskId, detail: `try ${n} failed: ${o.reason}` });
         else causes.push(cause);
       }
@@ -241,12 +276,17 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
     for (const n of okTries) {
       if (st.state === "success" && n === st.tryNumber) continue;
       const o = tries.get(n)?.at(-1);
-      if (o?.kind === "failed" && failureCause(o.reason, taskId, n, marks, input.kills, spec.mode) === "killed by the suite") {
+      if (o?.kind === "failed" && failureCause(o.reason, taskId, n, marks, input.kills, spec.mode, input.fleet) === "killed by the suite") {
         killedAfterDone++;
         continue;
       }
       if (o?.kind === "lost" && BLOCKED_RUNNER_RESET.test(o.reason)) {
         rerunAfterBlockedRunner++;
+        continue;
+      }
+      const fleetCause = o?.kind === "failed" ? failureCause(o.reason, taskId, n, marks, input.kills, spec.mode, input.fleet) : null;
+      if ((o?.kind === "lost" && VANISHED_JOB.test(o.reason) && input.fleet.redisFlushes.length > 0) || fleetCause === WORKER_KILLED || fleetCause === WORKER_RECORD_FLUSHED) {
+        rerunAfterFleetFault++;
         continue;
       }
       const deadJob = o?.kind === "lost" ? /scheduler job (\d+) that queued it is (?:dead|no longer running)/.exec(o.reason) : null;
@@ -296,7 +336,19 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
   const rejectedReports = input.audit.filter((r) => r.event === "report_rejected").length;
   return {
     violations: v,
-    stats: { tis: input.states.length, triesRun, resets, zombieFailures, rejectedReports, killedAfterDone, blockedRunnerResets, rerunAfterBlockedRunner },
+    stats: {
+      tis: input.states.length,
+      triesRun,
+      resets,
+      zombieFailures,
+      rejectedReports,
+      killedAfterDone,
+      blockedRunnerResets,
+      rerunAfterBlockedRunner,
+      workerKillFailures,
+      redisLossResets,
+      rerunAfterFleetFault,
+    },
   };
 }
 

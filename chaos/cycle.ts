@@ -5,6 +5,7 @@ import { checkCycle, ViolationKind, type AuditRow, type CheckStats, type TiState
 import { buildChaosDag, type DagShape } from "./dag.js";
 import { Deployment, sleep } from "./deployment.js";
 import { dropSlowDagFiles, FaultKind, killOneTask, PostgresCluster, SchedulerFleet, type Fault, type TaskKill, type TaskKillTarget } from "./faults.js";
+import { busyWorkers, fleetSection, flushPrefix, WorkerFleet, WORKER_TIMEOUT_S } from "./fleet.js";
 import { readMarks } from "./marks.js";
 import { parseStallViolations } from "./parse-stall.js";
 import { PgAdmin } from "./pg-admin.js";
@@ -73,9 +74,9 @@ const SLOW_DAG_FILE_MS = 4_000;
 /** The running cycle's PostgreSQL role, so an interrupted suite can allow its logins again. */
 export const activeAdmin: { current: PgAdmin | null } = { current: null };
 
-function toml(o: CycleOptions): string {
+function toml(o: CycleOptions, fleetPrefix: string): string {
   return `[core]
-executor = "LocalExecutor"
+executor = "LocalExecutor,fleet:BullMQExecutor"
 parallelism = ${o.parallelism}
 task_queued_timeout = 20
 dagbag_import_timeout = ${DAGBAG_IMPORT_TIMEOUT_S}
@@ -87,7 +88,8 @@ task_heartbeat_timeout = 3
 zombie_detection_interval = 0.5
 orphaned_tasks_check_interval = 0.5
 task_queued_timeout_check_interval = 1
-`;
+
+${fleetSection(fleetPrefix)}`;
 }
 
 function pgRestartsAllowed(o: CycleOptions): boolean {
@@ -112,7 +114,10 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     : { kind: "sqlite", file: path.join(home, "switchyard.db") };
   const deployment = new Deployment(home, o.cliPath, target);
   const dag = buildChaosDag(DAG_ID, o.shape, dagRng, o.taskScript, deployment.marksDir, o.maxActiveTasks);
-  deployment.create(toml(o), "chaos.ts", dag.source);
+  // This deployment's own BullMQ keys on the shared Redis: the Redis flush fault deletes only them.
+  const fleetPrefix = `switchyard-chaos:${process.pid}:${o.index}`;
+  deployment.create(toml(o, fleetPrefix), "chaos.ts", dag.source);
+  const workers = new WorkerFleet(home, o.cliPath, fleetPrefix, "chaos.ts", dag.source);
   const runId = `chaos_${o.seed}`;
   const probe = new Probe(target);
   const cluster = o.db === "postgres" ? new PostgresCluster(o.pgUrl) : null;
@@ -120,6 +125,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   const faults: Fault[] = [];
   const kills: TaskKill[] = [];
   const violations: Violation[] = [];
+  const redisFlushes: number[] = [];
   let dropped = false;
 
   try {
@@ -130,6 +136,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     // Trigger first: the CLI and two starting schedulers would parse the DAG file at once.
     const trigger = await deployment.cli(["dags", "trigger", DAG_ID, "--run-id", runId], { attempts: 10 });
     if (trigger.code !== 0) throw new Error(`dags trigger failed: ${trigger.stderr.trim()}`);
+    workers.start();
     fleet.start();
     const t0 = Date.now();
 
@@ -147,6 +154,8 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
         ...(faultRng.next() < 0.5 ? [FaultKind.SCHEDULER_KILL, FaultKind.TASK_KILL] : [FaultKind.TASK_KILL, FaultKind.SCHEDULER_KILL]),
         FaultKind.SCHEDULER_PAUSE, // every cycle has one of each scheduler fault
       ];
+      // And one of each fleet fault, at a random place among them.
+      for (const kind of [FaultKind.WORKER_KILL, FaultKind.REDIS_FLUSH]) first.splice(faultRng.int(0, first.length), 0, kind);
       first.unshift(FaultKind.DAG_FILES); // first, so every cycle parses them while its tasks run
       let gap = faultRng.int(1500, 3000);
       while (!finished && faults.length < o.maxFaults) {
@@ -162,6 +171,26 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
           const restartMs = faultRng.int(200, 3000);
           const victim = fleet.killOne(faultRng, restartMs);
           if (victim) faults.push({ kind, at, time: new Date().toISOString(), detail: `scheduler #${victim.n} (pid ${victim.pid}) killed; a new one starts in ${restartMs} ms` });
+        } else if (kind === FaultKind.WORKER_KILL || kind === FaultKind.REDIS_FLUSH) {
+          // Aimed at a busy fleet (a worker holding a try), waiting for one up to a while.
+          let busy: string[] = [];
+          for (let attempt = 0; attempt < 60 && !finished && busy.length === 0; attempt++) {
+            busy = await busyWorkers(fleetPrefix);
+            if (busy.length === 0) await sleep(250);
+          }
+          if (busy.length === 0) continue;
+          const when = Date.now() - t0;
+          if (kind === FaultKind.WORKER_KILL) {
+            // Often past worker_timeout, sometimes within it: the survivor must carry the fleet either way.
+            const restartMs = faultRng.int(500, WORKER_TIMEOUT_S * 1500);
+            const victim = workers.killOne(faultRng, restartMs, busy);
+            if (victim) faults.push({ kind, at: when, time: new Date().toISOString(), detail: `worker ${victim.name} (pid ${victim.child.pid}) killed while it held a try; a new one starts in ${restartMs} ms` });
+          } else {
+            const fault = { kind, at: when, time: new Date().toISOString(), detail: `every key under ${fleetPrefix} deleted while ${busy.join(", ")} held tries` };
+            faults.push(fault);
+            redisFlushes.push(Date.now());
+            Object.assign(fault, { detail: `${fault.detail} (${await flushPrefix(fleetPrefix)} keys)` });
+          }
         } else if (kind === FaultKind.SCHEDULER_PAUSE) {
           // The lease is half the 3 s threshold: about half the pauses outlast it.
           const pauseMs = faultRng.int(500, 4000);
@@ -170,7 +199,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
         } else if (kind === FaultKind.TASK_KILL) {
           for (let attempt = 0; attempt < 20 && !finished; attempt++) {
             const tis = await probe.taskInstances(runId);
-            const kill = tis ? killOneTask(deployment, tis, dag.tasks, kills, faultRng, Date.now() - t0, o.taskKill) : null;
+            const kill = tis ? killOneTask(deployment, tis, dag.tasks, kills, faultRng, Date.now() - t0, o.taskKill, workers.homes()) : null;
             if (kill) {
               kills.push(kill);
               faults.push({ kind, at: kill.at, time: new Date().toISOString(), detail: `${kill.taskId} try ${kill.tryNumber} (${o.taskKill} ${kill.pid}) killed` });
@@ -217,6 +246,19 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       }
     }
 
+    // Workers after the schedulers: they finish what they hold, which nobody records any more.
+    for (const w of await workers.stopAll(30_000)) {
+      violations.push({ kind: ViolationKind.CRASH, detail: `worker ${w.name} (pid ${w.child.pid}) did not stop within 30 s of SIGTERM; see ${w.logFile}` });
+    }
+    for (const w of workers.crashes) {
+      violations.push({ kind: ViolationKind.CRASH, detail: `worker ${w.name} (pid ${w.child.pid}) exited on its own (${w.exit?.signal ?? `code ${w.exit?.code}`}): ${tail(w.logFile, 3)}` });
+    }
+    for (const w of workers.all) {
+      if (w.endedByUs === "stopped" && w.exit?.code !== 0 && w.exit?.signal !== "SIGTERM" && !workers.crashes.includes(w)) {
+        violations.push({ kind: ViolationKind.CRASH, detail: `worker ${w.name} exited ${w.exit?.signal ?? `code ${w.exit?.code}`} after SIGTERM: ${tail(w.logFile, 3)}` });
+      }
+    }
+
     const stopMs = Date.now() - stopStarted;
     const collectStarted = Date.now();
     const states = await deployment.json<TiState[]>(["tasks", "states-for-dag-run", DAG_ID, runId]);
@@ -240,7 +282,18 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       if (s.killedAt !== null) schedulerKills.set(last.id, s.killedAt);
       if (s.exitedAt !== null) schedulerDeaths.set(last.id, s.killedAt ?? s.endLoggedAt ?? s.exitedAt);
     }
-    const checked = checkCycle({ specs: dag.tasks, states, audit, marks: readMarks(deployment.eventsFile), kills, runState, schedulerKills, schedulerDeaths });
+    const workerKills = new Map(workers.all.filter((w) => w.killedAt !== null).map((w) => [w.name, w.killedAt!]));
+    const checked = checkCycle({
+      specs: dag.tasks,
+      states,
+      audit,
+      marks: readMarks(deployment.eventsFile),
+      kills,
+      runState,
+      schedulerKills,
+      schedulerDeaths,
+      fleet: { workerKills, redisFlushes },
+    });
     violations.push(...checked.violations);
     const importErrors = await deployment.json<Array<{ filename: string }>>(["dags", "list-import-errors"]);
     violations.push(
@@ -277,6 +330,9 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   } finally {
     await probe.close();
     await fleet.stopAll(5_000);
+    await workers.stopAll(5_000);
+    // The evidence of a kept cycle is in its home; the shared Redis keeps nothing of it.
+    await flushPrefix(fleetPrefix).catch(() => undefined);
     await cluster?.ensureRunning();
     if (!dropped) await admin?.allowLogin();
   }
@@ -308,7 +364,7 @@ function refusedAtStart(logFile: string): boolean {
   } catch {
     return false;
   }
-  return !/scheduler job \d+ started/.test(text) && /cannot connect to PostgreSQL|refused the login|does not answer/.test(text);
+  return !/scheduler job \d+ started/.test(text) && /cannot connect to PostgreSQL|refused the login|not permitted to log in|does not answer/.test(text);
 }
 
 /** The `error:` line a scheduler printed before it gave up. */

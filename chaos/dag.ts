@@ -1,3 +1,4 @@
+import { FLEET_EXECUTOR } from "./fleet.js";
 import type { Rng } from "./rng.js";
 
 /** What a chaos task does, and so what its task instance must end as. */
@@ -29,6 +30,8 @@ export interface TaskSpec {
   readonly sleepMs: number;
   readonly triggerRule?: "all_done";
   readonly upstream: readonly string[];
+  /** Routed to the fleet (the BullMQExecutor `fleet`) on this queue; unset: the LocalExecutor. */
+  readonly fleetQueue?: "default" | "io";
 }
 
 export interface DagShape {
@@ -83,10 +86,12 @@ export function buildChaosDag(dagId: string, shape: DagShape, rng: Rng, taskScri
   const start = add("start", []);
   const leaves: string[] = [];
   const middle: string[] = [];
+  // The first chain runs on the fleet's default queue, every other fan task on its io queue: fleet
+  // and local tries depend on each other (the fans' heads and joins are local).
   for (let c = 0; c < shape.chains; c++) {
     let prev = start;
     for (let i = 0; i < shape.chainLength; i++) {
-      prev = add(`chain${c}_${i}`, [prev]);
+      prev = add(`chain${c}_${i}`, [prev], c === 0 ? { fleetQueue: "default" } : {});
       middle.push(prev);
     }
     leaves.push(prev);
@@ -94,7 +99,7 @@ export function buildChaosDag(dagId: string, shape: DagShape, rng: Rng, taskScri
   for (let f = 0; f < shape.fans; f++) {
     const head = add(`fan${f}_head`, [start]);
     const wide: string[] = [];
-    for (let i = 0; i < shape.fanWidth; i++) wide.push(add(`fan${f}_${i}`, [head]));
+    for (let i = 0; i < shape.fanWidth; i++) wide.push(add(`fan${f}_${i}`, [head], i % 2 === 1 ? { fleetQueue: "io" } : {}));
     middle.push(...wide);
     leaves.push(add(`fan${f}_join`, wide));
   }
@@ -103,7 +108,7 @@ export function buildChaosDag(dagId: string, shape: DagShape, rng: Rng, taskScri
     leaves.push(add(`doomed${d}_cleanup`, [doomed], { triggerRule: "all_done" }));
   }
   for (let c = 0; c < shape.culprits; c++) {
-    // Started from a chain's middle, so they meet other tries on the runners.
+    // Started from a chain's middle, so they meet other tries on the runners (the scheduler's: culprits stay local).
     const from = rng.pick(middle);
     const blocker = add(`blocker${c}`, [from], { mode: TaskMode.BLOCKER, retries: rng.int(0, 1), retryDelay: 0.2 });
     leaves.push(add(`blocker${c}_cleanup`, [blocker], { triggerRule: "all_done" }));
@@ -135,6 +140,7 @@ function dagSource(dagId: string, tasks: ReadonlyMap<string, TaskSpec>, taskScri
     const command = `bash ${taskScript} ${marksDir} ${s.sleepMs} ${s.mode}`;
     const opts: Record<string, unknown> = { retries: s.retries, retryDelay: s.retryDelay };
     if (s.triggerRule) opts.triggerRule = s.triggerRule;
+    if (s.fleetQueue) Object.assign(opts, { executor: FLEET_EXECUTOR, queue: s.fleetQueue });
     const id = JSON.stringify(s.id);
     if (s.mode === TaskMode.BLOCKER) lines.push(`t[${id}] = d.fn(${id}, () => { for (;;) {} }, ${JSON.stringify(opts)});`);
     else if (s.mode === TaskMode.PARENT_KILLER) lines.push(`t[${id}] = d.bash(${id}, "kill -9 $PPID; sleep 5", ${JSON.stringify(opts)});`);

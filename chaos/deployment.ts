@@ -9,6 +9,25 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/**
+ * Waits up to `graceMs` for each process (already asked to stop) to exit, SIGKILLs those still up
+ * and waits for them. Returns the ones that had to be killed.
+ */
+export async function killAfterGrace<P extends { readonly child: ChildProcess; readonly exited: Promise<unknown> }>(live: readonly P[], graceMs: number): Promise<P[]> {
+  const hung: P[] = [];
+  await Promise.all(
+    live.map(async (p) => {
+      const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs));
+      if ((await Promise.race([p.exited, timer])) === "timeout") {
+        hung.push(p);
+        p.child.kill("SIGKILL");
+        await p.exited;
+      }
+    }),
+  );
+  return hung;
+}
+
 /** Every scheduler the suite started and has not seen exit: what an interrupted suite must kill. */
 export const liveSchedulers = new Set<ChildProcess>();
 

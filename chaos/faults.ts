@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Deployment, SchedulerProcess } from "./deployment.js";
-import { sleep } from "./deployment.js";
+import { killAfterGrace, sleep } from "./deployment.js";
 import type { TaskSpec } from "./dag.js";
 import { ALWAYS_FAILING, TaskMode } from "./dag.js";
 import type { LiveTi } from "./probe.js";
@@ -18,6 +18,10 @@ export const FaultKind = {
   DB_OUTAGE: "db_outage",
   /** A slow and an endless DAG file dropped into the dags folder while the run goes on (issue 9 §6). */
   DAG_FILES: "dag_files",
+  /** A fleet worker SIGKILLed mid-run; a new one starts a while later (issue 10 §3). */
+  WORKER_KILL: "worker_kill",
+  /** Every Redis key of the deployment's BullMQ prefix deleted: Redis "restarted empty" (issue 10 §3). */
+  REDIS_FLUSH: "redis_flush",
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 export const FAULT_KINDS: readonly FaultKind[] = Object.values(FaultKind);
@@ -128,18 +132,7 @@ export class SchedulerFleet {
     for (const s of [...this.paused]) this.resume(s); // their SIGCONT timers are gone: a stopped process would not hear the SIGTERM
     const live = this.all.filter((s) => s.alive);
     for (const s of live) s.stop();
-    const hung: SchedulerProcess[] = [];
-    await Promise.all(
-      live.map(async (s) => {
-        const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs));
-        if ((await Promise.race([s.exited, timer])) === "timeout") {
-          hung.push(s);
-          s.child.kill("SIGKILL");
-          await s.exited;
-        }
-      }),
-    );
-    return hung;
+    return killAfterGrace(live, graceMs);
   }
 
   private spawn(): void {
@@ -196,7 +189,8 @@ export type TaskKillTarget = (typeof TaskKillTarget)[keyof typeof TaskKillTarget
 /**
  * SIGKILL the bash process of one running try: a running TI (from the database) whose try is
  * mid-work (from the markers), whose task may lose one more try, and whose pid really is that
- * try of this deployment (checked in /proc/<pid>/environ, so a reused pid is never hit).
+ * try of this deployment (checked in /proc/<pid>/environ, so a reused pid is never hit: a
+ * fleet try's processes carry its worker's home, one of `workerHomes`).
  * With `group`, its whole process group (the bash is the group's leader) instead.
  */
 export function killOneTask(
@@ -207,6 +201,7 @@ export function killOneTask(
   rng: Rng,
   at: number,
   target: TaskKillTarget,
+  workerHomes: readonly string[] = [],
 ): TaskKill | null {
   const inProgress = triesInProgress(deployment.eventsFile);
   const killed = new Map<string, number>();
@@ -225,7 +220,8 @@ export function killOneTask(
     const ti = candidates.splice(Math.floor(rng.next() * candidates.length), 1)[0]!;
     const env = processEnv(ti.pid!);
     if (
-      env?.get("SWITCHYARD_HOME") !== deployment.home ||
+      env === null ||
+      (env.get("SWITCHYARD_HOME") !== deployment.home && !workerHomes.includes(env.get("SWITCHYARD_HOME") ?? "")) ||
       env.get("SWITCHYARD_TASK_ID") !== ti.taskId ||
       env.get("SWITCHYARD_TRY_NUMBER") !== String(ti.tryNumber)
     ) {

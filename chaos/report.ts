@@ -9,6 +9,8 @@ const FAULT_LABEL: Record<FaultKind, string> = {
   [FaultKind.PG_RESTART]: "PostgreSQL restart",
   [FaultKind.DB_OUTAGE]: "database cut-off (sessions killed, logins refused)",
   [FaultKind.DAG_FILES]: "slow and endless DAG files dropped",
+  [FaultKind.WORKER_KILL]: "fleet worker kill -9 (a new one started later)",
+  [FaultKind.REDIS_FLUSH]: "Redis keys of the fleet's prefix deleted (Redis restarted empty)",
 };
 
 export function faultCounts(faults: CycleResult["faults"]): Record<FaultKind, number> {
@@ -25,7 +27,7 @@ export function progressLine(r: CycleResult, total: number, failing: (k: Violati
   const notes = found.filter(([k]) => !failing(k));
   return (
     `cycle ${r.index}/${total} seed ${r.seed}: run ${r.runState ?? "?"} in ${(r.runMs / 1000).toFixed(1)} s (cycle ${(r.wallMs / 1000).toFixed(1)} s: setup ${(r.setupMs / 1000).toFixed(1)}, stop ${(r.stopMs / 1000).toFixed(1)}, collect ${(r.collectMs / 1000).toFixed(1)}), ` +
-    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.scheduler_pause} paused, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart, ${c.dag_files} slow DAG files; ` +
+    `${r.stats.tis} TIs, ${r.stats.triesRun} tries, ${r.stats.resets} reset; faults: ${c.scheduler_kill} scheduler, ${c.scheduler_pause} paused, ${c.task_kill} task, ${c.db_outage} cut-off, ${c.pg_restart} pg restart, ${c.dag_files} slow DAG files, ${c.worker_kill} worker, ${c.redis_flush} Redis flush; ` +
     (bad.length === 0 ? "ok" : `VIOLATIONS: ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} (kept ${r.home})`) +
     (notes.length === 0 ? "" : `; noted: ${notes.map(([k, n]) => `${n} ${k}`).join(", ")}`)
   );
@@ -44,12 +46,17 @@ export function summaryTable(results: readonly CycleResult[], wallMs: number, er
     [`faults: ${FAULT_LABEL.db_outage}`, faults.db_outage],
     [`faults: ${FAULT_LABEL.pg_restart}`, faults.pg_restart],
     [`faults: ${FAULT_LABEL.dag_files}`, faults.dag_files],
+    [`faults: ${FAULT_LABEL.worker_kill}`, faults.worker_kill],
+    [`faults: ${FAULT_LABEL.redis_flush}`, faults.redis_flush],
     ["faults: total", FAULT_KINDS.reduce((n, k) => n + faults[k], 0)],
     ["task instances", sum((r) => r.stats.tis)],
     ["tries run (bash started)", sum((r) => r.stats.triesRun)],
     ["tries reset as lost (not counted)", sum((r) => r.stats.resets)],
     ["tries reset because a task blocked their runner (not counted)", sum((r) => r.stats.blockedRunnerResets)],
     ["of those, done again after finishing while the runner was blocked (at-least-once)", sum((r) => r.stats.rerunAfterBlockedRunner)],
+    ["fleet tries failed because the suite killed their worker (counted)", sum((r) => r.stats.workerKillFailures)],
+    ["fleet tries reset because their job vanished with Redis (not counted)", sum((r) => r.stats.redisLossResets)],
+    ["of the fleet tries above, done again after finishing their work (at-least-once)", sum((r) => r.stats.rerunAfterFleetFault)],
     ["zombie failures", sum((r) => r.stats.zombieFailures)],
     ["late reports rejected by fencing", sum((r) => r.stats.rejectedReports)],
     ["runs ended success / failed / unfinished", `${results.filter((r) => r.runState === "success").length} / ${results.filter((r) => r.runState === "failed").length} / ${results.filter((r) => r.runState !== "success" && r.runState !== "failed").length}`],

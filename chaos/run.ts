@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { activeAdmin, runCycle, PG_RESTARTS_OK_FILE, type CycleResult } from "./cycle.js";
 import { FULL_SHAPE, SHORT_SHAPE } from "./dag.js";
 import { liveSchedulers } from "./deployment.js";
+import { liveWorkers } from "./fleet.js";
 import { PostgresCluster, TaskKillTarget } from "./faults.js";
 import { progressLine, summaryTable } from "./report.js";
 import { ViolationKind } from "./check.js";
@@ -75,6 +76,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     process.stderr.write(`chaos: ${signal}; killing ${liveSchedulers.size} scheduler(s), making sure PostgreSQL runs, then exiting\n`);
     for (const child of liveSchedulers) child.kill("SIGKILL");
+    for (const child of liveWorkers) child.kill("SIGKILL");
     void (async () => {
       if (db === "postgres") await new PostgresCluster(values["pg-url"]).ensureRunning().catch(() => undefined);
       await activeAdmin.current?.allowLogin().catch(() => undefined);
@@ -108,9 +110,11 @@ for (let i = 1; i <= cycles; i++) {
       schedulers: db === "sqlite" ? 1 : 2,
       parallelism: short ? 6 : 8,
       maxActiveTasks: 64,
-      deadlineMs: short ? 60_000 : 150_000,
+      // Short: 90 s since the fleet faults (a killed worker's tries wait out worker_timeout) came in.
+      deadlineMs: short ? 90_000 : 150_000,
       faultGapMs: short ? [800, 1800] : [1500, 4000],
-      maxFaults: short ? 6 : 10,
+      // Every cycle has one of each scheduler and fleet fault (6) and the DAG-file fault.
+      maxFaults: short ? 8 : 12,
       keep: values.keep,
       failing,
       cliPath: CLI,

@@ -13,6 +13,10 @@ export interface TaskShape {
   readonly isolation?: "warm" | "process";
   /** Executors to deal tasks to, round robin; unset: the default executor. */
   readonly executors?: readonly string[];
+  /** The DAG's default executor (`defaults.executor`): every task of the DAG runs there. */
+  readonly dagExecutor?: string;
+  /** fn tasks wait this long (a timer, no CPU) instead of returning at once: a task that waits on I/O. */
+  readonly waitMs?: number;
 }
 
 export const MAX_ACTIVE_TASKS = 1_000_000;
@@ -25,12 +29,13 @@ export function taskId(i: number): string {
 function header(dagId: string, shape: TaskShape): string {
   const options: Record<string, unknown> = {};
   if (shape.isolation !== undefined) options["executorConfig"] = { isolation: shape.isolation };
+  const defaults = shape.dagExecutor === undefined ? "" : `, defaults: ${JSON.stringify({ executor: shape.dagExecutor })}`;
   return [
     `import { dag, chain } from "@switchyard/core";`,
-    `const d = dag(${JSON.stringify(dagId)}, { schedule: null, maxActiveTasks: ${MAX_ACTIVE_TASKS}, maxActiveRuns: 1 });`,
+    `const d = dag(${JSON.stringify(dagId)}, { schedule: null, maxActiveTasks: ${MAX_ACTIVE_TASKS}, maxActiveRuns: 1${defaults} });`,
     `const options = ${JSON.stringify(options)};`,
     `const executors = ${JSON.stringify(shape.executors ?? [])};`,
-    `const noop = () => undefined;`,
+    shape.waitMs === undefined ? `const noop = () => undefined;` : `const noop = () => new Promise((resolve) => setTimeout(resolve, ${shape.waitMs}));`,
     `const make = (id, i) => {`,
     `  const o = executors.length ? { ...options, executor: executors[i % executors.length] } : options;`,
     shape.kind === "bash" ? `  return d.bash(id, "true", o);` : `  return d.fn(id, noop, o);`,

@@ -17,6 +17,8 @@ export interface TiTimes {
   /** Epoch ms as reported by the runner: it began the try / the try finished. */
   readonly start_date: number | null;
   readonly end_date: number | null;
+  /** The process that ran the try (a warm runner, for fn tasks). */
+  readonly pid: number | null;
 }
 
 const FINISHED = "('success','failed','skipped','upstream_failed','removed')";
@@ -59,7 +61,7 @@ export class BenchDb implements BenchReader {
 
   async taskTimes(dagRunId: number): Promise<TiTimes[]> {
     return this.#db
-      .prepare("select task_id, executor, state, start_date, end_date from task_instance where dag_run_id = ? order by task_id")
+      .prepare("select task_id, executor, state, start_date, end_date, pid from task_instance where dag_run_id = ? order by task_id")
       .all(dagRunId) as TiTimes[];
   }
 
@@ -103,8 +105,8 @@ export class PgBenchDb implements BenchReader {
   }
 
   async taskTimes(dagRunId: number): Promise<TiTimes[]> {
-    const rows = await this.#rows("select task_id, executor, state, start_date, end_date from task_instance where dag_run_id = $1 order by task_id", [dagRunId]);
-    return rows.map((r) => ({ task_id: String(r.task_id), executor: String(r.executor), state: String(r.state), start_date: num(r.start_date), end_date: num(r.end_date) }));
+    const rows = await this.#rows("select task_id, executor, state, start_date, end_date, pid from task_instance where dag_run_id = $1 order by task_id", [dagRunId]);
+    return rows.map((r) => ({ task_id: String(r.task_id), executor: String(r.executor), state: String(r.state), start_date: num(r.start_date), end_date: num(r.end_date), pid: num(r.pid) }));
   }
 
   async close(): Promise<void> {

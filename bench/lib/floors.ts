@@ -5,6 +5,7 @@
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 
 const ECHO_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "echo-child.mjs");
 
@@ -159,4 +160,19 @@ export async function sequentialForks(n: number): Promise<SequentialTimes & { re
 /** `n` fresh Node children, `concurrency` at a time. */
 export function forkPool(n: number, concurrency: number): Promise<PoolResult> {
   return pool(n, concurrency, freshChildTry);
+}
+
+/** A fresh, empty worker thread: started, one message back, gone. No tsx, no DAG file. */
+function freshThread(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(`require("node:worker_threads").parentPort.postMessage("ready");`, { eval: true, execArgv: [] });
+    worker.once("error", reject);
+    worker.once("message", () => void worker.terminate());
+    worker.once("exit", () => resolve());
+  });
+}
+
+/** `n` fresh empty worker threads in one process, `concurrency` at a time (the floor of a thread per try). */
+export function threadPool(n: number, concurrency: number): Promise<PoolResult> {
+  return pool(n, concurrency, freshThread);
 }

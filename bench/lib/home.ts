@@ -126,3 +126,17 @@ export async function createHome(label: string, config: HomeConfig, dags: Readon
   await runCli(home, ["db", "init"]);
   return home;
 }
+
+/**
+ * `[executors.<LocalExecutor>]` settings every fanout home adds: `runner_heartbeat_timeout` from
+ * SWITCHYARD_BENCH_RUNNER_HEARTBEAT_TIMEOUT (seconds) when set. On a machine loaded far beyond its
+ * cores (load average 40 on 2), a fresh runner importing a DAG file stays silent longer than the
+ * default 5 s and its try fails as "blocked the event loop"; the setting keeps such a run usable.
+ */
+export function benchRunnerOptions(): Readonly<Record<string, number>> {
+  const raw = process.env.SWITCHYARD_BENCH_RUNNER_HEARTBEAT_TIMEOUT;
+  if (raw === undefined || raw === "") return {};
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`SWITCHYARD_BENCH_RUNNER_HEARTBEAT_TIMEOUT takes whole seconds >= 1, not ${JSON.stringify(raw)}`);
+  return { runner_heartbeat_timeout: seconds };
+}

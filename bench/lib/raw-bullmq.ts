@@ -45,7 +45,7 @@ async function stopWorkers(children: readonly ChildProcess[]): Promise<WorkerRep
 }
 
 /** Deletes every key under the prefix (the baseline's queues are throwaway). */
-async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = "0";
   do {
     const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);

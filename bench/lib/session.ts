@@ -11,7 +11,7 @@ export interface RunResult {
   readonly runId: string;
   readonly run: RunRow;
   readonly tis: TiTimes[];
-  /** Scheduler CPU seconds from just before the trigger to the run's end (all schedulers of the home together). */
+  /** Scheduler CPU seconds from just before the trigger to the run's end (all schedulers of the home together; see Session.runs). */
   readonly schedulerCpu: number;
   /** CPU seconds of the runner processes alive at the end, over the same span (0 with process isolation). */
   readonly runnerCpu: number;
@@ -26,7 +26,7 @@ const DEFAULT_RUN_TIMEOUT_MS = 30 * 60_000;
 /** Things that went wrong but were worked around (printed at the end of the run: they are findings). */
 export const incidents: string[] = [];
 
-/** A bench home with one or more schedulers running in it. Runs are triggered one at a time and awaited. */
+/** A bench home with one or more schedulers running in it. Runs are triggered (one, or several at once) and awaited. */
 export class Session {
   readonly db: BenchReader;
   #runs = 0;
@@ -68,24 +68,40 @@ export class Session {
 
   /** Trigger `dagId`, wait for its run to succeed, and collect its figures. */
   async run(dagId: string, opts: { label?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-    const runId = `bench_${++this.#runs}`;
-    const progress = new Progress(opts.label ?? dagId);
+    return (await this.runs([dagId], opts))[0]!;
+  }
+
+  /**
+   * Trigger one run of each DAG at once, wait until all have succeeded, and collect each one's
+   * figures. With several runs, schedulerCpu and runnerCpu are those of the whole span, the same
+   * in every result (the runs share the scheduler and its runners).
+   */
+  async runs(dagIds: readonly string[], opts: { label?: string; timeoutMs?: number } = {}): Promise<RunResult[]> {
+    const runIds = dagIds.map(() => `bench_${++this.#runs}`);
+    const progress = new Progress(opts.label ?? dagIds.join(", "));
     const cpu0 = this.#cpu();
     const runners0 = this.#childCpu();
-    await this.trigger(dagId, runId);
-    const created = await this.db.run(dagId, runId);
-    if (created === undefined) throw new Error(`dags trigger ${dagId} did not create run ${runId}`);
+    await Promise.all(dagIds.map((dagId, i) => this.trigger(dagId, runIds[i]!)));
+    const created = await Promise.all(
+      dagIds.map(async (dagId, i) => {
+        const row = await this.db.run(dagId, runIds[i]!);
+        if (row === undefined) throw new Error(`dags trigger ${dagId} did not create run ${runIds[i]}`);
+        return row;
+      }),
+    );
     const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
     const started = Date.now();
     let total = 0;
     for (;;) {
-      const row = (await this.db.run(dagId, runId)) as RunRow;
-      if (row.state === "success" || row.state === "failed") break;
+      const rows = await Promise.all(dagIds.map(async (dagId, i) => (await this.db.run(dagId, runIds[i]!)) as RunRow));
+      if (rows.every((row) => row.state === "success" || row.state === "failed")) break;
       if (Date.now() > deadline) {
-        throw new Error(`run ${runId} of ${dagId} did not finish in time; task states: ${JSON.stringify(await this.db.countsByState(created.id))}\n${this.scheduler.logTail()}`);
+        const states = await Promise.all(created.map((c) => this.db.countsByState(c.id)));
+        throw new Error(`runs ${runIds.join(", ")} of ${dagIds.join(", ")} did not finish in time; task states: ${JSON.stringify(states)}\n${this.scheduler.logTail()}`);
       }
-      const done = await this.db.finishedCount(created.id);
-      total ||= Object.values(await this.db.countsByState(created.id)).reduce((a, b) => a + b, 0);
+      let done = 0;
+      for (const c of created) done += await this.db.finishedCount(c.id);
+      if (total === 0) for (const c of created) total += Object.values(await this.db.countsByState(c.id)).reduce((a, b) => a + b, 0);
       const secs = (Date.now() - started) / 1000;
       progress.update(`${done}/${total} task instances finished, ${secs.toFixed(0)}s`);
       await sleep(250);
@@ -93,22 +109,27 @@ export class Session {
     const schedulerCpu = this.#cpu() - cpu0;
     let runnerCpu = 0;
     for (const [pid, cpu] of this.#childCpu()) runnerCpu += cpu - (runners0.get(pid) ?? 0);
-    const run = (await this.db.run(dagId, runId)) as RunRow;
-    const tis = await this.db.taskTimes(run.id);
     progress.done();
-    if (run.state !== "success") {
-      throw new Error(`run ${runId} of ${dagId} ended ${run.state}; task states: ${JSON.stringify(await this.db.countsByState(run.id))}\n${this.scheduler.logTail()}`);
+    const results: RunResult[] = [];
+    for (const [i, dagId] of dagIds.entries()) {
+      const runId = runIds[i]!;
+      const run = (await this.db.run(dagId, runId)) as RunRow;
+      const tis = await this.db.taskTimes(run.id);
+      if (run.state !== "success") {
+        throw new Error(`run ${runId} of ${dagId} ended ${run.state}; task states: ${JSON.stringify(await this.db.countsByState(run.id))}\n${this.scheduler.logTail()}`);
+      }
+      results.push({
+        dagId,
+        runId,
+        run,
+        tis,
+        schedulerCpu,
+        runnerCpu,
+        spanSeconds: throughput(tis).seconds,
+        triggerToDoneSeconds: ((run.end_date ?? Number.NaN) - (run.queued_at ?? Number.NaN)) / 1000,
+      });
     }
-    return {
-      dagId,
-      runId,
-      run,
-      tis,
-      schedulerCpu,
-      runnerCpu,
-      spanSeconds: throughput(tis).seconds,
-      triggerToDoneSeconds: ((run.end_date ?? Number.NaN) - (run.queued_at ?? Number.NaN)) / 1000,
-    };
+    return results;
   }
 
   /**

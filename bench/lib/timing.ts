@@ -32,3 +32,17 @@ export function throughput(tis: readonly TiTimes[]): { perSecond: number; second
   const seconds = (max - min) / 1000;
   return { perSecond: tis.length / seconds, seconds };
 }
+
+/**
+ * Tasks per second while every group (a DAG's run) was running at once: from the last group's
+ * first start to the first group's last end, counting the tries that ended in between. Runs
+ * triggered together still start a moment apart; this leaves out the ends where fewer ran.
+ */
+export function overlapThroughput(groups: ReadonlyArray<readonly TiTimes[]>): { perSecond: number; seconds: number } {
+  const from = Math.max(...groups.map((g) => minMax(g.map((t) => t.start_date ?? Number.NaN)).min));
+  const to = Math.min(...groups.map((g) => minMax(g.map((t) => t.end_date ?? Number.NaN)).max));
+  let ended = 0;
+  for (const g of groups) for (const t of g) if (t.end_date !== null && t.end_date >= from && t.end_date <= to) ended++;
+  const seconds = (to - from) / 1000;
+  return seconds > 0 ? { perSecond: ended / seconds, seconds } : { perSecond: Number.NaN, seconds };
+}

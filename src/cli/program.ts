@@ -4,6 +4,7 @@ import { dagProcessorCommand } from "./commands/dag-processor.js";
 import { dagsCommand } from "./commands/dags.js";
 import { dbCommand } from "./commands/db.js";
 import { executorsCommand } from "./commands/executors.js";
+import { fleetCommand } from "./commands/fleet.js";
 import { infoCommand, versionCommand } from "./commands/info.js";
 import { poolsCommand } from "./commands/pools.js";
 import { schedulerCommand } from "./commands/scheduler.js";
@@ -32,7 +33,7 @@ export function buildProgram(version: string): Command {
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false });
-  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), dagProcessorCommand(), workerCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
+  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), dagProcessorCommand(), workerCommand(), fleetCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
     program.addCommand(cmd);
   }
   return program;

@@ -47,6 +47,8 @@ export type EventState = (typeof EventState)[keyof typeof EventState];
 export interface EventInfo {
   pid?: number;
   hostname?: string;
+  /** The fleet worker (`switchyard worker --name`) running the try, when one does. */
+  worker?: string;
   externalExecutorId?: string;
   /** Epoch milliseconds when the try started / ended, as seen by the runner. */
   startDate?: number;

@@ -29,6 +29,7 @@ export const workloadSchema = z.object({
 export const eventInfoSchema = z.object({
   pid: z.number().int().optional(),
   hostname: z.string().optional(),
+  worker: z.string().optional(),
   externalExecutorId: z.string().optional(),
   startDate: z.number().optional(),
   endDate: z.number().optional(),

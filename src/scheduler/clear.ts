@@ -89,6 +89,7 @@ export async function applyClear(db: Kysely<Database>, dag: SerializedDag, plan:
         duration: null,
         pid: null,
         hostname: null,
+        worker: null,
         external_executor_id: null,
         queued_by_job_id: null,
         queued_at: null,

@@ -171,7 +171,7 @@ function scheduleTransition(
     id,
     expectStates: [ti.state],
     expectTry: ti.try_number,
-    set: { state: TaskState.SCHEDULED, try_number: tryNumber, next_retry_at: null, start_date: null, end_date: null, duration: null, pid: null, hostname: null },
+    set: { state: TaskState.SCHEDULED, try_number: tryNumber, next_retry_at: null, start_date: null, end_date: null, duration: null, pid: null, hostname: null, worker: null },
     audit: { event: "state_change", from_state: ti.state, to_state: TaskState.SCHEDULED, try_number: tryNumber, reason, source },
   };
 }

@@ -110,12 +110,14 @@ function runnerFields(info: TaskEvent["info"]) {
   return {
     ...(info.pid !== undefined ? { pid: info.pid } : {}),
     ...(info.hostname !== undefined ? { hostname: info.hostname } : {}),
+    ...(info.worker !== undefined ? { worker: info.worker } : {}),
     ...(info.externalExecutorId !== undefined ? { external_executor_id: info.externalExecutorId } : {}),
   };
 }
 
 function runnerReason(info: TaskEvent["info"]): string | null {
-  return info.pid !== undefined ? `pid ${info.pid} on ${info.hostname ?? "?"}` : null;
+  if (info.pid === undefined) return null;
+  return `pid ${info.pid} on ${info.hostname ?? "?"}${info.worker !== undefined ? ` (worker ${info.worker})` : ""}`;
 }
 
 export interface ApplyEventsContext {

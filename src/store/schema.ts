@@ -64,6 +64,8 @@ export interface TaskInstanceTable {
   operator: string;
   hostname: string | null;
   pid: number | null;
+  /** The fleet worker (`switchyard worker --name`) that runs or ran the try; null when none did. */
+  worker: string | null;
   external_executor_id: string | null;
   queued_by_job_id: number | null;
   queued_at: number | null;

@@ -1,10 +1,9 @@
 import { hostname } from "node:os";
 import { SwitchyardError } from "../common/errors.js";
 import { createLogger } from "../common/logger.js";
-import { parseExecutorNames } from "../config/executor-names.js";
 import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
-import { compileBullMQExecutorOptions } from "../executors/bullmq/options.js";
+import { bullmqEntries } from "../executors/bullmq/entries.js";
 import { FleetWorker } from "./fleet-worker.js";
 import { queueNameProblem, workerNameProblem } from "./names.js";
 
@@ -15,34 +14,10 @@ export interface RunWorkerOptions {
   readonly name?: string;
 }
 
-/** The BullMQExecutor entry a worker serves: the one named, or the first configured. */
-function pickExecutor(config: SwitchyardConfig, wanted: string | undefined): string {
-  const names = parseExecutorNames(config.core.executor, config.home);
-  const fleet = names.filter((n) => n.modulePath === null && n.className === "BullMQExecutor");
-  const listed = fleet.map((n) => n.name).join(", ") || "none";
-  if (wanted === undefined) {
-    if (fleet.length === 0) {
-      throw new SwitchyardError(
-        "WORKER_NO_EXECUTOR",
-        `[core] executor = ${JSON.stringify(config.core.executor.join(","))} has no BullMQExecutor; a worker serves one. ` +
-          'Add it (e.g. executor = "LocalExecutor,BullMQExecutor") with its [executors.BullMQExecutor] section, as on the scheduler',
-      );
-    }
-    return fleet[0]!.name;
-  }
-  const match = fleet.find((n) => n.name === wanted);
-  if (match === undefined) {
-    const other = names.find((n) => n.name === wanted);
-    const what = other === undefined ? `is not an entry of [core] executor (${config.core.executor.join(",")})` : `is a ${other.className}, not a BullMQExecutor`;
-    throw new SwitchyardError("WORKER_UNKNOWN_EXECUTOR", `--executor ${JSON.stringify(wanted)} ${what}; a worker serves a BullMQExecutor entry: ${listed}`);
-  }
-  return match.name;
-}
-
 /** `switchyard worker`: run until signalled; SIGTERM drains, a second SIGTERM or SIGINT kills. */
 export async function runWorker(config: SwitchyardConfig, opts: RunWorkerOptions): Promise<void> {
-  const executor = pickExecutor(config, opts.executor);
-  const bullmq = compileBullMQExecutorOptions(config.executors[executor] ?? {}, { executor, defaultParallelism: config.core.parallelism });
+  // The one named, or the first configured.
+  const { name: executor, options: bullmq } = bullmqEntries(config, opts.executor)[0]!;
   const name = opts.name ?? `${hostname()}-${process.pid}`;
   const nameProblem = workerNameProblem(name);
   if (nameProblem !== null) throw new SwitchyardError("WORKER_BAD_NAME", `worker name ${JSON.stringify(name)} ${nameProblem}; give --name with 1-100 characters from A-Z a-z 0-9 _ - . @`);

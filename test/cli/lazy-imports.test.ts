@@ -66,6 +66,17 @@ describe("CLI commands load only what they use", () => {
     assertNone(loaded, DAG_PARSING, "tasks states-for-dag-run");
   });
 
+  it("fleet workers reads Redis without the database, DAG parsing, the scheduler or loading executors", () => {
+    const fleet = new Home({ toml: `[core]\nexecutor = "LocalExecutor,BullMQExecutor"\n[executors.BullMQExecutor]\nprefix = "sy-test:lazy:${process.pid}"\n` });
+    try {
+      const loaded = loadedBy(fleet, ["fleet", "workers"]);
+      assert.ok(loaded.has("executors/bullmq/fleet-workers.js"));
+      assertNone(loaded, [...DATABASE, "tsx", "esbuild", "dag/", "scheduler/", "executors/loader.js", "executors/local", "worker/"], "fleet workers");
+    } finally {
+      fleet.cleanup();
+    }
+  });
+
   // Whether it imports the DAG file again (in its parsing process) is test/dag/parse-cache.test.ts's.
   it("dags trigger syncs the DAG folder without loading the scheduler, executors or the task runner", () => {
     const loaded = loadedBy(home, ["dags", "trigger", "hello", "--run-id", "r2"]);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CLI, eventually, Home, PG_TEST_URL, pgSync, type CliResult } from "../support/home.js";
 import { spawnSync } from "node:child_process";
-import { executorSection, startWorker, stopWorker, testPrefix, type StartedWorker } from "../executors/bullmq/support.js";
+import { executorSection, REDIS_URL, startWorker, stopWorker, testPrefix, type StartedWorker } from "../executors/bullmq/support.js";
 import { dagFile, RedisServer, workerToml } from "../worker/helpers.js";
 
 // A password planted in [database] url: the test server's trust auth ignores it, so every command
@@ -122,7 +122,20 @@ describe("no command prints the database password", () => {
     await run(["info"], { expect: "ok" });
     await run(["info", "-o", "json"], { expect: "ok" });
     await run(["dag-processor", "--num-runs", "1"], { expect: "ok" });
-    await run(["worker", "-q", "default"], { expect: "fail" }); // no BullMQExecutor configured (a planted Redis password: below)
+    await run(["worker", "-q", "default"], { expect: "fail" }); // no BullMQExecutor configured (a Redis that requires a planted password: below)
+    await run(["fleet", "workers"], { expect: "fail" }); // no BullMQExecutor configured
+    // A BullMQExecutor whose redis_url carries the planted password (the test Redis, which wants none, ignores it).
+    const fleet = (port: string) => {
+      const url = new URL(REDIS_URL);
+      url.password = PLANTED;
+      if (port !== "") url.port = port;
+      return { SWITCHYARD__CORE__EXECUTOR: "LocalExecutor,BullMQExecutor", SWITCHYARD__EXECUTORS__BULLMQEXECUTOR__REDIS_URL: url.href, SWITCHYARD__EXECUTORS__BULLMQEXECUTOR__PREFIX: `sy-secret:${process.pid}` };
+    };
+    await run(["fleet", "workers", "-o", "json"], { env: fleet(""), expect: "ok" });
+    await run(["fleet", "queues"], { env: fleet(""), expect: "ok" });
+    await run(["fleet", "workers", "--executor", "nope"], { env: fleet(""), expect: "fail" });
+    await run(["fleet", "queues"], { env: fleet("1"), expect: "fail" }); // Redis refuses: the error names the URL
+    await run(["config", "list"], { env: fleet(""), expect: "ok" });
     await run(["standalone", "--exit-when-idle"], { expect: "ok" });
     await run(["dags", "delete", "leaky", "--yes"], { expect: "ok" });
     await run(["db", "reset", "--yes"], { expect: "ok" });
@@ -212,6 +225,8 @@ describe("no command prints the Redis password", () => {
     const logs = await check(["tasks", "logs", "leaky_fleet", "remote", "r1"], { expect: "ok" });
     assert.match(logs.stdout, /hello from the fleet/);
     assert.match(logs.stderr, /redis:\/\/:\*\*\*@127\.0\.0\.1/);
+    await check(["fleet", "workers", "-o", "json"], { expect: "ok" });
+    await check(["fleet", "queues"], { expect: "ok" });
     await check(["worker", "--name", "leaky-worker"], { expect: "fail" }); // a live worker has that name
     worker.child.kill("SIGTERM");
     assert.equal((await worker.done).code, 0);
@@ -235,6 +250,7 @@ describe("no command prints the Redis password", () => {
       const env = { SWITCHYARD__EXECUTORS__BULLMQEXECUTOR__REDIS_URL: bad };
       await check(["worker"], { env, expect: "fail" });
       await check(["executors", "list"], { env, expect: "fail" });
+      await check(["fleet", "workers"], { env, expect: "fail" });
       await check(["config", "list"], { env });
     }
   });

@@ -27,7 +27,7 @@ describe("PostgreSQL store", TEST_DB === "postgres" ? {} : { skip: "runs in the 
     // b's schema exists (create: true) but is empty: another schema's tables must not count as b's.
     assert.equal(await schemaStatus(b.store), null);
     await assert.rejects(assertSchemaCurrent(b.store), /has no Switchyard tables; create them with `switchyard db init`/);
-    assert.deepEqual(await migrateStore(b.store), ["0001_initial", "0002_candidate_index", "0003_dag_start_date"]);
+    assert.deepEqual(await migrateStore(b.store), ["0001_initial", "0002_candidate_index", "0003_dag_start_date", "0004_task_instance_worker"]);
     await setPool(a.store.db, { name: "only_in_a", slots: 3 });
     assert.deepEqual((await listPools(b.store.db)).map((p) => p.name), ["default_pool"]);
     assert.deepEqual((await listPools(a.store.db)).map((p) => p.name), ["default_pool", "only_in_a"]);

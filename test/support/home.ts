@@ -257,6 +257,7 @@ export interface TiState {
   endDate: string | null;
   duration: number | null;
   hostname: string | null;
+  worker: string | null;
   pid: number | null;
   pendingReason: string | null;
 }

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import { afterEach, before, describe, it } from "node:test";
 import { TEST_DB } from "../support/home.js";
 import { assertRedisAnswers, REDIS_URL, type StartedWorker } from "../executors/bullmq/support.js";
@@ -18,15 +19,22 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
     fleet = new Fleet();
     const dag = dagFile(
       "fleet",
-      `const a = d.bash("a", "echo on=$SWITCHYARD_WORKER");\nconst b = d.bash("b", "echo io=$SWITCHYARD_WORKER", { queue: "io" });\na.then(b);`,
+      `const a = d.bash("a", "echo on=$SWITCHYARD_WORKER");\nconst b = d.bash("b", "echo io=$SWITCHYARD_WORKER", { queue: "io" });\n` +
+        `const c = d.bash("c", "echo local", { executor: "LocalExecutor" });\na.then(b).then(c);`,
     );
     await fleet.worker("w-default", { "fleet.ts": dag }, { queues: "default" });
     await fleet.worker("w-io", { "fleet.ts": dag }, { queues: "io" });
-    const scheduler = fleet.scheduler({ "fleet.ts": dag });
+    const scheduler = fleet.scheduler({ "fleet.ts": dag }, { executors: "BullMQExecutor,LocalExecutor" });
     const { states, runState } = await scheduler.runDag("fleet");
     assert.equal(runState, "success");
-    assert.equal(states.get("a")?.state, "success");
-    assert.equal(states.get("b")?.state, "success");
+    // Which worker ran each fleet try, on which host, is on its task instance; the LocalExecutor's try names no worker.
+    const where = (task: string) => ({ state: states.get(task)?.state, hostname: states.get(task)?.hostname, worker: states.get(task)?.worker });
+    assert.deepEqual(where("a"), { state: "success", hostname: os.hostname(), worker: "w-default" });
+    assert.deepEqual(where("b"), { state: "success", hostname: os.hostname(), worker: "w-io" });
+    assert.deepEqual(where("c"), { state: "success", hostname: os.hostname(), worker: null });
+    const table = (await scheduler.ok(["tasks", "states-for-dag-run", "fleet", "r1"])).split("\n");
+    assert.match(table[0]!, /\bhostname\s+worker\s+waiting_for$/);
+    assert.match(table.find((l) => l.startsWith("b "))!, new RegExp(`\\s${os.hostname()}\\s+w-io\\s*$`));
     // Each worker wrote the log of its own try under its own home; the scheduler's home has neither.
     const logOf = (w: StartedWorker, task: string) => fs.readFileSync(`${w.home.dir}/logs/dag_id=fleet/run_id=r1/task_id=${task}/attempt=1.log`, "utf8");
     assert.match(logOf(fleet.workers[0]!, "a"), /on=w-default/);
@@ -54,6 +62,7 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
     assert.match(failure.reason ?? "", /worker doomed on host .* stopped heartbeating \d+ s ago/);
     const states = await scheduler.states("killed", "r1");
     assert.equal(states[0]?.state, "success");
+    assert.equal(states[0]?.worker, "spare", "the retry ran on the spare worker, and says so");
     assert.ok(Date.now() - killedAt < 5_000 + 30_000, "failed within worker_timeout (plus the retry's run)");
   });
 

@@ -52,8 +52,8 @@ describe("switchyard worker: bad input", () => {
     await refused(h, ["-c", "0"], /--concurrency must be an integer >= 1 \(got '0'\)/);
     await refused(h, ["-c", "1.5"], /--concurrency must be an integer >= 1 \(got '1\.5'\)/);
     await refused(h, ["-c", "many"], /--concurrency must be an integer >= 1 \(got 'many'\)/);
-    await refused(h, ["--executor", "Nope"], /--executor "Nope" is not an entry of \[core\] executor \(LocalExecutor,BullMQExecutor\); a worker serves a BullMQExecutor entry: BullMQExecutor/);
-    await refused(h, ["--executor", "LocalExecutor"], /--executor "LocalExecutor" is a LocalExecutor, not a BullMQExecutor; a worker serves a BullMQExecutor entry: BullMQExecutor/);
+    await refused(h, ["--executor", "Nope"], /--executor "Nope" is not an entry of \[core\] executor; BullMQExecutors configured: BullMQExecutor/);
+    await refused(h, ["--executor", "LocalExecutor"], /--executor "LocalExecutor" is a LocalExecutor, not a BullMQExecutor; BullMQExecutors configured: BullMQExecutor/);
     await refused(h, ["--name", ""], /--name "" is empty; use 1-100 characters from A-Z a-z 0-9 _ - \. @/);
     await refused(h, ["--name", "w".repeat(101)], /--name "w+" is 101 characters long, over the limit of 100/);
     await refused(h, ["--name", "a/b"], /--name "a\/b" may only contain letters, digits/);
@@ -61,7 +61,7 @@ describe("switchyard worker: bad input", () => {
   });
 
   it("rejects a config with no BullMQExecutor, a bad redis_url or a bad prefix, naming the key", async () => {
-    await refused(home("", "LocalExecutor"), [], /\[core\] executor = "LocalExecutor" has no BullMQExecutor; a worker serves one/);
+    await refused(home("", "LocalExecutor"), [], /\[core\] executor = "LocalExecutor" has no BullMQExecutor\. Add it/);
     const withUrl = (url: string) => home(executorSection("BullMQExecutor", prefix, { redis_url: url }));
     await refused(withUrl("http://127.0.0.1:6379"), [], /\[executors\.BullMQExecutor\] redis_url: must start with redis:\/\/ or rediss:\/\/ \(TLS\), not http:\/\//);
     await refused(withUrl("redis://127.0.0.1:6379/cache"), [], /redis_url: has path \/cache; the only path a Redis URL takes is a database number/);

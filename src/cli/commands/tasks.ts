@@ -26,6 +26,7 @@ export function tiJson(ti: TaskInstanceRow) {
     endDate: isoMs(ti.end_date),
     duration: ti.duration,
     hostname: ti.hostname,
+    worker: ti.worker,
     pid: ti.pid,
     pendingReason: ti.pending_reason,
   };
@@ -90,6 +91,8 @@ export function tasksCommand(): Command {
               { header: "priority", value: (r) => r.priority_weight },
               { header: "start_date", value: (r) => isoMs(r.start_date) },
               { header: "duration_s", value: (r) => (r.duration === null ? null : r.duration.toFixed(3)) },
+              { header: "hostname", value: (r) => r.hostname },
+              { header: "worker", value: (r) => r.worker },
               { header: "waiting_for", value: (r) => r.pending_reason },
             ],
             opts.output,

@@ -22,6 +22,22 @@ export function createRedis(options: CompiledBullMQExecutorOptions, role: string
 }
 
 /**
+ * A Redis client for a command that looks once and exits (`switchyard fleet`): a Redis that does
+ * not answer within a few seconds is an error to report, not an outage to wait out.
+ */
+export function createOneShotRedis(options: CompiledBullMQExecutorOptions, role: string): Redis {
+  const client = new Redis(options.redisUrl.reveal(), {
+    maxRetriesPerRequest: 1,
+    connectionName: `switchyard-${role}`,
+    connectTimeout: 5_000,
+    retryStrategy: (times) => (times > 2 ? null : 200),
+  });
+  // ioredis emits 'error' on every failed reconnect: the callers' loops report outages once, with context.
+  client.on("error", () => undefined);
+  return client;
+}
+
+/**
  * One line saying what went wrong with Redis, with the URL's password masked wherever it could
  * appear (ioredis and BullMQ may quote the URL or the AUTH argument in their messages).
  */

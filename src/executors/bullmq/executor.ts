@@ -227,7 +227,7 @@ export class BullMQExecutor extends BaseExecutor {
       const result = parseResult(returnvalue ?? null);
       this.#untrackEntry(entry);
       if (result !== null) {
-        this.changeState(entry.key, result.state, { ...result.info, externalExecutorId });
+        this.changeState(entry.key, result.state, { ...result.info, worker: result.worker, externalExecutorId });
       } else {
         const why = failedReason ?? "it finished with no result";
         this.fail(entry.key, { error: `BullMQ job ${entry.jobId} failed: ${why}`, externalExecutorId, endDate: Number(finishedOn) });
@@ -236,7 +236,7 @@ export class BullMQExecutor extends BaseExecutor {
     }
     if (progress?.state === "running" && !entry.reportedRunning) {
       entry.reportedRunning = true;
-      this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, externalExecutorId });
+      this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, worker: progress.worker, externalExecutorId });
     }
     if (entry.seenActive) {
       if (entry.worker === null) return; // just taken; the worker says who it is with its first progress
@@ -274,7 +274,13 @@ export class BullMQExecutor extends BaseExecutor {
     if (removed !== 1) return;
     this.logger.warn(`${entry.jobId}: ${error}`);
     this.#untrackEntry(entry);
-    this.fail(entry.key, { error, endDate: Date.now(), externalExecutorId: entry.jobId, ...(hostname !== undefined ? { hostname } : {}) });
+    this.fail(entry.key, {
+      error,
+      endDate: Date.now(),
+      externalExecutorId: entry.jobId,
+      ...(hostname !== undefined ? { hostname } : {}),
+      ...(entry.worker !== null ? { worker: entry.worker } : {}),
+    });
   }
 
   /**

@@ -16,6 +16,19 @@ export function jobIdFor(key: TaskInstanceKey): string {
   return [key.dagId, key.runId, key.taskId, String(key.mapIndex), String(key.tryNumber)].map(encodeURIComponent).join("/");
 }
 
+/** The try a job id names (jobIdFor's inverse), or null for an id that is not one (a job someone else added). */
+export function keyOfJobId(jobId: string): TaskInstanceKey | null {
+  const parts = jobId.split("/");
+  if (parts.length !== 5) return null;
+  try {
+    const [dagId, runId, taskId, mapIndex, tryNumber] = parts.map(decodeURIComponent) as [string, string, string, string, string];
+    if (!/^-?\d+$/.test(mapIndex) || !/^\d+$/.test(tryNumber)) return null;
+    return { dagId, runId, taskId, mapIndex: Number(mapIndex), tryNumber: Number(tryNumber) };
+  } catch {
+    return null; // a malformed %-escape
+  }
+}
+
 /**
  * BullMQ priorities run from 1 (first) to 2,097,151 (last); 0 means "none" and runs before every
  * prioritized job, so it is never used. Priority weights (higher first) map onto them

@@ -75,9 +75,8 @@ export function compileBullMQExecutorOptions(
   raw: Readonly<Record<string, unknown>>,
   context: { readonly executor: string; readonly defaultParallelism: number },
 ): CompiledBullMQExecutorOptions {
-  // The configuration loader hands a URL with a password over as a Secret (config/load.ts).
-  const rawUrl = raw["redis_url"] instanceof Secret ? raw["redis_url"].reveal() : raw["redis_url"];
-  const options: BullMQExecutorOptions = compileExecutorSection(context.executor, schema, rawUrl === undefined ? raw : { ...raw, redis_url: maskedForErrors(rawUrl) });
+  const rawUrl = revealed(raw["redis_url"]);
+  const options: BullMQExecutorOptions = compileExecutorSection(context.executor, schema, maskedForErrors({ ...raw, redis_url: rawUrl }));
   const url = typeof rawUrl === "string" ? rawUrl : (options.redis_url ?? DEFAULT_REDIS_URL);
   return Object.freeze({
     redisUrl: Secret.url(url),
@@ -88,12 +87,26 @@ export function compileBullMQExecutorOptions(
 }
 
 /**
- * redis_url as validated: with its password masked (the same shape: scheme, host, port, db), so
- * no error message can quote the password. A value that is not a URL but has an "@" may still
- * hold one where maskUrl cannot find it: it is validated (and quoted) as a placeholder that is no URL either.
+ * The config loader hands an executor section's secret-looking values over as Secrets (a
+ * redis_url with a password is one): the URL inside is what is validated and used.
  */
-function maskedForErrors(url: unknown): unknown {
-  if (typeof url !== "string") return url;
-  if (URL.canParse(url) || !url.includes("@")) return maskUrl(url);
-  return "(not shown: not a URL, and it may hold a password)";
+function revealed(value: unknown): unknown {
+  return value instanceof Secret ? value.reveal() : value;
+}
+
+/**
+ * The section as validated: a redis_url with a password is checked in its masked form (the same
+ * shape: scheme, host, port, db), so no error message can quote the password. A value that is not
+ * a URL but has an "@" may hold one where maskUrl cannot find it: it is validated (and quoted) as a
+ * placeholder that is no URL either.
+ */
+function maskedForErrors(raw: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const url = raw["redis_url"];
+  if (url === undefined) {
+    const { redis_url: _unset, ...rest } = raw;
+    return rest;
+  }
+  if (typeof url !== "string") return raw;
+  const shown = URL.canParse(url) || !url.includes("@") ? maskUrl(url) : "(not shown: not a URL, and it may hold a password)";
+  return { ...raw, redis_url: shown };
 }

@@ -4,6 +4,7 @@ import type { DialectKind } from "../dialect.js";
 import * as m0001 from "./0001_initial.js";
 import * as m0002 from "./0002_candidate_index.js";
 import * as m0003 from "./0003_dag_start_date.js";
+import * as m0004 from "./0004_task_instance_worker.js";
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations predate the current schema types
@@ -15,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ["0001_initial", m0001],
   ["0002_candidate_index", m0002],
   ["0003_dag_start_date", m0003],
+  ["0004_task_instance_worker", m0004],
 ];
 
 export const MIGRATION_TABLE = "switchyard_migration";

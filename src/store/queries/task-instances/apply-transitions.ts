@@ -35,6 +35,7 @@ const TI_COLUMN_TYPES: Readonly<Record<keyof TaskInstanceTable, string>> = {
   operator: "text",
   hostname: "text",
   pid: "integer",
+  worker: "text",
   external_executor_id: "text",
   queued_by_job_id: "bigint",
   queued_at: "bigint",

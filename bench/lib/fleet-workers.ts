@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CLI } from "./paths.js";
+import { childPids, cpuByPid, cpuSeconds } from "./procfs.js";
+import { sleep } from "./scheduler.js";
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+/** What a fleet worker needs to know of its BullMQExecutor: the same section the scheduler's home has. */
+export interface FleetWorkerSpec {
+  readonly name: string;
+  readonly queues: readonly string[];
+  readonly concurrency: number;
+  /** `[executors.BullMQExecutor]` keys (redis_url, prefix, worker_timeout). */
+  readonly executor: Readonly<Record<string, string | number>>;
+  /** DAG files (name → source): the worker's own copy, as on another machine. */
+  readonly dags: Readonly<Record<string, string>>;
+}
+
+/**
+ * A `switchyard worker` process from a home of its own: its own switchyard.toml, dags folder and
+ * log folder, and a metadata database URL that leads nowhere (a worker must never need it).
+ */
+export class FleetWorkerProcess {
+  readonly dir: string;
+  readonly logFile: string;
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<number | null>;
+  #exitCode: number | null | undefined;
+
+  constructor(readonly spec: FleetWorkerSpec) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `switchyard-bench-worker-${spec.name}-`));
+    fs.mkdirSync(path.join(this.dir, "dags"));
+    for (const [name, source] of Object.entries(spec.dags)) fs.writeFileSync(path.join(this.dir, "dags", name), source);
+    const section = Object.entries(spec.executor).map(([k, v]) => `${k} = ${JSON.stringify(v)}`);
+    fs.writeFileSync(
+      path.join(this.dir, "switchyard.toml"),
+      ["[core]", 'executor = "BullMQExecutor"', "[database]", 'url = "postgresql://nobody@127.0.0.1:1/none"', "[executors.BullMQExecutor]", ...section, ""].join("\n"),
+    );
+    this.logFile = path.join(this.dir, "worker.log");
+    const out = fs.openSync(this.logFile, "a");
+    const env: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_HOME: this.dir };
+    for (const key of Object.keys(env)) if (key.startsWith("SWITCHYARD__")) delete env[key];
+    this.#child = spawn(process.execPath, [CLI, "worker", "--name", spec.name, "-q", spec.queues.join(","), "-c", String(spec.concurrency)], {
+      env,
+      cwd: this.dir,
+      stdio: ["ignore", out, out],
+    });
+    fs.closeSync(out);
+    this.#exited = new Promise((resolve) => {
+      this.#child.once("exit", (code) => {
+        this.#exitCode = code;
+        resolve(code);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.#child.pid as number;
+  }
+
+  /** Resolves once the worker says it serves its queues (registered in Redis, runners started). */
+  async ready(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.#exitCode !== undefined) throw new Error(`worker ${this.spec.name} exited (code ${this.#exitCode}) before it was ready:\n${this.logTail()}`);
+      if (fs.existsSync(this.logFile) && fs.readFileSync(this.logFile, "utf8").includes(" serves queues ")) return;
+      await sleep(100);
+    }
+    throw new Error(`worker ${this.spec.name} was not ready after ${READY_TIMEOUT_MS / 1000}s:\n${this.logTail()}`);
+  }
+
+  /** CPU seconds of the worker and its live runner processes. */
+  cpuSeconds(): number {
+    let total = cpuSeconds(this.pid);
+    for (const cpu of cpuByPid(childPids(this.pid)).values()) total += cpu;
+    return total;
+  }
+
+  /** SIGTERM (drain), SIGKILL if it does not exit in time; then remove its home. */
+  async stop(): Promise<void> {
+    if (this.#exitCode === undefined) {
+      this.#child.kill("SIGTERM");
+      const timer = setTimeout(() => this.#child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+    if (process.env.SWITCHYARD_BENCH_KEEP !== "1") fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  logTail(lines = 20): string {
+    try {
+      return fs.readFileSync(this.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no worker log)";
+    }
+  }
+}
+
+/** Start every worker and wait until all are ready; on failure, stop those started. */
+export async function startFleetWorkers(specs: readonly FleetWorkerSpec[]): Promise<FleetWorkerProcess[]> {
+  const workers = specs.map((s) => new FleetWorkerProcess(s));
+  try {
+    for (const w of workers) await w.ready();
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.stop()));
+    throw error;
+  }
+  return workers;
+}
