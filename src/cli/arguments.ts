@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { Option } from "commander";
 import { SwitchyardError, errorLine } from "../common/errors.js";
-import { queueNameProblem, workerNameProblem } from "../worker/names.js";
+import { queueNameProblem, workerNameProblem } from "../common/fleet-names.js";
 
 // Parsers for CLI argument values that several commands share; each throws CLI_BAD_ARGUMENT with
 // what was wrong and what would be valid.
@@ -131,7 +131,7 @@ export function parsePoolSlots(text: string, what = "slots"): number {
   return n;
 }
 
-/** `worker --queues`: a comma-separated list of queue names, each valid (see worker/names.ts); duplicates dropped. */
+/** `worker --queues`: a comma-separated list of queue names, each valid (see common/fleet-names.ts); duplicates dropped. */
 export function parseQueues(text: string, flag = "--queues"): string[] {
   const example = `write a comma-separated list of queue names, e.g. ${flag} default,io`;
   if (text.trim() === "") throw new SwitchyardError("CLI_BAD_ARGUMENT", `${flag} is empty; ${example}`);
@@ -146,7 +146,7 @@ export function parseQueues(text: string, flag = "--queues"): string[] {
   return [...new Set(queues)];
 }
 
-/** `worker --name`: see worker/names.ts. */
+/** `worker --name`: see common/fleet-names.ts. */
 export function parseWorkerName(text: string, flag = "--name"): string {
   const problem = workerNameProblem(text);
   if (problem !== null) throw new SwitchyardError("CLI_BAD_ARGUMENT", `${flag} ${JSON.stringify(text)} ${problem}; use 1-100 characters from A-Z a-z 0-9 _ - . @`);

@@ -5,7 +5,7 @@ import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import { bullmqEntries } from "../executors/bullmq/entries.js";
 import { FleetWorker } from "./fleet-worker.js";
-import { queueNameProblem, workerNameProblem } from "./names.js";
+import { queueNameProblem, workerNameProblem } from "../common/fleet-names.js";
 
 export interface RunWorkerOptions {
   readonly executor?: string;

@@ -223,6 +223,11 @@ export class BullMQExecutor extends BaseExecutor {
     if (progress !== null) entry.worker = progress.worker;
     if (processedOn !== null && processedOn !== undefined) entry.seenActive = true;
     const externalExecutorId = entry.jobId;
+    // Before the outcome: a try that ran and finished between two polls still reports that it ran.
+    if (progress?.state === "running" && !entry.reportedRunning) {
+      entry.reportedRunning = true;
+      this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, worker: progress.worker, externalExecutorId });
+    }
     if (finishedOn !== null && finishedOn !== undefined) {
       const result = parseResult(returnvalue ?? null);
       this.#untrackEntry(entry);
@@ -233,10 +238,6 @@ export class BullMQExecutor extends BaseExecutor {
         this.fail(entry.key, { error: `BullMQ job ${entry.jobId} failed: ${why}`, externalExecutorId, endDate: Number(finishedOn) });
       }
       return;
-    }
-    if (progress?.state === "running" && !entry.reportedRunning) {
-      entry.reportedRunning = true;
-      this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, worker: progress.worker, externalExecutorId });
     }
     if (entry.seenActive) {
       if (entry.worker === null) return; // just taken; the worker says who it is with its first progress
