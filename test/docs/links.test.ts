@@ -36,7 +36,7 @@ describe("doc links", () => {
     const readme = pages.find((p) => p.name === "README.md")!;
     const problems = readme.text.split("\n").flatMap((text, i) => {
       const urls = text.match(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)>\]`'"]+/gi) ?? [];
-      const external = urls.filter((u) => !/^(sqlite|postgres(ql)?):/i.test(u)); // configuration values, not links
+      const external = urls.filter((u) => !/^(sqlite|postgres(ql)?|rediss?):/i.test(u)); // configuration values, not links
       const outside = markdownLinks({ ...readme, text: text }).filter((l) => brokenLink(readme, l.target)?.startsWith("points outside"));
       const up = /\.\.\/[\w./-]+/.exec(text.replace(/\]\([^)]*\)/g, ""));
       return [

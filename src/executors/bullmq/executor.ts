@@ -208,6 +208,11 @@ export class BullMQExecutor extends BaseExecutor {
     }
   }
 
+  #reportRunning(entry: Tracked, progress: NonNullable<ReturnType<typeof parseProgress>>): void {
+    entry.reportedRunning = true;
+    this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, worker: progress.worker, externalExecutorId: entry.jobId });
+  }
+
   async #judge(entry: Tracked, row: Array<string | null>, now: number): Promise<void> {
     const [processedOn, finishedOn, returnvalue, failedReason, progressRaw] = row;
     if (entry.sentAt === null) {
@@ -223,13 +228,10 @@ export class BullMQExecutor extends BaseExecutor {
     if (progress !== null) entry.worker = progress.worker;
     if (processedOn !== null && processedOn !== undefined) entry.seenActive = true;
     const externalExecutorId = entry.jobId;
-    // Before the outcome: a try that ran and finished between two polls still reports that it ran.
-    if (progress?.state === "running" && !entry.reportedRunning) {
-      entry.reportedRunning = true;
-      this.runningState(entry.key, { ...(progress.info ?? {}), hostname: progress.hostname, worker: progress.worker, externalExecutorId });
-    }
     if (finishedOn !== null && finishedOn !== undefined) {
       const result = parseResult(returnvalue ?? null);
+      // Started and ended between two polls: report the start too, in order, as the runner saw it.
+      if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
       this.#untrackEntry(entry);
       if (result !== null) {
         this.changeState(entry.key, result.state, { ...result.info, worker: result.worker, externalExecutorId });
@@ -239,6 +241,7 @@ export class BullMQExecutor extends BaseExecutor {
       }
       return;
     }
+    if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
     if (entry.seenActive) {
       if (entry.worker === null) return; // just taken; the worker says who it is with its first progress
       const record = this.#workers.get(entry.worker);
