@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { Option } from "commander";
 import { SwitchyardError, errorLine } from "../common/errors.js";
+import { queueNameProblem, workerNameProblem } from "../common/fleet-names.js";
 
 // Parsers for CLI argument values that several commands share; each throws CLI_BAD_ARGUMENT with
 // what was wrong and what would be valid.
@@ -128,4 +129,26 @@ export function parsePoolSlots(text: string, what = "slots"): number {
     throw new SwitchyardError("CLI_BAD_ARGUMENT", `${what} '${text}' is not valid; use an integer from 0 to ${MAX_POOL_SLOTS}, or -1 for an unlimited pool`);
   }
   return n;
+}
+
+/** `worker --queues`: a comma-separated list of queue names, each valid (see common/fleet-names.ts); duplicates dropped. */
+export function parseQueues(text: string, flag = "--queues"): string[] {
+  const example = `write a comma-separated list of queue names, e.g. ${flag} default,io`;
+  if (text.trim() === "") throw new SwitchyardError("CLI_BAD_ARGUMENT", `${flag} is empty; ${example}`);
+  const queues = text.split(",").map((q) => q.trim());
+  for (const queue of queues) {
+    const problem = queueNameProblem(queue);
+    if (problem !== null) {
+      const which = queue === "" ? "has an empty queue name (two commas, or one at an end)" : `queue ${JSON.stringify(queue)} ${problem}`;
+      throw new SwitchyardError("CLI_BAD_ARGUMENT", `${flag} ${JSON.stringify(text)}: ${which}; ${example}`);
+    }
+  }
+  return [...new Set(queues)];
+}
+
+/** `worker --name`: see common/fleet-names.ts. */
+export function parseWorkerName(text: string, flag = "--name"): string {
+  const problem = workerNameProblem(text);
+  if (problem !== null) throw new SwitchyardError("CLI_BAD_ARGUMENT", `${flag} ${JSON.stringify(text)} ${problem}; use 1-100 characters from A-Z a-z 0-9 _ - . @`);
+  return text;
 }

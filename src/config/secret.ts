@@ -24,10 +24,14 @@ function urlHasSecret(text: string): boolean {
   return maskUrl(text) !== text;
 }
 
-/** Whether `[section] key = value` is a secret: a key named like one, or a URL with a password. */
+/**
+ * Whether `[section] key = value` is a secret: a key named like one, a URL with a password, or
+ * the value of a `…url` key that does not parse as a URL but has an `@` (`redis//:pw@host`, a
+ * typo maskUrl cannot see into: the part before the `@` may be a password).
+ */
 export function isSecret(key: string, value: unknown): boolean {
   if (typeof value !== "string") return false;
-  return SECRET_KEY.test(key) || urlHasSecret(value);
+  return SECRET_KEY.test(key) || urlHasSecret(value) || (/url$/i.test(key) && value.includes("@") && !URL.canParse(value));
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import { errorLine } from "../common/errors.js";
 import { formatKey, keyString, type TaskInstanceKey } from "../common/keys.js";
 import { tryLogFile, type EventInfo, type RunnerFolders, type TaskEvent, type Workload } from "../common/workload.js";
-import { createRedis, redisErrorLine } from "../executors/bullmq/connection.js";
+import { createRedis, redisErrorLine, redisWhere, waitForRedis } from "../executors/bullmq/connection.js";
 import { jobIdFor, tryResultSchema, type TryProgress, type TryResult } from "../executors/bullmq/jobs.js";
 import type { CompiledBullMQExecutorOptions } from "../executors/bullmq/options.js";
 import { StreamWake } from "../executors/bullmq/stream-wake.js";
@@ -82,6 +82,9 @@ export class FleetWorker {
   #fetching: Promise<void> | null = null;
   #redisDown = false;
   #idle: Array<() => void> = [];
+  /** Aborted by a signal that comes while start() still waits for Redis: nothing was taken, so there is nothing to drain. */
+  readonly #stopWaiting = new AbortController();
+  #waitingForRedis = false;
 
   constructor(options: FleetWorkerOptions) {
     this.#o = options;
@@ -105,9 +108,19 @@ export class FleetWorker {
     return Math.max(200, Math.min(5_000, Math.floor(this.#o.bullmq.workerTimeoutMs / 5)));
   }
 
-  /** Register, start the runners and take tries until `drain()` or `kill()`. */
+  /** Wait for Redis, register, start the runners and take tries until `drain()` or `kill()`. */
   async start(): Promise<void> {
-    await this.#refuseDuplicateName();
+    this.#waitingForRedis = true;
+    await waitForRedis(this.#redis, this.#o.bullmq, (line) => this.#o.logger.warn(line), this.#stopWaiting.signal);
+    this.#waitingForRedis = false;
+    if (this.#stopWaiting.signal.aborted) return;
+    try {
+      await this.#refuseDuplicateName();
+    } catch (error) {
+      // Refused before taking anything: close the connections, or they would keep the process alive.
+      await this.#abandon();
+      throw error;
+    }
     for (const queue of this.#o.queues) {
       const worker = new Worker(queue, null, {
         connection: this.#redis,
@@ -129,7 +142,7 @@ export class FleetWorker {
     this.#fetching = this.#fetchLoop();
     this.#o.logger.info(
       `worker ${this.#o.name} on ${HOST} (pid ${process.pid}) serves queues ${this.#o.queues.join(", ")} of executor ${this.#o.executor} ` +
-        `(${this.#o.bullmq.redisUrl.toString()}, prefix ${this.#o.bullmq.prefix}) with concurrency ${this.#o.concurrency}`,
+        `(${redisWhere(this.#o.bullmq)}, prefix ${this.#o.bullmq.prefix}) with concurrency ${this.#o.concurrency}`,
     );
   }
 
@@ -368,6 +381,7 @@ export class FleetWorker {
 
   /** SIGTERM: take no new tries, finish those held, then stop. */
   async drain(): Promise<void> {
+    if (this.#waitingForRedis) return this.#abandon();
     if (this.#state !== WorkerState.RUNNING) return;
     this.#state = WorkerState.DRAINING;
     this.#wake.poke();
@@ -379,6 +393,7 @@ export class FleetWorker {
 
   /** Second SIGTERM or SIGINT: kill the tries; each is completed as failed (the scheduler's retries apply). */
   async kill(): Promise<void> {
+    if (this.#waitingForRedis) return this.#abandon();
     this.#state = WorkerState.DRAINING;
     this.#wake.poke();
     for (const held of this.#held.values()) held.stopped ??= `killed: worker ${this.#o.name} on ${HOST} was stopped (SIGINT or a second SIGTERM)`;
@@ -387,6 +402,14 @@ export class FleetWorker {
     // The terminate above reported every try failed; wait (briefly) for those reports to be written.
     await Promise.race([Promise.all([...this.#held.values()].map((h) => h.chain)), new Promise((r) => setTimeout(r, 3_000))]);
     await this.#stop();
+  }
+
+  /** Stop while still waiting for Redis: never registered, holds nothing. */
+  async #abandon(): Promise<void> {
+    this.#state = WorkerState.STOPPED;
+    this.#stopWaiting.abort();
+    await this.#wake.stop();
+    this.#redis.disconnect();
   }
 
   async #stop(): Promise<void> {

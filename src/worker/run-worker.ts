@@ -5,9 +5,7 @@ import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import { bullmqEntries } from "../executors/bullmq/entries.js";
 import { FleetWorker } from "./fleet-worker.js";
-
-/** Worker names go into Redis keys' values and logs; keep them printable and free of separators. */
-const NAME = /^[A-Za-z0-9_.@-]+$/;
+import { queueNameProblem, workerNameProblem } from "../common/fleet-names.js";
 
 export interface RunWorkerOptions {
   readonly executor?: string;
@@ -21,7 +19,17 @@ export async function runWorker(config: SwitchyardConfig, opts: RunWorkerOptions
   // The one named, or the first configured.
   const { name: executor, options: bullmq } = bullmqEntries(config, opts.executor)[0]!;
   const name = opts.name ?? `${hostname()}-${process.pid}`;
-  if (!NAME.test(name)) throw new SwitchyardError("WORKER_BAD_NAME", `--name ${JSON.stringify(name)} may only contain letters, digits, "_", "-", "." and "@"`);
+  const nameProblem = workerNameProblem(name);
+  if (nameProblem !== null) throw new SwitchyardError("WORKER_BAD_NAME", `worker name ${JSON.stringify(name)} ${nameProblem}; give --name with 1-100 characters from A-Z a-z 0-9 _ - . @`);
+  // The CLI checked these already (src/cli/arguments.ts); callers of this function may not have.
+  if (opts.queues.length === 0) throw new SwitchyardError("WORKER_BAD_QUEUES", "no queues given; name at least one, e.g. --queues default,io");
+  for (const queue of opts.queues) {
+    const problem = queueNameProblem(queue);
+    if (problem !== null) throw new SwitchyardError("WORKER_BAD_QUEUES", `queue ${JSON.stringify(queue)} ${problem}; e.g. --queues default,io`);
+  }
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
+    throw new SwitchyardError("WORKER_BAD_CONCURRENCY", `concurrency ${String(opts.concurrency)} is not valid; give --concurrency an integer >= 1`);
+  }
   // Tasks see which worker runs them; runners inherit this environment.
   process.env.SWITCHYARD_WORKER = name;
   const log = createLogger(`worker.${name}`, config.logging.level);

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { InvalidArgumentError } from "commander";
 import { SwitchyardError } from "../../src/common/errors.js";
 import { parseIntArg } from "../../src/cli/output.js";
-import { parseConf, parseDate, parsePoolSlots } from "../../src/cli/arguments.js";
+import { parseConf, parseDate, parsePoolSlots, parseQueues, parseWorkerName } from "../../src/cli/arguments.js";
 
 function refuses(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -76,5 +76,26 @@ describe("parsePoolSlots", () => {
     for (const text of ["1e20", "1e308", "", " ", "0x10", "9007199254740993", "2147483648", "-2", "1.5", "+3", "01", "Infinity", "NaN", "1_000"]) {
       refuses(() => parsePoolSlots(text), new RegExp(`slots '${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}' is not valid; use an integer from 0 to 2147483647, or -1 for an unlimited pool`));
     }
+  });
+});
+
+describe("parseQueues and parseWorkerName (switchyard worker)", () => {
+  it("takes comma-separated queue names, trimmed, duplicates dropped", () => {
+    assert.deepEqual(parseQueues("default"), ["default"]);
+    assert.deepEqual(parseQueues("default, io,default,gpu.v2"), ["default", "io", "gpu.v2"]);
+  });
+
+  it("refuses an empty list, an empty name, a name with ':' and a name over 100 characters", () => {
+    refuses(() => parseQueues(""), /^--queues is empty; write a comma-separated list of queue names, e.g\. --queues default,io$/);
+    refuses(() => parseQueues("a,,b"), /--queues "a,,b": has an empty queue name/);
+    refuses(() => parseQueues("io:fast"), /--queues "io:fast": queue "io:fast" may only contain letters, digits, "_", "-" and "\."/);
+    refuses(() => parseQueues("q".repeat(101)), /is 101 characters long, over the limit of 100/);
+  });
+
+  it("takes worker names of 1-100 letters, digits and _ - . @, and refuses others", () => {
+    assert.equal(parseWorkerName("w-1.east@host_a"), "w-1.east@host_a");
+    refuses(() => parseWorkerName(""), /^--name "" is empty; use 1-100 characters/);
+    refuses(() => parseWorkerName("n".repeat(101)), /is 101 characters long/);
+    refuses(() => parseWorkerName("a b"), /may only contain letters, digits/);
   });
 });

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CLI, Home, PG_TEST_URL, pgSync, type CliResult } from "../support/home.js";
+import { CLI, eventually, Home, PG_TEST_URL, pgSync, type CliResult } from "../support/home.js";
 import { spawnSync } from "node:child_process";
-import { REDIS_URL } from "../executors/bullmq/support.js";
+import { executorSection, REDIS_URL, startWorker, stopWorker, testPrefix, type StartedWorker } from "../executors/bullmq/support.js";
+import { dagFile, RedisServer, workerToml } from "../worker/helpers.js";
 
 // A password planted in [database] url: the test server's trust auth ignores it, so every command
 // really runs against PostgreSQL with it, and none may print it anywhere.
@@ -121,7 +122,7 @@ describe("no command prints the database password", () => {
     await run(["info"], { expect: "ok" });
     await run(["info", "-o", "json"], { expect: "ok" });
     await run(["dag-processor", "--num-runs", "1"], { expect: "ok" });
-    await run(["worker", "-q", "default"], { expect: "fail" }); // no BullMQExecutor configured (test/worker covers a planted Redis password)
+    await run(["worker", "-q", "default"], { expect: "fail" }); // no BullMQExecutor configured (a Redis that requires a planted password: below)
     await run(["fleet", "workers"], { expect: "fail" }); // no BullMQExecutor configured
     // A BullMQExecutor whose redis_url carries the planted password (the test Redis, which wants none, ignores it).
     const fleet = (port: string) => {
@@ -166,5 +167,111 @@ describe("no command prints the database password", () => {
 
     const missing = listedCommands().filter((c) => !ran.has(c));
     assert.deepEqual(missing, [], `commands listed by --help that this test does not run: ${missing.join(", ")}`);
+  });
+});
+
+// A password planted in a BullMQExecutor's redis_url, on a redis-server of the test's own that
+// requires it: the fleet really runs with it (scheduler, worker, logs), and nothing prints it.
+describe("no command prints the Redis password", () => {
+  const REDIS_PASSWORD = "Pl4nted_r3dis_pw";
+  let redis: RedisServer;
+  let home: Home;
+  let worker: StartedWorker | null = null;
+  const prefix = testPrefix();
+
+  function assertNoRedisPassword(what: string, text: string): void {
+    assert.ok(!text.includes(REDIS_PASSWORD), `${what} printed the planted Redis password:\n${text}`);
+  }
+
+  before(async () => {
+    redis = await RedisServer.start();
+  });
+  after(async () => {
+    if (worker !== null) await stopWorker(worker);
+    home?.cleanup();
+    await redis.cleanup();
+  });
+
+  it("config, executors, scheduler, worker, tasks logs and their errors", async () => {
+    const url = `redis://:${REDIS_PASSWORD}@127.0.0.1:${redis.port}`;
+    await redis.stop();
+    await redis.start(["--requirepass", REDIS_PASSWORD]);
+    const section = (redisUrl: string) => executorSection("BullMQExecutor", prefix, { redis_url: redisUrl });
+    const dag = dagFile("leaky_fleet", `d.bash("remote", "echo hello from the fleet", { executor: "BullMQExecutor" });`);
+    home = new Home({ toml: `[core]\nexecutor = "LocalExecutor,BullMQExecutor"\n${section(url)}`, dags: { "leaky.ts": dag } });
+    const check = async (args: string[], opts: { env?: Record<string, string>; expect?: "ok" | "fail" } = {}) => {
+      const r = await home.run(args, opts.env ? { env: opts.env } : {});
+      assertNoRedisPassword(`switchyard ${args.join(" ")} (stdout)`, r.stdout);
+      assertNoRedisPassword(`switchyard ${args.join(" ")} (stderr)`, r.stderr);
+      if (opts.expect === "ok") assert.equal(r.code, 0, `switchyard ${args.join(" ")}: ${r.stderr}`);
+      if (opts.expect === "fail") assert.notEqual(r.code, 0, `switchyard ${args.join(" ")} should fail: ${r.stdout}`);
+      return r;
+    };
+
+    for (const format of ["table", "json", "plain"]) {
+      const r = await check(["config", "list", "-o", format], { expect: "ok" });
+      assert.match(r.stdout, /redis:\/\/:\*\*\*@127\.0\.0\.1/, "config list shows the URL, masked");
+    }
+    await check(["executors", "list", "-o", "json"], { expect: "ok" });
+    await check(["executors", "check"], { expect: "ok" });
+    await check(["info"], { expect: "ok" });
+
+    // The fleet at work: a worker whose own config holds the password, a scheduler, the try's log from Redis.
+    worker = await startWorker({ toml: workerToml(prefix, { redisUrl: url }), prefix, name: "leaky-worker", dags: { "leaky.ts": dag }, redisUrl: url });
+    await check(["db", "init"], { expect: "ok" });
+    await check(["dags", "trigger", "leaky_fleet", "--run-id", "r1"], { expect: "ok" });
+    await check(["scheduler", "--exit-when-idle"], { expect: "ok" });
+    assert.equal((await check(["dags", "state", "leaky_fleet", "r1"], { expect: "ok" })).stdout.trim(), "success");
+    const logs = await check(["tasks", "logs", "leaky_fleet", "remote", "r1"], { expect: "ok" });
+    assert.match(logs.stdout, /hello from the fleet/);
+    assert.match(logs.stderr, /redis:\/\/:\*\*\*@127\.0\.0\.1/);
+    await check(["fleet", "workers", "-o", "json"], { expect: "ok" });
+    await check(["fleet", "queues"], { expect: "ok" });
+    await check(["worker", "--name", "leaky-worker"], { expect: "fail" }); // a live worker has that name
+    worker.child.kill("SIGTERM");
+    assert.equal((await worker.done).code, 0);
+    assertNoRedisPassword("the worker's output", worker.output());
+    for (const h of [home, worker.home]) {
+      const files = fs.readdirSync(h.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      for (const f of files.map((e) => path.join(e.parentPath, e.name)).filter((f) => f !== h.file("switchyard.toml"))) {
+        assertNoRedisPassword(f, fs.readFileSync(f, "latin1"));
+      }
+    }
+
+    // Bad values around the password: every command that reads the section refuses them without quoting it.
+    const variants = [
+      `http://:${REDIS_PASSWORD}@127.0.0.1:${redis.port}`,
+      `redis://:${REDIS_PASSWORD}@127.0.0.1:${redis.port}/cache`,
+      `redis://:${REDIS_PASSWORD}@127.0.0.1:notaport`,
+      `redis//:${REDIS_PASSWORD}@127.0.0.1:${redis.port}`,
+      `redis://:${REDIS_PASSWORD}@:${redis.port}`,
+    ];
+    for (const bad of variants) {
+      const env = { SWITCHYARD__EXECUTORS__BULLMQEXECUTOR__REDIS_URL: bad };
+      await check(["worker"], { env, expect: "fail" });
+      await check(["executors", "list"], { env, expect: "fail" });
+      await check(["fleet", "workers"], { env, expect: "fail" });
+      await check(["config", "list"], { env });
+    }
+  });
+
+  it("a worker with a wrong password or no Redis to reach says so without the password", async () => {
+    for (const url of [`redis://:wrong-${REDIS_PASSWORD}@127.0.0.1:${redis.port}`, `redis://:${REDIS_PASSWORD}@127.0.0.1:1`]) {
+      const h = new Home({ toml: `[core]\nexecutor = "BullMQExecutor"\n${executorSection("BullMQExecutor", prefix, { redis_url: url })}` });
+      try {
+        const w = h.spawn(["worker", "--name", "locked-out"]);
+        let output = "";
+        w.child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+        w.child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+        await eventually(`the worker to say it waits for Redis (${url.replace(REDIS_PASSWORD, "***")})`, async () => output.includes("waiting for Redis") || w.child.exitCode !== null);
+        assert.equal(w.child.exitCode, null, output);
+        w.child.kill("SIGTERM");
+        await w.done;
+        assert.match(output, /waiting for Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \((WRONGPASS|.*ECONNREFUSED)/);
+        assertNoRedisPassword("a worker that cannot reach Redis", output);
+      } finally {
+        h.cleanup();
+      }
+    }
   });
 });

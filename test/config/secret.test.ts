@@ -38,6 +38,8 @@ describe("Secret", () => {
     assert.equal(isSecret("redis_password", "abc"), true);
     assert.equal(isSecret("api_key", "abc"), true);
     assert.equal(isSecret("connection", "redis://:pw@h:6379"), true);
+    assert.equal(isSecret("redis_url", "redis//:pw@h:6379"), true, "a URL key's value with an @ that does not parse");
+    assert.equal(isSecret("redis_url", "redis://h:6379"), false);
     assert.equal(isSecret("queue", "default"), false);
     assert.equal(isSecret("parallelism", 4), false);
   });

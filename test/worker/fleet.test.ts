@@ -5,50 +5,26 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
-import { Redis } from "ioredis";
-import { after, afterEach, before, describe, it } from "node:test";
-import { jobIdFor } from "../../src/executors/bullmq/jobs.js";
-import { Home, TEST_DB } from "../support/home.js";
-import { assertRedisAnswers, deletePrefix, executorSection, REDIS_URL, startWorker, stopWorker, testPrefix, type StartedWorker } from "../executors/bullmq/support.js";
-
-const dagFile = (id: string, body: string) => `import { dag } from "@switchyard/core";\nconst d = dag(${JSON.stringify(id)});\n${body}\nexport default d;\n`;
-
-/** A worker's switchyard.toml: the executor section, and a metadata database it must never need. */
-function workerToml(prefix: string, extra = ""): string {
-  return `[core]\nexecutor = "BullMQExecutor"\n[database]\nurl = "postgresql://nobody:wrong@127.0.0.1:1/nowhere"\n${extra}${executorSection("BullMQExecutor", prefix)}`;
-}
-
-function schedulerToml(prefix: string, executors = "BullMQExecutor"): string {
-  return `[core]\nexecutor = "${executors}"\n[scheduler]\nidle_wake_interval = 0.2\n${executorSection("BullMQExecutor", prefix)}`;
-}
+import { afterEach, before, describe, it } from "node:test";
+import { TEST_DB } from "../support/home.js";
+import { assertRedisAnswers, REDIS_URL, type StartedWorker } from "../executors/bullmq/support.js";
+import { dagFile, Fleet, waitForTry } from "./helpers.js";
 
 describe(`the BullMQ fleet (${TEST_DB})`, () => {
-  let prefix: string;
-  let scheduler: Home;
-  const workers: StartedWorker[] = [];
+  let fleet: Fleet;
   before(() => assertRedisAnswers());
-  afterEach(async () => {
-    for (const w of workers.splice(0)) await stopWorker(w);
-    scheduler?.cleanup();
-    await deletePrefix(prefix);
-  });
+  afterEach(() => fleet.cleanup());
 
-  async function worker(name: string, dags: Record<string, string>, opts: { queues?: string; concurrency?: number; extraToml?: string } = {}): Promise<StartedWorker> {
-    const w = await startWorker({ toml: workerToml(prefix, opts.extraToml), prefix, name, dags, ...(opts.queues ? { queues: opts.queues } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
-    workers.push(w);
-    return w;
-  }
-
-  it("runs a DAG on two workers that serve two queues, each from its own home; tasks see SWITCHYARD_WORKER; logs come back through tasks logs", async () => {
-    prefix = testPrefix();
+  it("runs a DAG on two workers that serve two queues, each from its own home; tasks see SWITCHYARD_WORKER; each writes its try's log under its own home (tasks logs: fleet-logs.test.ts)", async () => {
+    fleet = new Fleet();
     const dag = dagFile(
       "fleet",
       `const a = d.bash("a", "echo on=$SWITCHYARD_WORKER");\nconst b = d.bash("b", "echo io=$SWITCHYARD_WORKER", { queue: "io" });\n` +
         `const c = d.bash("c", "echo local", { executor: "LocalExecutor" });\na.then(b).then(c);`,
     );
-    await worker("w-default", { "fleet.ts": dag }, { queues: "default" });
-    await worker("w-io", { "fleet.ts": dag }, { queues: "io" });
-    scheduler = new Home({ toml: schedulerToml(prefix, "BullMQExecutor,LocalExecutor"), dags: { "fleet.ts": dag } });
+    await fleet.worker("w-default", { "fleet.ts": dag }, { queues: "default" });
+    await fleet.worker("w-io", { "fleet.ts": dag }, { queues: "io" });
+    const scheduler = fleet.scheduler({ "fleet.ts": dag }, { executors: "BullMQExecutor,LocalExecutor" });
     const { states, runState } = await scheduler.runDag("fleet");
     assert.equal(runState, "success");
     // Which worker ran each fleet try, on which host, is on its task instance; the LocalExecutor's try names no worker.
@@ -61,35 +37,23 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
     assert.match(table.find((l) => l.startsWith("b "))!, new RegExp(`\\s${os.hostname()}\\s+w-io\\s*$`));
     // Each worker wrote the log of its own try under its own home; the scheduler's home has neither.
     const logOf = (w: StartedWorker, task: string) => fs.readFileSync(`${w.home.dir}/logs/dag_id=fleet/run_id=r1/task_id=${task}/attempt=1.log`, "utf8");
-    assert.match(logOf(workers[0]!, "a"), /on=w-default/);
-    assert.match(logOf(workers[1]!, "b"), /io=w-io/);
-    assert.equal(fs.existsSync(`${workers[0]!.home.dir}/logs/dag_id=fleet/run_id=r1/task_id=b`), false, "the default worker never got the io task");
+    assert.match(logOf(fleet.workers[0]!, "a"), /on=w-default/);
+    assert.match(logOf(fleet.workers[1]!, "b"), /io=w-io/);
+    assert.equal(fs.existsSync(`${fleet.workers[0]!.home.dir}/logs/dag_id=fleet/run_id=r1/task_id=b`), false, "the default worker never got the io task");
   });
 
   it("fails a try whose worker is SIGKILLed mid-try within worker_timeout, naming the worker; its retry runs on another worker", async () => {
-    prefix = testPrefix();
+    fleet = new Fleet();
     const dag = dagFile("killed", `d.bash("slow", "if [ \\"$SWITCHYARD_WORKER\\" = doomed ]; then sleep 60; fi; echo done", { retries: 1, retryDelay: 0 });`);
-    const doomed = await worker("doomed", { "k.ts": dag });
-    scheduler = new Home({ toml: schedulerToml(prefix), dags: { "k.ts": dag } });
+    const doomed = await fleet.worker("doomed", { "k.ts": dag });
+    const scheduler = fleet.scheduler({ "k.ts": dag });
     await scheduler.ok(["db", "init"]);
     await scheduler.ok(["dags", "trigger", "killed", "--run-id", "r1"]);
     const sched = scheduler.spawn(["scheduler", "--exit-when-idle"]);
-    const redis = new Redis(REDIS_URL);
-    try {
-      // Wait until the doomed worker runs the try, then kill it.
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const progress = await redis.hget(`${prefix}:default:${jobIdFor({ dagId: "killed", runId: "r1", taskId: "slow", mapIndex: -1, tryNumber: 1 })}`, "progress");
-        if (progress?.includes('"running"')) break;
-        assert.ok(Date.now() < deadline, `the try never ran: ${doomed.output()}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    } finally {
-      redis.disconnect();
-    }
+    await waitForTry(fleet, { dagId: "killed", runId: "r1", taskId: "slow" }, "running");
     const killedAt = Date.now();
     doomed.child.kill("SIGKILL");
-    await worker("spare", { "k.ts": dag });
+    await fleet.worker("spare", { "k.ts": dag });
     const r = await sched.done;
     assert.equal(r.code, 0, r.stderr);
     const audit = await scheduler.json<Array<{ event: string; toState: string | null; reason: string | null; tryNumber: number | null }>>(["dags", "audit-log", "killed", "-o", "json"]);
@@ -103,11 +67,11 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
   });
 
   it("reports an unknown DAG and an unparseable job message with a clear reason, and runs with a bogus database url", async () => {
-    prefix = testPrefix();
+    fleet = new Fleet();
     const dag = dagFile("missing_here", `d.bash("t", "echo hi");`);
     // The worker's home has no copy of the DAG file.
-    const w = await worker("w1", {});
-    scheduler = new Home({ toml: schedulerToml(prefix), dags: { "m.ts": dag } });
+    const w = await fleet.worker("w1", {});
+    const scheduler = fleet.scheduler({ "m.ts": dag });
     const { states } = await scheduler.runDag("missing_here");
     assert.equal(states.get("t")?.state, "failed");
     const audit = await scheduler.json<Array<{ toState: string | null; reason: string | null }>>(["dags", "audit-log", "missing_here", "-o", "json"]);
@@ -115,7 +79,7 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
 
     // A message that is not a try: failed by the worker with the reason, said in its log too.
     const { Queue } = await import("bullmq");
-    const queue = new Queue("default", { connection: { url: REDIS_URL }, prefix });
+    const queue = new Queue("default", { connection: { url: REDIS_URL }, prefix: fleet.prefix });
     try {
       const job = await queue.add("try", { not: "a workload" }, { jobId: "garbage" });
       const deadline = Date.now() + 15_000;
@@ -133,25 +97,14 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
   });
 
   it("drains on SIGTERM: takes no new try, finishes the running one, exits 0", async () => {
-    prefix = testPrefix();
+    fleet = new Fleet();
     const dag = dagFile("drain", `d.bash("t", "sleep 1; echo finished");`);
-    const w = await worker("drainer", { "d.ts": dag });
-    scheduler = new Home({ toml: schedulerToml(prefix), dags: { "d.ts": dag } });
+    const w = await fleet.worker("drainer", { "d.ts": dag });
+    const scheduler = fleet.scheduler({ "d.ts": dag });
     await scheduler.ok(["db", "init"]);
     await scheduler.ok(["dags", "trigger", "drain", "--run-id", "r1"]);
     const sched = scheduler.spawn(["scheduler", "--exit-when-idle"]);
-    const redis = new Redis(REDIS_URL);
-    try {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const progress = await redis.hget(`${prefix}:default:${jobIdFor({ dagId: "drain", runId: "r1", taskId: "t", mapIndex: -1, tryNumber: 1 })}`, "progress");
-        if (progress?.includes('"running"')) break;
-        assert.ok(Date.now() < deadline, `the try never ran: ${w.output()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    } finally {
-      redis.disconnect();
-    }
+    await waitForTry(fleet, { dagId: "drain", runId: "r1", taskId: "t" }, "running");
     w.child.kill("SIGTERM");
     const exit = await w.done;
     assert.equal(exit.code, 0, w.output());
@@ -161,4 +114,3 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
   });
 });
 
-after(() => undefined);

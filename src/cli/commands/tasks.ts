@@ -104,35 +104,39 @@ export function tasksCommand(): Command {
 
   tasks
     .command("logs <dag_id> <task_id> <run_id>")
-    .description("print the log of a try (default: the latest), streamed from its file")
+    .description("print the log of a try (default: the latest), streamed from its file, or from the executor that ran it on another host (a fleet worker)")
     .option("--try <n>", "which try", parseIntArg("--try", 1))
     .option("--map-index <n>", "map index of the task instance", parseIntArg("--map-index", -1), -1)
     .option("-n, --tail <lines>", "only the last N lines", parseIntArg("--tail", 0))
     .option("-f, --follow", "keep printing what the try writes until it ends")
     .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number; tail?: number; follow?: boolean }) =>
-      withStore(async ({ store }) => {
+      withStore(async ({ store, config }) => {
         const { listTaskLogs, requireTaskInstance } = await import("../../store/queries/task-instances.js");
         const id = { dagId, taskId, runId, mapIndex: opts.mapIndex };
-        await requireTaskInstance(store.db, id);
+        const ti = await requireTaskInstance(store.db, id);
         const logs = await listTaskLogs(store.db, id);
         if (logs.length === 0) throw new SwitchyardError("NO_LOG", `${dagId}.${taskId} in run ${runId} has not run yet: no log`);
         const wanted = opts.try === undefined ? logs.at(-1)! : logs.find((l) => l.try_number === opts.try);
         if (!wanted) {
           throw new SwitchyardError("NO_LOG", `${dagId}.${taskId} in run ${runId} has no log for try ${opts.try}; tries with logs: ${logs.map((l) => l.try_number).join(", ")}`);
         }
-        if (!fs.existsSync(wanted.path)) {
-          throw new SwitchyardError("NO_LOG", `the log of try ${wanted.try_number} should be at ${wanted.path} but that file does not exist (the try may not have started, or ran on another host)`);
-        }
-        const { streamLog } = await import("../log-stream.js");
+        // Over once the TI has moved on from this try (or never will write to it again).
+        const isOver = (ti: TaskInstanceRow) => !(ti.try_number === wanted.try_number && (ti.state === TaskState.QUEUED || ti.state === TaskState.RUNNING));
         const follow = {
-          // Over once the TI has moved on from this try (or never will write to it again).
-          done: async () => {
-            const ti = await requireTaskInstance(store.db, id);
-            return !(ti.try_number === wanted.try_number && (ti.state === TaskState.QUEUED || ti.state === TaskState.RUNNING));
-          },
+          done: async () => isOver(await requireTaskInstance(store.db, id)),
           watch: (wake: () => void) => store.watchCommits(wake),
         };
-        await streamLog(wanted.path, process.stdout, { ...(opts.tail !== undefined ? { tail: opts.tail } : {}), ...(opts.follow ? { follow } : {}) });
+        const tailAndFollow = { ...(opts.tail !== undefined ? { tail: opts.tail } : {}), ...(opts.follow ? { follow } : {}) };
+        if (!fs.existsSync(wanted.path)) {
+          // The try ran on another host (a fleet worker): its executor has the log.
+          const { printExecutorLog } = await import("../executor-log.js");
+          const key = { ...id, tryNumber: wanted.try_number };
+          const ref = { state: ti.state, externalExecutorId: ti.external_executor_id, queue: ti.queue, pid: ti.pid, hostname: ti.hostname };
+          await printExecutorLog({ config, executor: wanted.executor, key, ti: ref, missingFile: wanted.path, over: isOver(ti), ...tailAndFollow }, process.stdout, process.stderr);
+          return;
+        }
+        const { streamLog } = await import("../log-stream.js");
+        await streamLog(wanted.path, process.stdout, tailAndFollow);
       }),
     );
   for (const cmd of [tasksTestCommand(), tasksClearCommand(), tasksListCommand()]) tasks.addCommand(cmd);

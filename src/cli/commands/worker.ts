@@ -1,21 +1,7 @@
 import { Command } from "commander";
+import { parseQueues, parseWorkerName } from "../arguments.js";
 import { cliConfig } from "../context.js";
 import { parseIntArg } from "../output.js";
-
-/** A queue name as BullMQ keys can carry it: no ":" (it separates key parts), nothing empty. */
-const QUEUE = /^[A-Za-z0-9_.-]+$/;
-
-function parseQueues(text: string): string[] {
-  const queues = text.split(",").map((q) => q.trim());
-  const bad = queues.find((q) => !QUEUE.test(q));
-  if (bad !== undefined) {
-    throw new Error(
-      `--queues ${JSON.stringify(text)}: ${bad === "" ? "has an empty queue name" : `queue ${JSON.stringify(bad)} may only contain letters, digits, "_", "-" and "."`}; ` +
-        "write a comma-separated list, e.g. --queues default,io",
-    );
-  }
-  return [...new Set(queues)];
-}
 
 /**
  * `switchyard worker` (Airflow's `celery worker`): runs tries a BullMQExecutor sends, from the
@@ -32,8 +18,9 @@ export function workerCommand(): Command {
     .addHelpText("after", "\nSIGTERM: take no new tries, finish those running, exit 0. A second SIGTERM, or SIGINT: kill the tries (they are reported failed, and retried as their retries allow) and exit 1.")
     .action(async (opts: { executor?: string; queues: string; concurrency: number; name?: string }) => {
       const queues = parseQueues(opts.queues);
+      const name = opts.name === undefined ? undefined : parseWorkerName(opts.name);
       const config = await cliConfig();
       const { runWorker } = await import("../../worker/run-worker.js");
-      await runWorker(config, { queues, concurrency: opts.concurrency, ...(opts.executor !== undefined ? { executor: opts.executor } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}) });
+      await runWorker(config, { queues, concurrency: opts.concurrency, ...(opts.executor !== undefined ? { executor: opts.executor } : {}), ...(name !== undefined ? { name } : {}) });
     });
 }

@@ -62,3 +62,64 @@ function passwordOf(url: string): string | null {
 export function redisWhere(options: Pick<CompiledBullMQExecutorOptions, "redisUrl">): string {
   return options.redisUrl.toString();
 }
+
+/** How long a connection may take before "waiting for Redis" is said even without an error (a host that drops packets). */
+const SAY_WAITING_AFTER_MS = 2_000;
+
+/**
+ * Resolves once `client` is ready (or `signal` aborts). While it is not, says once, through `say`,
+ * where Redis is expected (password masked) and why it does not answer; the client keeps
+ * reconnecting by itself (createRedis's retryStrategy).
+ */
+export function waitForRedis(
+  client: Redis,
+  options: Pick<CompiledBullMQExecutorOptions, "redisUrl">,
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (client.status === "ready" || signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let said = false;
+    const tell = (why: string) => {
+      if (said) return;
+      said = true;
+      say(`waiting for Redis at ${redisWhere(options)} (${why}); retrying until it answers`);
+    };
+    const onError = (error: unknown) => tell(redisErrorLine(error, options));
+    const timer = setTimeout(() => tell(`no answer within ${SAY_WAITING_AFTER_MS / 1000} s`), SAY_WAITING_AFTER_MS);
+    const done = () => {
+      clearTimeout(timer);
+      client.off("ready", done);
+      client.off("error", onError);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    client.on("ready", done);
+    client.on("error", onError);
+    signal?.addEventListener("abort", done);
+  });
+}
+
+/**
+ * For one-off reads (a CLI asking for a log): null once `client` is ready, or, if it is not within
+ * `timeoutMs`, why not, so the caller can say so instead of waiting for ever (commands on these
+ * clients wait through outages: maxRetriesPerRequest is null).
+ */
+export async function notReadyWithin(client: Redis, options: Pick<CompiledBullMQExecutorOptions, "redisUrl">, timeoutMs: number): Promise<string | null> {
+  let why = "no answer";
+  const onError = (error: unknown) => (why = redisErrorLine(error, options));
+  client.on("error", onError);
+  const stop = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ready = await Promise.race([
+      waitForRedis(client, options, () => undefined, stop.signal).then(() => client.status === "ready"),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    return ready ? null : `Redis at ${redisWhere(options)} did not answer within ${Math.round(timeoutMs / 1000)} s (${why})`;
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+    client.off("error", onError);
+  }
+}

@@ -5,7 +5,7 @@ import type { Workload } from "../../common/workload.js";
 import { workloadSchema } from "../../runner/workload-schema.js";
 import { BaseExecutor, type TaskLog } from "../base.js";
 import type { ExecutorContext, TaskInstanceRef } from "../types.js";
-import { createRedis, redisErrorLine } from "./connection.js";
+import { createRedis, notReadyWithin, redisErrorLine } from "./connection.js";
 import { bullmqPriority, jobIdFor, KEEP_FINISHED_JOBS_SECONDS, TRY_JOB_NAME, tryProgressSchema, tryResultSchema, type TryProgress } from "./jobs.js";
 import { compileBullMQExecutorOptions, type CompiledBullMQExecutorOptions } from "./options.js";
 import { StreamWake } from "./stream-wake.js";
@@ -19,6 +19,9 @@ const POLL_MS = 1_000;
  * by then a worker that still ran it has failed to renew its lock, killed it and said so in its record.
  */
 const VANISHED_GRACE_MS = 3_000;
+
+/** How long getTaskLog waits for a Redis it connects to just for the log. */
+const LOG_CONNECT_TIMEOUT_MS = 5_000;
 
 /** The hash fields of a BullMQ job the executor reads (BullMQ's names; see worker-registry.ts for the key layout). */
 const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress"] as const;
@@ -431,6 +434,9 @@ export class BullMQExecutor extends BaseExecutor {
     const jobId = jobIdFor({ ...ti.key, tryNumber });
     const redis = this.#redis ?? createRedis(this.options, `executor-${this.name.name}-logs`);
     try {
+      // A connection of its own (`tasks logs`): say that Redis is away rather than wait for it.
+      const away = redis === this.#redis ? null : await notReadyWithin(redis, this.options, LOG_CONNECT_TIMEOUT_MS);
+      if (away !== null) return { messages: [`could not read the log of job ${jobId}: ${away}`], lines: [] };
       const queue = new Queue(ti.queue, { connection: redis, prefix: this.options.prefix });
       try {
         const { logs } = await queue.getJobLogs(jobId);

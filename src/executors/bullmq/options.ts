@@ -59,7 +59,7 @@ function redisUrlProblem(url: string): string | null {
   try {
     parsed = new URL(url);
   } catch {
-    return `is not a URL; write redis://host:6379, redis://:password@host:6379/0 or rediss://host:6380 (got ${JSON.stringify(maskUrl(url))})`;
+    return "is not a URL; write redis://host:6379, redis://:password@host:6379/0 or rediss://host:6380";
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
     return `must start with redis:// or rediss:// (TLS), not ${parsed.protocol}//`;
@@ -96,7 +96,9 @@ function revealed(value: unknown): unknown {
 
 /**
  * The section as validated: a redis_url with a password is checked in its masked form (the same
- * shape: scheme, host, port, db), so no error message can quote the password.
+ * shape: scheme, host, port, db), so no error message can quote the password. A value that is not
+ * a URL but has an "@" may hold one where maskUrl cannot find it: it is validated (and quoted) as a
+ * placeholder that is no URL either.
  */
 function maskedForErrors(raw: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   const url = raw["redis_url"];
@@ -104,5 +106,7 @@ function maskedForErrors(raw: Readonly<Record<string, unknown>>): Readonly<Recor
     const { redis_url: _unset, ...rest } = raw;
     return rest;
   }
-  return typeof url === "string" ? { ...raw, redis_url: maskUrl(url) } : raw;
+  if (typeof url !== "string") return raw;
+  const shown = URL.canParse(url) || !url.includes("@") ? maskUrl(url) : "(not shown: not a URL, and it may hold a password)";
+  return { ...raw, redis_url: shown };
 }

@@ -33,10 +33,10 @@ export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<voi
   }
 }
 
-/** The `[executors.<name>]` lines of a BullMQExecutor for a test. */
+/** The `[executors.<name>]` lines of a BullMQExecutor for a test; `extra` adds keys or overrides redis_url and worker_timeout. */
 export function executorSection(name: string, prefix: string, extra: Record<string, string | number> = {}): string {
-  const lines = [`[executors.${name}]`, `redis_url = ${JSON.stringify(REDIS_URL)}`, `prefix = ${JSON.stringify(prefix)}`, "worker_timeout = 5"];
-  for (const [k, v] of Object.entries(extra)) lines.push(`${k} = ${JSON.stringify(v)}`);
+  const keys: Record<string, string | number> = { redis_url: REDIS_URL, prefix, worker_timeout: 5, ...extra };
+  const lines = [`[executors.${name}]`, ...Object.entries(keys).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)];
   return `${lines.join("\n")}\n`;
 }
 
@@ -52,13 +52,23 @@ export interface StartedWorker {
  * A `switchyard worker` process from a home of its own. `toml` is its whole switchyard.toml;
  * resolves once its record is in Redis.
  */
-export async function startWorker(opts: { toml: string; prefix: string; name: string; queues?: string; concurrency?: number; dags?: Record<string, string>; env?: Record<string, string> }): Promise<StartedWorker> {
+export async function startWorker(opts: {
+  toml: string;
+  prefix: string;
+  name: string;
+  queues?: string;
+  concurrency?: number;
+  dags?: Record<string, string>;
+  env?: Record<string, string>;
+  /** The Redis the worker's toml names (default REDIS_URL): where to look for its record. */
+  redisUrl?: string;
+}): Promise<StartedWorker> {
   const home = new Home({ toml: opts.toml, ...(opts.dags ? { dags: opts.dags } : {}) });
   const { child, done } = home.spawn(["worker", "--name", opts.name, "-q", opts.queues ?? "default", "-c", String(opts.concurrency ?? 4)], opts.env ? { env: opts.env } : {});
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(opts.redisUrl ?? REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     const deadline = Date.now() + 30_000;
     for (;;) {
