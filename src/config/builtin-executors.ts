@@ -1,7 +1,11 @@
 import type { ExecutorClass } from "../executors/brand.js";
 import type { SwitchyardConfig } from "./types.js";
 
-/** Compiles a built-in executor's `[executors.<name>]` section: its settings with defaults filled in. */
+/**
+ * Compiles a built-in executor's `[executors.<name>]` section into the settings it runs with, under
+ * the keys a user writes in that section (`runner_heartbeat_timeout` in seconds, not the compiled
+ * milliseconds), defaults filled in: what `config get-value executors.<name> <key>` answers.
+ */
 export type CompileBuiltinSettings = (raw: Readonly<Record<string, unknown>>, executor: string, config: SwitchyardConfig) => object;
 
 /** What the rest of Switchyard knows of a built-in executor. */
@@ -26,8 +30,10 @@ export const BUILTIN_EXECUTOR_TABLE = {
     loadClass: async () => (await import("../executors/local.js")).LocalExecutor,
     loadSettings: async () => {
       const { compileLocalExecutorOptions } = await import("../executors/local/options.js");
-      return (raw, executor, config) =>
-        compileLocalExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism, warn: (message) => process.stderr.write(`warning: ${message}\n`) });
+      return (raw, executor, config) => {
+        const o = compileLocalExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism, warn: (message) => process.stderr.write(`warning: ${message}\n`) });
+        return { parallelism: o.parallelism, isolation: o.isolation, runners: o.runners, runner_heartbeat_timeout: o.runnerHeartbeatTimeoutMs / 1000 };
+      };
     },
   },
   SequentialExecutor: {
@@ -43,7 +49,10 @@ export const BUILTIN_EXECUTOR_TABLE = {
     loadClass: async () => (await import("../executors/bullmq/executor.js")).BullMQExecutor,
     loadSettings: async () => {
       const { compileBullMQExecutorOptions } = await import("../executors/bullmq/options.js");
-      return (raw, executor, config) => compileBullMQExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism });
+      return (raw, executor, config) => {
+        const o = compileBullMQExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism });
+        return { redis_url: o.redisUrl, prefix: o.prefix, parallelism: o.parallelism, worker_timeout: o.workerTimeoutMs / 1000 };
+      };
     },
   },
 } as const satisfies Readonly<Record<string, BuiltinExecutorEntry>>;

@@ -18,6 +18,23 @@ describe("config and executors commands", () => {
     assert.match(bad.stderr, /unknown key.*parallelism/s);
   });
 
+  it("config get-value of an executor section answers by the keys written there, defaults filled in, a Redis password masked", async () => {
+    const fleet = new Home({ toml: `[core]\nexecutor = "LocalExecutor,fleet:BullMQExecutor"\n[executors.fleet]\nredis_url = "redis://:hunter2@127.0.0.1:6379"\n` });
+    try {
+      assert.equal((await fleet.ok(["config", "get-value", "executors.LocalExecutor", "runner_heartbeat_timeout"])).trim(), "5");
+      assert.equal((await fleet.ok(["config", "get-value", "executors.fleet", "worker_timeout"])).trim(), "30");
+      assert.equal((await fleet.ok(["config", "get-value", "executors.fleet", "prefix"])).trim(), "switchyard:fleet");
+      const url = await fleet.ok(["config", "get-value", "executors.fleet", "redis_url"]);
+      assert.doesNotMatch(url, /hunter2/);
+      assert.match(url, /127\.0\.0\.1:6379/);
+      const bad = await fleet.run(["config", "get-value", "executors.fleet", "redisUrl"]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /unknown key.*Valid keys of a BullMQExecutor: redis_url, prefix, parallelism, worker_timeout/s);
+    } finally {
+      fleet.cleanup();
+    }
+  });
+
   it("config list says where each value came from", async () => {
     const rows = await home.json<Array<{ section: string; key: string; value: unknown; source: string }>>(["config", "list"]);
     const get = (section: string, key: string) => rows.find((r) => r.section === section && r.key === key)!;
