@@ -9,6 +9,24 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** Timers a fault pool sets (restarts, SIGCONTs), all cancelled at once when the cycle stops it. */
+export class PendingTimers {
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    this.#timers.add(t);
+  }
+
+  cancelAll(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+}
+
 /**
  * Waits up to `graceMs` for each process (already asked to stop) to exit, SIGKILLs those still up
  * and waits for them. Returns the ones that had to be killed.

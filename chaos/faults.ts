@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Deployment, SchedulerProcess } from "./deployment.js";
-import { killAfterGrace, sleep } from "./deployment.js";
+import { killAfterGrace, PendingTimers, sleep } from "./deployment.js";
 import type { TaskSpec } from "./dag.js";
 import { ALWAYS_FAILING, TaskMode } from "./dag.js";
 import type { LiveTi } from "./probe.js";
@@ -57,7 +57,7 @@ export class SchedulerFleet {
   /** Schedulers that logged their job's end but whose process did not exit; the fleet killed and replaced them. */
   readonly hangs: SchedulerProcess[] = [];
   private closing = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new PendingTimers();
   /** Schedulers stopped by pauseOne() and not continued yet. */
   private readonly paused = new Set<SchedulerProcess>();
   private watchdog: NodeJS.Timeout | null = null;
@@ -104,7 +104,7 @@ export class SchedulerFleet {
     const victim = rng.pick(live);
     victim.kill();
     victim.killedAt = Date.now();
-    this.later(restartAfterMs, () => this.spawn());
+    this.timers.later(restartAfterMs, () => this.spawn());
     return victim;
   }
 
@@ -115,7 +115,7 @@ export class SchedulerFleet {
     const victim = rng.pick(live);
     victim.pause();
     this.paused.add(victim);
-    this.later(pauseMs, () => this.resume(victim));
+    this.timers.later(pauseMs, () => this.resume(victim));
     return victim;
   }
 
@@ -127,8 +127,7 @@ export class SchedulerFleet {
   async stopAll(graceMs: number): Promise<SchedulerProcess[]> {
     this.closing = true;
     if (this.watchdog) clearInterval(this.watchdog);
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.timers.cancelAll();
     for (const s of [...this.paused]) this.resume(s); // their SIGCONT timers are gone: a stopped process would not hear the SIGTERM
     const live = this.all.filter((s) => s.alive);
     for (const s of live) s.stop();
@@ -142,17 +141,10 @@ export class SchedulerFleet {
     void s.exited.then(() => {
       if (s.endedByUs !== null || this.closing) return;
       this.crashes.push(s);
-      this.later(1000, () => this.spawn());
+      this.timers.later(1000, () => this.spawn());
     });
   }
 
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-  }
 }
 
 /** How many of a task's tries the suite may kill and still expect it to succeed. */

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { readWorkers, WorkerState } from "../src/executors/bullmq/worker-registry.js";
 import type { Rng } from "./rng.js";
-import { killAfterGrace } from "./deployment.js";
+import { killAfterGrace, PendingTimers } from "./deployment.js";
 
 /** The BullMQExecutor alias of the chaos deployment: tasks routed to the fleet say `executor: "fleet"`. */
 export const FLEET_EXECUTOR = "fleet";
@@ -61,7 +61,7 @@ export class WorkerProcess {
 export class WorkerFleet {
   readonly all: WorkerProcess[] = [];
   readonly crashes: WorkerProcess[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new PendingTimers();
   private closing = false;
   private spawned = 0;
 
@@ -94,15 +94,14 @@ export class WorkerFleet {
     victim.endedByUs = "killed";
     victim.killedAt = Date.now();
     victim.child.kill("SIGKILL");
-    this.later(restartAfterMs, () => this.spawn());
+    this.timers.later(restartAfterMs, () => this.spawn());
     return victim;
   }
 
   /** SIGTERM every worker (they finish their tries); SIGKILL those still up after `graceMs`. Returns those. */
   async stopAll(graceMs: number): Promise<WorkerProcess[]> {
     this.closing = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.timers.cancelAll();
     const live = this.all.filter((w) => w.alive);
     for (const w of live) {
       w.endedByUs ??= "stopped";
@@ -138,17 +137,10 @@ export class WorkerFleet {
     void w.exited.then(() => {
       if (w.endedByUs !== null || this.closing) return;
       this.crashes.push(w);
-      this.later(1000, () => this.spawn());
+      this.timers.later(1000, () => this.spawn());
     });
   }
 
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { syncDagBag } from "../../src/store/queries/dags.js";
 import { applyTransitions, getTaskInstance } from "../../src/store/queries/task-instances.js";
 import { context } from "../executors/helpers.js";
 import { TEST_DB } from "../support/home.js";
-import { serializedDag } from "../support/serialized-dag.js";
+import { serializedDag, task } from "../support/serialized-dag.js";
 import { openTestStore, type TestStore } from "../support/store.js";
 
 /**
@@ -37,31 +37,7 @@ class HandOffExecutor extends BaseExecutor {
   }
 }
 
-const TASK: SerializedTask = {
-  taskId: "t",
-  kind: "bash",
-  command: "true",
-  upstream: [],
-  downstream: [],
-  executor: null,
-  executorSource: "default",
-  queue: "default",
-  pool: "default_pool",
-  poolSlots: 1,
-  priorityWeight: 1,
-  weightRule: "absolute",
-  effectivePriorityWeight: 1,
-  retries: 0,
-  retryDelay: 0,
-  retryExponentialBackoff: false,
-  maxRetryDelay: 0,
-  triggerRule: "all_success",
-  executorConfig: {},
-  maxActiveTisPerDag: null,
-  maxActiveTisPerDagrun: null,
-  timeout: null,
-  env: {},
-};
+const TASK: SerializedTask = task("t");
 
 describe(`try tokens on the scheduler's event path (${TEST_DB})`, () => {
   let t: TestStore;

@@ -20,7 +20,7 @@ import {
   scheduledCandidates,
 } from "../../src/store/queries/task-instances.js";
 import { TEST_DB } from "../support/home.js";
-import { serializedDag } from "../support/serialized-dag.js";
+import { serializedDag, task } from "../support/serialized-dag.js";
 import { openTestStore, type TestStore } from "../support/store.js";
 
 /**
@@ -29,34 +29,6 @@ import { openTestStore, type TestStore } from "../support/store.js";
  * CONFLICT, transactions, ordering of names — must not show through.
  */
 
-function task(taskId: string, extra: Partial<SerializedTask> = {}): SerializedTask {
-  return {
-    taskId,
-    kind: "bash",
-    command: "true",
-    upstream: [],
-    downstream: [],
-    executor: null,
-    executorSource: "default",
-    queue: "default",
-    pool: "default_pool",
-    poolSlots: 1,
-    priorityWeight: 1,
-    weightRule: "absolute",
-    effectivePriorityWeight: 1,
-    retries: 0,
-    retryDelay: 0,
-    retryExponentialBackoff: false,
-    maxRetryDelay: 0,
-    triggerRule: "all_success",
-    executorConfig: {},
-    maxActiveTisPerDag: null,
-    maxActiveTisPerDagrun: null,
-    timeout: null,
-    env: {},
-    ...extra,
-  };
-}
 
 function dag(dagId: string, tasks: SerializedTask[]): SerializedDag {
   return serializedDag({ dagId, tasks });
