@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { hostname } from "node:os";
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
@@ -312,12 +312,16 @@ export class FleetWorker {
     const writes: Array<Promise<unknown>> = [];
     const from = held.logShipped;
     try {
+      // Sized to what is there: a fresh 256 KiB buffer per try was most of the worker's garbage.
+      const size = fstatSync(fd).size;
       for (;;) {
-        const buffer = Buffer.alloc(LOG_CHUNK_BYTES);
-        const n = readSync(fd, buffer, 0, buffer.length, held.logShipped);
+        const length = Math.min(LOG_CHUNK_BYTES, size - held.logShipped);
+        if (length <= 0) break;
+        const buffer = Buffer.allocUnsafe(length);
+        const n = readSync(fd, buffer, 0, length, held.logShipped);
         if (n === 0) break;
         let chunk = buffer.subarray(0, n);
-        if (wholeLinesOnly || n === buffer.length) {
+        if (wholeLinesOnly || n === LOG_CHUNK_BYTES) {
           const end = chunk.lastIndexOf(0x0a);
           if (end < 0) break;
           chunk = chunk.subarray(0, end + 1);
