@@ -83,7 +83,7 @@ export class FleetWorker {
   readonly #o: FleetWorkerOptions;
   readonly #redis: Redis;
   readonly #wake: StreamWake;
-  readonly #workers = new Map<string, Worker>();
+  readonly #workers = new Map<string, TakingWorker>();
   readonly #local: LocalExecutor;
   readonly #held = new Map<string, Held>();
   readonly #startedAt = Date.now();
@@ -122,7 +122,7 @@ export class FleetWorker {
   async start(): Promise<void> {
     await this.#refuseDuplicateName();
     for (const queue of this.#o.queues) {
-      const worker = new Worker(queue, null, {
+      const worker = new TakingWorker(queue, null, {
         connection: this.#redis,
         prefix: this.#o.bullmq.prefix,
         autorun: false,
@@ -280,14 +280,30 @@ export class FleetWorker {
     const info = held.stopped !== undefined && outcome.state === "failed" ? { ...outcome.info, error: held.stopped } : outcome.info;
     const result: TryResult = tryResultSchema.parse({ state: outcome.state, worker: this.#o.name, info });
     const shipped = this.#shipLog(held);
-    const completed = held.job.moveToCompleted(result, held.token, false);
+    // A worker of one queue takes that queue's next job in the completion's own script, as BullMQ's
+    // workers do: the freed slot is refilled without another round trip. With several queues the
+    // fetch loop refills it, so that the queues keep taking turns.
+    const takeNext = this.#workers.size === 1 && this.#state === WorkerState.RUNNING;
+    const completed = held.job.moveToCompleted(result, held.token, takeNext);
+    let next: unknown;
     held.chain = Promise.all([held.chain, shipped, completed]).then(
-      () => undefined,
+      ([, , taken]) => {
+        next = taken;
+      },
       (error: unknown) => this.#o.logger.warn(`job ${held.job.id}: ${redisErrorLine(error, this.#o.bullmq)}`),
     );
-    void held.chain.finally(() => {
+    void held.chain.finally(async () => {
       if (this.#held.get(id) === held) this.#held.delete(id);
       this.#o.logger.info(`${formatKey(held.workload.key)}: ${result.state}${result.info.error !== undefined ? ` (${result.info.error})` : ""}`);
+      // The job taken is active under this token whatever happens now: accept it (or fail it), never drop it.
+      if (next !== undefined) {
+        try {
+          const job = await this.#workers.get(held.queue)!.takeFetched(next, held.token);
+          if (job !== undefined) await this.#accept(held.queue, job, held.token);
+        } catch (error) {
+          this.#o.logger.warn(`taking the next job of queue ${held.queue}: ${redisErrorLine(error, this.#o.bullmq)}`);
+        }
+      }
       this.#slotFreed();
     });
   }
@@ -449,6 +465,14 @@ export class FleetWorker {
     await Promise.all([...this.#workers.values()].map((w) => w.close(true).catch(() => undefined)));
     await this.#wake.stop();
     this.#redis.disconnect();
+  }
+}
+
+/** A BullMQ Worker that turns the next job a completion took (`fetchNext`) into a Job, as BullMQ's own loop does. */
+class TakingWorker extends Worker {
+  takeFetched(raw: unknown, token: string): Promise<Job | undefined> {
+    if (!Array.isArray(raw) || raw[0] === undefined || raw[0] === null || raw[0] === 0) return Promise.resolve(undefined);
+    return this.nextJobFromJobData(raw[0], raw[1] as string, token);
   }
 }
 
