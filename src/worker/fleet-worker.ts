@@ -293,17 +293,21 @@ export class FleetWorker {
       (error: unknown) => this.#o.logger.warn(`job ${held.job.id}: ${redisErrorLine(error, this.#o.bullmq)}`),
     );
     void held.chain.finally(async () => {
-      if (this.#held.get(id) === held) this.#held.delete(id);
-      this.#o.logger.info(`${formatKey(held.workload.key)}: ${result.state}${result.info.error !== undefined ? ` (${result.info.error})` : ""}`);
       // The job taken is active under this token whatever happens now: accept it (or fail it), never drop it.
+      let taken: Job | undefined;
       if (next !== undefined) {
         try {
-          const job = await this.#workers.get(held.queue)!.takeFetched(next, held.token);
-          if (job !== undefined) await this.#accept(held.queue, job, held.token);
+          taken = await this.#workers.get(held.queue)!.takeFetched(next, held.token);
         } catch (error) {
           this.#o.logger.warn(`taking the next job of queue ${held.queue}: ${redisErrorLine(error, this.#o.bullmq)}`);
         }
       }
+      // The slot passes to the job taken in the same tick (accept holds it before its first await),
+      // so the fetch loop never sees it free in between.
+      if (this.#held.get(id) === held) this.#held.delete(id);
+      const accepted = taken !== undefined ? this.#accept(held.queue, taken, held.token) : Promise.resolve();
+      this.#o.logger.info(`${formatKey(held.workload.key)}: ${result.state}${result.info.error !== undefined ? ` (${result.info.error})` : ""}`);
+      await accepted.catch((error: unknown) => this.#o.logger.warn(`job ${taken?.id}: ${redisErrorLine(error, this.#o.bullmq)}`));
       this.#slotFreed();
     });
   }
