@@ -51,11 +51,11 @@ interface Tracked {
  * tries outlive it: a scheduler that stops or dies leaves them running, and the next one adopts
  * them by job id. See docs/executors/bullmq.md.
  *
- * State comes from reading the jobs' hashes (one pipelined round trip). BullMQ's event streams
- * (one blocking XREAD over every queue) name the jobs that changed, and only those are read then;
- * a timer reads every tracked job and the worker records each POLL_MS. The hashes are the source
- * of truth because they are also what adoption, Redis loss and lost workers need; events only
- * make it prompt and cheap. QueueEvents alone would need a connection per queue and still miss
+ * State comes from BullMQ's event streams (one blocking XREAD over every queue): an entry that
+ * says a try ended, started or was taken is acted on as it is read; any other entry about a
+ * tracked job has that job's hash read. A timer reads every tracked job's hash and the worker
+ * records each POLL_MS: that full look is the source of truth, because it is also what adoption,
+ * Redis loss, lost workers and trimmed streams need; the entries only make it prompt and cheap. QueueEvents alone would need a connection per queue and still miss
  * what happened while the scheduler was away.
  */
 export class BullMQExecutor extends BaseExecutor {
@@ -125,7 +125,8 @@ export class BullMQExecutor extends BaseExecutor {
       const key = keyOfJobId(e.jobId);
       if (key === null) continue;
       const entry = this.#tracked.get(keyString(key));
-      if (entry === undefined || entry.jobId !== e.jobId || entry.workload.queue !== queue || entry.sentAt === null) continue;
+      // A job whose add is still in flight is as good as sent: a fast worker may finish it before the reply.
+      if (entry === undefined || entry.jobId !== e.jobId || entry.workload.queue !== queue || (entry.sentAt === null && entry.sending === null)) continue;
       if (e.event === "active") {
         entry.seenActive = true;
       } else if (e.event === "progress" && parseProgress(e.fields.get("data") ?? null) !== null) {
