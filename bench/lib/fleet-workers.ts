@@ -44,7 +44,10 @@ export class FleetWorkerProcess {
     const out = fs.openSync(this.logFile, "a");
     const env: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_HOME: this.dir };
     for (const key of Object.keys(env)) if (key.startsWith("SWITCHYARD__")) delete env[key];
-    this.#child = spawn(process.execPath, [CLI, "worker", "--name", spec.name, "-q", spec.queues.join(","), "-c", String(spec.concurrency)], {
+    // SWITCHYARD_BENCH_PROFILE=<dir>: a V8 CPU profile of each worker too (its runners are not profiled).
+    const profile = process.env.SWITCHYARD_BENCH_PROFILE;
+    const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, `--cpu-prof-name=worker-${spec.name}.cpuprofile`] : [];
+    this.#child = spawn(process.execPath, [...flags, CLI, "worker", "--name", spec.name, "-q", spec.queues.join(","), "-c", String(spec.concurrency)], {
       env,
       cwd: this.dir,
       stdio: ["ignore", out, out],

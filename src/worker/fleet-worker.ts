@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { hostname } from "node:os";
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
@@ -19,6 +19,16 @@ const HOST = hostname();
 
 /** Largest piece of a try's log shipped to Redis in one write. */
 const LOG_CHUNK_BYTES = 256 * 1024;
+
+/** Most jobs asked of one queue at once (the first ask is one; each ask that came back full doubles the next). */
+const MAX_FETCH_BATCH = 64;
+
+/**
+ * BullMQ's addLog (append to `<job>:logs` only while the job exists, so a removed job leaves no
+ * orphan list), as a plain EVAL: ioredis writes it at once, so it reaches Redis before a command
+ * issued after it on the same connection (the job's completion), without waiting for its reply.
+ */
+const ADD_LOG_LUA = `if redis.call("EXISTS", KEYS[1]) == 1 then return redis.call("RPUSH", KEYS[2], ARGV[1]) end return -1`;
 
 export interface FleetWorkerOptions {
   /** Worker name: unique among the live workers of one prefix. */
@@ -53,9 +63,10 @@ interface Held {
  *
  * One concurrency limit over every queue it serves. A BullMQ Worker's own `concurrency` is per
  * queue (per Worker instance), so N queues would run up to N × concurrency tries; instead this
- * fetches jobs by hand (`getNextJob(token, { block: false })`, BullMQ's manual processing), one
- * at a time and only while a slot is free, taking turns across queues, and sleeps on the queues'
- * event streams (StreamWake) when all are empty. The runners are an embedded LocalExecutor whose
+ * fetches jobs by hand (`getNextJob(token, { block: false })`, BullMQ's manual processing), never
+ * more than the free slots, taking turns across queues, and sleeps on the queues' event streams
+ * (StreamWake) when all are empty. Fetches to one queue go out together (one round trip for many
+ * jobs), as many as the last ask showed the queue may hold: an empty queue costs one call a wake. The runners are an embedded LocalExecutor whose
  * parallelism is the concurrency: the same warm runners, blocked-runner detection and kill paths
  * as on the scheduler's machine.
  *
@@ -72,7 +83,7 @@ export class FleetWorker {
   readonly #o: FleetWorkerOptions;
   readonly #redis: Redis;
   readonly #wake: StreamWake;
-  readonly #workers = new Map<string, Worker>();
+  readonly #workers = new Map<string, TakingWorker>();
   readonly #local: LocalExecutor;
   readonly #held = new Map<string, Held>();
   readonly #startedAt = Date.now();
@@ -85,6 +96,8 @@ export class FleetWorker {
   /** Aborted by a signal that comes while start() still waits for Redis: nothing was taken, so there is nothing to drain. */
   readonly #stopWaiting = new AbortController();
   #waitingForRedis = false;
+  /** Per queue: how many jobs to ask for next (see MAX_FETCH_BATCH). */
+  readonly #batch = new Map<string, number>();
 
   constructor(options: FleetWorkerOptions) {
     this.#o = options;
@@ -122,7 +135,7 @@ export class FleetWorker {
       throw error;
     }
     for (const queue of this.#o.queues) {
-      const worker = new Worker(queue, null, {
+      const worker = new TakingWorker(queue, null, {
         connection: this.#redis,
         prefix: this.#o.bullmq.prefix,
         autorun: false,
@@ -171,12 +184,23 @@ export class FleetWorker {
       try {
         for (let i = 0; i < queues.length && this.free > 0 && this.#state === WorkerState.RUNNING; i++) {
           const [queue, worker] = queues[(turn + i) % queues.length]!;
-          const token = `${this.#o.name}:${randomUUID()}`;
-          const job = await worker.getNextJob(token, { block: false });
-          if (job !== undefined) {
-            took++;
-            await this.#accept(queue, job, token);
+          const ask = Math.min(this.free, this.#batch.get(queue) ?? 1);
+          const tokens = Array.from({ length: ask }, () => `${this.#o.name}:${randomUUID()}`);
+          // Every fetch is a job moved to active under its token: each is accepted (or failed), none dropped.
+          const jobs = await Promise.allSettled(tokens.map((token) => worker.getNextJob(token, { block: false })));
+          let got = 0;
+          let failure: unknown = null;
+          for (let j = 0; j < jobs.length; j++) {
+            const fetched = jobs[j]!;
+            if (fetched.status === "rejected") failure ??= fetched.reason;
+            else if (fetched.value !== undefined) {
+              got++;
+              await this.#accept(queue, fetched.value, tokens[j]!);
+            }
           }
+          if (failure !== null) throw failure;
+          took += got;
+          this.#batch.set(queue, got === ask ? Math.min(MAX_FETCH_BATCH, ask * 2) : 1);
         }
         turn++;
         if (this.#redisDown) {
@@ -257,18 +281,46 @@ export class FleetWorker {
     }
   }
 
-  /** Ship the rest of the try's log, then complete its job with the outcome; the slot frees once that is written. */
+  /**
+   * Ship the rest of the try's log, then complete its job with the outcome; the slot frees once
+   * that is written. Log and completion go out together (one round trip, in that order on the one
+   * connection), without waiting for the progress writes before them: a progress that lands after
+   * the completion changes nothing (the executor reads the end first).
+   */
   #finish(id: string, outcome: Omit<TryResult, "worker">): void {
     const held = this.#held.get(id);
     if (held === undefined) return;
     const info = held.stopped !== undefined && outcome.state === "failed" ? { ...outcome.info, error: held.stopped } : outcome.info;
     const result: TryResult = tryResultSchema.parse({ state: outcome.state, worker: this.#o.name, info });
-    void this.#write(held, async () => {
-      await this.#shipLog(held);
-      await held.job.moveToCompleted(result, held.token, false);
-    }).finally(() => {
+    const shipped = this.#shipLog(held);
+    // A worker of one queue takes that queue's next job in the completion's own script, as BullMQ's
+    // workers do: the freed slot is refilled without another round trip. With several queues the
+    // fetch loop refills it, so that the queues keep taking turns.
+    const takeNext = this.#workers.size === 1 && this.#state === WorkerState.RUNNING;
+    const completed = held.job.moveToCompleted(result, held.token, takeNext);
+    let next: unknown;
+    held.chain = Promise.all([held.chain, shipped, completed]).then(
+      ([, , taken]) => {
+        next = taken;
+      },
+      (error: unknown) => this.#o.logger.warn(`job ${held.job.id}: ${redisErrorLine(error, this.#o.bullmq)}`),
+    );
+    void held.chain.finally(async () => {
+      // The job taken is active under this token whatever happens now: accept it (or fail it), never drop it.
+      let taken: Job | undefined;
+      if (next !== undefined) {
+        try {
+          taken = await this.#workers.get(held.queue)!.takeFetched(next, held.token);
+        } catch (error) {
+          this.#o.logger.warn(`taking the next job of queue ${held.queue}: ${redisErrorLine(error, this.#o.bullmq)}`);
+        }
+      }
+      // The slot passes to the job taken in the same tick (accept holds it before its first await),
+      // so the fetch loop never sees it free in between.
       if (this.#held.get(id) === held) this.#held.delete(id);
+      const accepted = taken !== undefined ? this.#accept(held.queue, taken, held.token) : Promise.resolve();
       this.#o.logger.info(`${formatKey(held.workload.key)}: ${result.state}${result.info.error !== undefined ? ` (${result.info.error})` : ""}`);
+      await accepted.catch((error: unknown) => this.#o.logger.warn(`job ${taken?.id}: ${redisErrorLine(error, this.#o.bullmq)}`));
       this.#slotFreed();
     });
   }
@@ -278,31 +330,49 @@ export class FleetWorker {
     if (this.#held.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  /** Append what the try wrote to its log since the last call to the job's BullMQ log (whole lines, unless it is over). */
-  async #shipLog(held: Held, wholeLinesOnly = false): Promise<void> {
+  /**
+   * Append what the try wrote to its log since the last call to the job's BullMQ log (whole lines,
+   * unless it is over). The writes are issued before this returns (see ADD_LOG_LUA); what fails
+   * to be written is shipped again by the next call.
+   */
+  #shipLog(held: Held, wholeLinesOnly = false): Promise<void> {
     let fd: number;
     try {
       fd = openSync(held.logFile, "r");
     } catch {
-      return; // not created yet
+      return Promise.resolve(); // not created yet
     }
+    const writes: Array<Promise<unknown>> = [];
+    const from = held.logShipped;
     try {
+      // Sized to what is there: a fresh 256 KiB buffer per try was most of the worker's garbage.
+      const size = fstatSync(fd).size;
       for (;;) {
-        const buffer = Buffer.alloc(LOG_CHUNK_BYTES);
-        const n = readSync(fd, buffer, 0, buffer.length, held.logShipped);
-        if (n === 0) return;
+        const length = Math.min(LOG_CHUNK_BYTES, size - held.logShipped);
+        if (length <= 0) break;
+        const buffer = Buffer.allocUnsafe(length);
+        const n = readSync(fd, buffer, 0, length, held.logShipped);
+        if (n === 0) break;
         let chunk = buffer.subarray(0, n);
-        if (wholeLinesOnly || n === buffer.length) {
+        if (wholeLinesOnly || n === LOG_CHUNK_BYTES) {
           const end = chunk.lastIndexOf(0x0a);
-          if (end < 0) return;
+          if (end < 0) break;
           chunk = chunk.subarray(0, end + 1);
         }
-        await held.job.log(chunk.toString("utf8"));
+        const jobKey = this.#workers.get(held.queue)!.toKey(String(held.job.id));
+        writes.push(this.#redis.eval(ADD_LOG_LUA, 2, jobKey, `${jobKey}:logs`, chunk.toString("utf8")));
         held.logShipped += chunk.length;
       }
     } finally {
       closeSync(fd);
     }
+    return Promise.all(writes).then(
+      () => undefined,
+      (error: unknown) => {
+        held.logShipped = Math.min(held.logShipped, from);
+        throw error;
+      },
+    );
   }
 
   async #heartbeat(): Promise<void> {
@@ -422,6 +492,14 @@ export class FleetWorker {
     await Promise.all([...this.#workers.values()].map((w) => w.close(true).catch(() => undefined)));
     await this.#wake.stop();
     this.#redis.disconnect();
+  }
+}
+
+/** A BullMQ Worker that turns the next job a completion took (`fetchNext`) into a Job, as BullMQ's own loop does. */
+class TakingWorker extends Worker {
+  takeFetched(raw: unknown, token: string): Promise<Job | undefined> {
+    if (!Array.isArray(raw) || raw[0] === undefined || raw[0] === null || raw[0] === 0) return Promise.resolve(undefined);
+    return this.nextJobFromJobData(raw[0], raw[1] as string, token);
   }
 }
 

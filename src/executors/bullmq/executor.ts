@@ -6,12 +6,16 @@ import { workloadSchema } from "../../runner/workload-schema.js";
 import { BaseExecutor, type TaskLog } from "../base.js";
 import type { ExecutorContext, TaskInstanceRef } from "../types.js";
 import { createRedis, notReadyWithin, redisErrorLine } from "./connection.js";
-import { bullmqPriority, jobIdFor, KEEP_FINISHED_JOBS_SECONDS, TRY_JOB_NAME, tryProgressSchema, tryResultSchema, type TryProgress } from "./jobs.js";
+import { bullmqPriority, jobIdFor, keyOfJobId, KEEP_FINISHED_JOBS_SECONDS, TRY_JOB_NAME, tryProgressSchema, tryResultSchema, type TryProgress } from "./jobs.js";
 import { compileBullMQExecutorOptions, type CompiledBullMQExecutorOptions } from "./options.js";
-import { StreamWake } from "./stream-wake.js";
+import { StreamWake, type JobEvent } from "./stream-wake.js";
 import { lostWorkerReason, readWorkers, revokeField, revokeKey, workerAlive, type WorkerRecord } from "./worker-registry.js";
 
-/** The executor looks at its jobs at least this often, whatever the event streams say (timeouts, vanished jobs). */
+/**
+ * The executor looks at every job it tracks, and at the worker records, at least this often,
+ * whatever the event streams say (timeouts, lost workers, vanished jobs, sends to retry). In
+ * between it looks only at the jobs the streams named.
+ */
 const POLL_MS = 1_000;
 
 /**
@@ -32,6 +36,8 @@ interface Tracked {
   readonly jobId: string;
   /** When the job was (last) handed to BullMQ, epoch ms; null: not yet (Redis was unreachable). */
   sentAt: number | null;
+  /** The add in flight, if any: sends are not awaited one by one (a pass hands out many tries). */
+  sending: Promise<void> | null;
   /** A worker has taken the job (it left the wait list). */
   seenActive: boolean;
   reportedRunning: boolean;
@@ -48,11 +54,12 @@ interface Tracked {
  * tries outlive it: a scheduler that stops or dies leaves them running, and the next one adopts
  * them by job id. See docs/executors/bullmq.md.
  *
- * State comes from polling the tracked jobs' hashes (one pipelined round trip for all of them),
- * triggered by BullMQ's event streams (one blocking XREAD over every queue) and by a timer.
- * Polling is the source of truth because it is also what adoption, Redis loss and lost workers
- * need; events only make it prompt. QueueEvents alone would need a connection per queue and
- * still miss what happened while the scheduler was away.
+ * State comes from BullMQ's event streams (one blocking XREAD over every queue): an entry that
+ * says a try ended, started or was taken is acted on as it is read; any other entry about a
+ * tracked job has that job's hash read. A timer reads every tracked job's hash and the worker
+ * records each POLL_MS: that full look is the source of truth, because it is also what adoption,
+ * Redis loss, lost workers and trimmed streams need; the entries only make it prompt and cheap. QueueEvents alone would need a connection per queue and still miss
+ * what happened while the scheduler was away.
  */
 export class BullMQExecutor extends BaseExecutor {
   /** Tries run on workers, outside the scheduler's process tree (contract item 1). */
@@ -68,6 +75,11 @@ export class BullMQExecutor extends BaseExecutor {
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | null = null;
   #pollAgain = false;
+  #fullAgain = false;
+  /** Tracked jobs an event stream named since they were last read. */
+  readonly #dirty = new Set<Tracked>();
+  #lastFullPoll = 0;
+  readonly #sends = new Set<Promise<void>>();
   #workers = new Map<string, WorkerRecord>();
   /** When the last poll reached Redis: tries are vouched for only while Redis answers. */
   #lastGoodPoll = 0;
@@ -83,9 +95,12 @@ export class BullMQExecutor extends BaseExecutor {
   override async start(): Promise<void> {
     this.#stopped = false;
     this.#redis ??= createRedis(this.options, `executor-${this.name.name}`);
-    this.#wake ??= new StreamWake(createRedis(this.options, `executor-${this.name.name}-events`));
+    if (this.#wake === null) {
+      this.#wake = new StreamWake(createRedis(this.options, `executor-${this.name.name}-events`));
+      this.#wake.onJobs((streamKey, events) => this.#onJobEvents(streamKey, events));
+    }
     clearInterval(this.#timer);
-    this.#timer = setInterval(() => void this.#poll(), POLL_MS);
+    this.#timer = setInterval(() => void this.#poll(true), POLL_MS);
     this.#timer.unref();
     void this.#followEvents();
   }
@@ -97,7 +112,33 @@ export class BullMQExecutor extends BaseExecutor {
       const seq = wake.seq;
       await wake.waitForChange(seq, POLL_MS * 5);
       if (this.#stopped) return;
-      if (wake.seq !== seq && this.#tracked.size > 0) await this.#poll();
+      if (wake.seq !== seq && this.#tracked.size > 0) await this.#poll(false);
+    }
+  }
+
+  /**
+   * Act on what an event stream (`P:<queue>:events`) says of tracked jobs (job ids are keys, so no
+   * lookup in Redis). BullMQ writes an entry in the same script that changes the job, so an entry
+   * is as good as the hash: `completed` carries the return value (the try's end), `progress` the
+   * worker's progress, `active` the take. Any other entry about a tracked job marks it to be read.
+   */
+  #onJobEvents(streamKey: string, events: readonly JobEvent[]): void {
+    const queue = streamKey.slice(this.options.prefix.length + 1, -":events".length);
+    for (const e of events) {
+      const key = keyOfJobId(e.jobId);
+      if (key === null) continue;
+      const entry = this.#tracked.get(keyString(key));
+      // A job whose add is still in flight is as good as sent: a fast worker may finish it before the reply.
+      if (entry === undefined || entry.jobId !== e.jobId || entry.workload.queue !== queue || (entry.sentAt === null && entry.sending === null)) continue;
+      if (e.event === "active") {
+        entry.seenActive = true;
+      } else if (e.event === "progress" && parseProgress(e.fields.get("data") ?? null) !== null) {
+        this.#judgeProgress(entry, [null, null, null, null, e.fields.get("data")!]);
+      } else if (e.event === "completed" && parseResult(e.fields.get("returnvalue") ?? null) !== null) {
+        this.#judgeProgress(entry, [null, String(Date.now()), e.fields.get("returnvalue")!, null, null]);
+      } else if (e.event !== "added" && e.event !== "waiting") {
+        this.#dirty.add(entry);
+      }
     }
   }
 
@@ -124,12 +165,25 @@ export class BullMQExecutor extends BaseExecutor {
   protected async executeAsync(workload: Workload): Promise<void> {
     if (this.#stopped) throw new Error(`executor "${this.name.name}" is not started`);
     const jobId = jobIdFor(workload.key);
-    const entry: Tracked = { key: workload.key, workload, jobId, sentAt: null, seenActive: false, reportedRunning: false, worker: null, missingSince: null };
+    const entry: Tracked = { key: workload.key, workload, jobId, sentAt: null, sending: null, seenActive: false, reportedRunning: false, worker: null, missingSince: null };
     this.#tracked.set(keyString(workload.key), entry);
     // No queued event: the scheduler stores the job id (externalIdFor) before it sends (contract item 3),
     // and the running event carries it too.
     // Redis away: the try stays queued here and is sent by a later poll, once Redis answers.
-    await this.#send(entry).catch((error: unknown) => this.#redisDown(error));
+    // Not awaited: a pass's sends go out together (pipelined on the one connection, in order).
+    this.#startSend(entry);
+  }
+
+  #startSend(entry: Tracked): void {
+    if (entry.sending !== null) return;
+    const sending = this.#send(entry)
+      .catch((error: unknown) => this.#redisDown(error))
+      .finally(() => {
+        entry.sending = null;
+        this.#sends.delete(sending);
+      });
+    entry.sending = sending;
+    this.#sends.add(sending);
   }
 
   async #send(entry: Tracked): Promise<void> {
@@ -153,21 +207,33 @@ export class BullMQExecutor extends BaseExecutor {
     }
   }
 
-  sync(): Promise<void> {
-    return this.#poll();
+  /**
+   * Read the jobs the event streams named since the last look (every tracked job, if the last full
+   * look is POLL_MS old). Not waited for: what it finds is buffered and wakes the scheduler
+   * (onEvent), so a pass never waits on a Redis round trip for it.
+   */
+  sync(): void {
+    void this.#poll(false);
   }
 
-  /** One look at every tracked job; a poll asked for while one runs makes that one run again. */
-  #poll(): Promise<void> {
+  /**
+   * One look at the jobs: every tracked one (`full`, or the last full look is POLL_MS old), else
+   * those the event streams named. A poll asked for while one runs makes that one run again.
+   */
+  #poll(full: boolean): Promise<void> {
     if (this.#polling !== null) {
       this.#pollAgain = true;
+      this.#fullAgain ||= full;
       return this.#polling;
     }
     this.#polling = (async () => {
       try {
+        let nextFull = full;
         do {
           this.#pollAgain = false;
-          await this.#pollOnce();
+          this.#fullAgain = false;
+          await this.#pollOnce(nextFull || Date.now() - this.#lastFullPoll >= POLL_MS);
+          nextFull = this.#fullAgain;
         } while (this.#pollAgain && !this.#stopped);
       } finally {
         this.#polling = null;
@@ -176,9 +242,11 @@ export class BullMQExecutor extends BaseExecutor {
     return this.#polling;
   }
 
-  async #pollOnce(): Promise<void> {
+  async #pollOnce(full: boolean): Promise<void> {
     if (this.#stopped || this.#redis === null) return;
-    const entries = [...this.#tracked.values()];
+    const dirty = [...this.#dirty];
+    this.#dirty.clear();
+    const entries = full ? [...this.#tracked.values()] : dirty.filter((e) => e.sentAt !== null);
     if (entries.length === 0) return;
     const redis = this.#redis;
     let rows: Array<Array<string | null>>;
@@ -190,9 +258,19 @@ export class BullMQExecutor extends BaseExecutor {
         if (error) throw error;
         return value as Array<string | null>;
       });
-      this.#workers = new Map((await readWorkers(redis, this.options.prefix)).map((r) => [r.name, r]));
+      if (full) this.#workers = new Map((await readWorkers(redis, this.options.prefix)).map((r) => [r.name, r]));
     } catch (error) {
+      for (const e of dirty) this.#dirty.add(e);
       this.#redisDown(error);
+      return;
+    }
+    if (!full) {
+      // Between full looks: only what the events say (ended, running); the timeouts, lost workers
+      // and vanished jobs need the worker records, and wait for the next full look.
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        if (this.#tracked.get(keyString(entry.key)) === entry) this.#judgeProgress(entry, rows[i]!);
+      }
       return;
     }
     if (this.#redisDownSince !== null) {
@@ -201,6 +279,7 @@ export class BullMQExecutor extends BaseExecutor {
     }
     const now = Date.now();
     this.#lastGoodPoll = now;
+    this.#lastFullPoll = now;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       if (this.#tracked.get(keyString(entry.key)) !== entry) continue; // revoked meanwhile
@@ -214,9 +293,8 @@ export class BullMQExecutor extends BaseExecutor {
   }
 
   async #judge(entry: Tracked, row: Array<string | null>, now: number): Promise<void> {
-    const [processedOn, finishedOn, returnvalue, failedReason, progressRaw] = row;
     if (entry.sentAt === null) {
-      await this.#send(entry).catch((error: unknown) => this.#redisDown(error));
+      this.#startSend(entry);
       return;
     }
     if (row.every((v) => v === null)) {
@@ -224,24 +302,7 @@ export class BullMQExecutor extends BaseExecutor {
       return;
     }
     entry.missingSince = null;
-    const progress = parseProgress(progressRaw ?? null);
-    if (progress !== null) entry.worker = progress.worker;
-    if (processedOn !== null && processedOn !== undefined) entry.seenActive = true;
-    const externalExecutorId = entry.jobId;
-    if (finishedOn !== null && finishedOn !== undefined) {
-      const result = parseResult(returnvalue ?? null);
-      // Started and ended between two polls: report the start too, in order, as the runner saw it.
-      if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
-      this.#untrackEntry(entry);
-      if (result !== null) {
-        this.changeState(entry.key, result.state, { ...result.info, worker: result.worker, externalExecutorId });
-      } else {
-        const why = failedReason ?? "it finished with no result";
-        this.fail(entry.key, { error: `BullMQ job ${entry.jobId} failed: ${why}`, externalExecutorId, endDate: Number(finishedOn) });
-      }
-      return;
-    }
-    if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
+    if (this.#judgeProgress(entry, row) !== "going") return;
     if (entry.seenActive) {
       if (entry.worker === null) return; // just taken; the worker says who it is with its first progress
       const record = this.#workers.get(entry.worker);
@@ -260,6 +321,33 @@ export class BullMQExecutor extends BaseExecutor {
       `no live worker serves queue '${queue}' (waited ${Math.round(waitingMs / 1000)} s; live workers: ${listening}); ` +
         `start one with: switchyard worker --queues ${queue}`,
     );
+  }
+
+  /**
+   * What a job's hash says of its end and its start: reports them (once). "ended": untracked;
+   * "going": still the executor's to watch.
+   */
+  #judgeProgress(entry: Tracked, row: Array<string | null>): "ended" | "going" {
+    const [processedOn, finishedOn, returnvalue, failedReason, progressRaw] = row;
+    const progress = parseProgress(progressRaw ?? null);
+    if (progress !== null) entry.worker = progress.worker;
+    if (processedOn !== null && processedOn !== undefined) entry.seenActive = true;
+    const externalExecutorId = entry.jobId;
+    if (finishedOn !== null && finishedOn !== undefined) {
+      const result = parseResult(returnvalue ?? null);
+      // Started and ended between two looks: report the start too, in order, as the runner saw it.
+      if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
+      this.#untrackEntry(entry);
+      if (result !== null) {
+        this.changeState(entry.key, result.state, { ...result.info, worker: result.worker, externalExecutorId });
+      } else {
+        const why = failedReason ?? "it finished with no result";
+        this.fail(entry.key, { error: `BullMQ job ${entry.jobId} failed: ${why}`, externalExecutorId, endDate: Number(finishedOn) });
+      }
+      return "ended";
+    }
+    if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
+    return "going";
   }
 
   /**
@@ -302,7 +390,7 @@ export class BullMQExecutor extends BaseExecutor {
     if (holders.length > 0) return;
     if (!entry.seenActive) {
       this.logger.warn(`${entry.jobId}: its BullMQ job vanished from Redis before a worker took it; sending it again`);
-      await this.#send(entry).catch((error: unknown) => this.#redisDown(error));
+      this.#startSend(entry);
       return;
     }
     this.triesLost([entry.key], `its BullMQ job ${entry.jobId} vanished from Redis while worker ${entry.worker ?? "(unknown)"} ran it (Redis restarted empty?)`);
@@ -362,6 +450,7 @@ export class BullMQExecutor extends BaseExecutor {
         workload,
         jobId,
         sentAt: Date.now(),
+        sending: null,
         seenActive: processedOn !== null,
         reportedRunning: ti.state === "running",
         worker: null,
@@ -369,7 +458,7 @@ export class BullMQExecutor extends BaseExecutor {
       });
       this.trackAdopted(ti.key, workload.token);
     }
-    if (notAdopted.length < tis.length) void this.#poll();
+    if (notAdopted.length < tis.length) void this.#poll(true);
     return notAdopted;
   }
 
@@ -383,6 +472,7 @@ export class BullMQExecutor extends BaseExecutor {
     const queueName = entry?.workload.queue ?? ti.queue;
     const jobId = entry?.jobId ?? ti.externalExecutorId ?? jobIdFor(ti.key);
     await super.revokeTask(ti, reason);
+    await entry?.sending; // an add still in flight would otherwise land after the remove
     if (this.#redis === null || queueName === "") return;
     try {
       const removed = await this.#queue(queueName).remove(jobId);
@@ -420,6 +510,8 @@ export class BullMQExecutor extends BaseExecutor {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#polling?.catch(() => undefined);
+    await Promise.all([...this.#sends]);
+    this.#dirty.clear();
     const queues = [...this.#queues.values()];
     this.#queues.clear();
     await Promise.all(queues.map((q) => q.close().catch(() => undefined)));

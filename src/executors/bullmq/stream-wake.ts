@@ -18,6 +18,7 @@ export class StreamWake {
   readonly #redis: Redis;
   readonly #lastIds = new Map<string, string>();
   readonly #waiters = new Set<() => void>();
+  readonly #jobListeners = new Set<(streamKey: string, events: readonly JobEvent[]) => void>();
   #seq = 0;
   #stopped = false;
   #loop: Promise<void> | null = null;
@@ -54,6 +55,14 @@ export class StreamWake {
     });
   }
 
+  /**
+   * Also hand over each batch's entries that name a job (BullMQ's `jobId` field), per stream,
+   * before the waiters wake: lets a caller look at those jobs only, or act on the entry itself.
+   */
+  onJobs(listener: (streamKey: string, events: readonly JobEvent[]) => void): void {
+    this.#jobListeners.add(listener);
+  }
+
   /** Wake every waiter now (a slot freed, a stop requested). */
   poke(): void {
     this.#seq++;
@@ -78,6 +87,10 @@ export class StreamWake {
         for (const [key, entries] of result) {
           const last = entries.at(-1);
           if (last !== undefined) this.#lastIds.set(key, last[0]);
+          if (this.#jobListeners.size > 0) {
+            const events = entries.map(([, fields]) => jobEvent(fields)).filter((e): e is JobEvent => e !== null);
+            for (const listener of this.#jobListeners) listener(key, events);
+          }
         }
         this.poke();
       } catch {
@@ -87,4 +100,21 @@ export class StreamWake {
       }
     }
   }
+}
+
+/** One entry of a BullMQ event stream about a job: `event` (added, active, progress, completed, ...) and its other fields. */
+export interface JobEvent {
+  readonly jobId: string;
+  readonly event: string;
+  /** The entry's other fields by name (e.g. `data` of progress, `returnvalue` of completed). */
+  readonly fields: ReadonlyMap<string, string>;
+}
+
+/** An entry's fields (alternating name, value) as a JobEvent, or null if it names no job. */
+function jobEvent(raw: readonly string[]): JobEvent | null {
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) fields.set(raw[i]!, raw[i + 1]!);
+  const jobId = fields.get("jobId");
+  if (jobId === undefined) return null;
+  return { jobId, event: fields.get("event") ?? "", fields };
 }
