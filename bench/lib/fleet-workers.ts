@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CLI } from "./paths.js";
+import { CliChild } from "./cli-child.js";
 import { childPids, cpuByPid, cpuSeconds } from "./procfs.js";
-import { sleep } from "./scheduler.js";
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -27,9 +25,7 @@ export interface FleetWorkerSpec {
 export class FleetWorkerProcess {
   readonly dir: string;
   readonly logFile: string;
-  readonly #child: ChildProcess;
-  readonly #exited: Promise<number | null>;
-  #exitCode: number | null | undefined;
+  readonly #process: CliChild;
 
   constructor(readonly spec: FleetWorkerSpec) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `switchyard-bench-worker-${spec.name}-`));
@@ -41,39 +37,24 @@ export class FleetWorkerProcess {
       ["[core]", 'executor = "BullMQExecutor"', "[database]", 'url = "postgresql://nobody@127.0.0.1:1/none"', "[executors.BullMQExecutor]", ...section, ""].join("\n"),
     );
     this.logFile = path.join(this.dir, "worker.log");
-    const out = fs.openSync(this.logFile, "a");
     const env: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_HOME: this.dir };
     for (const key of Object.keys(env)) if (key.startsWith("SWITCHYARD__")) delete env[key];
     // SWITCHYARD_BENCH_PROFILE=<dir>: a V8 CPU profile of each worker too (its runners are not profiled).
     const profile = process.env.SWITCHYARD_BENCH_PROFILE;
-    const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, `--cpu-prof-name=worker-${spec.name}.cpuprofile`] : [];
-    this.#child = spawn(process.execPath, [...flags, CLI, "worker", "--name", spec.name, "-q", spec.queues.join(","), "-c", String(spec.concurrency)], {
-      env,
+    this.#process = new CliChild(`worker ${spec.name}`, this.logFile, ["worker", "--name", spec.name, "-q", spec.queues.join(","), "-c", String(spec.concurrency)], {
       cwd: this.dir,
-      stdio: ["ignore", out, out],
-    });
-    fs.closeSync(out);
-    this.#exited = new Promise((resolve) => {
-      this.#child.once("exit", (code) => {
-        this.#exitCode = code;
-        resolve(code);
-      });
+      env,
+      nodeFlags: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, `--cpu-prof-name=worker-${spec.name}.cpuprofile`] : [],
     });
   }
 
   get pid(): number {
-    return this.#child.pid as number;
+    return this.#process.pid;
   }
 
   /** Resolves once the worker says it serves its queues (registered in Redis, runners started). */
-  async ready(): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (this.#exitCode !== undefined) throw new Error(`worker ${this.spec.name} exited (code ${this.#exitCode}) before it was ready:\n${this.logTail()}`);
-      if (fs.existsSync(this.logFile) && fs.readFileSync(this.logFile, "utf8").includes(" serves queues ")) return;
-      await sleep(100);
-    }
-    throw new Error(`worker ${this.spec.name} was not ready after ${READY_TIMEOUT_MS / 1000}s:\n${this.logTail()}`);
+  ready(): Promise<void> {
+    return this.#process.ready(() => fs.existsSync(this.logFile) && fs.readFileSync(this.logFile, "utf8").includes(" serves queues "), READY_TIMEOUT_MS);
   }
 
   /** CPU seconds of the worker and its live runner processes. */
@@ -85,21 +66,12 @@ export class FleetWorkerProcess {
 
   /** SIGTERM (drain), SIGKILL if it does not exit in time; then remove its home. */
   async stop(): Promise<void> {
-    if (this.#exitCode === undefined) {
-      this.#child.kill("SIGTERM");
-      const timer = setTimeout(() => this.#child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-      await this.#exited;
-      clearTimeout(timer);
-    }
+    await this.#process.stop(STOP_TIMEOUT_MS);
     if (process.env.SWITCHYARD_BENCH_KEEP !== "1") fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   logTail(lines = 20): string {
-    try {
-      return fs.readFileSync(this.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-    } catch {
-      return "(no worker log)";
-    }
+    return this.#process.logTail(lines);
   }
 }
 
