@@ -2,28 +2,17 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { afterEach, describe, it } from "node:test";
 import { eventually, Home, type AuditRow } from "../support/home.js";
+import { SCALED_DOWN_LEASE } from "../support/leases.js";
+import { processAlive } from "../../src/common/process-alive.js";
 
 let home: Home;
 afterEach(() => home?.cleanup());
-
-
-/**
- * The defaults scaled down: a 3 s lease (half the threshold), zombies after 2 s of silence. The
- * shape is the issue's: the only scheduler is stopped for longer than its lease.
- */
-const SHORT_LEASE = `[scheduler]
-job_heartbeat_sec = 0.5
-scheduler_health_check_threshold = 6
-task_heartbeat_timeout = 2
-zombie_detection_interval = 0.5
-orphaned_tasks_check_interval = 0.5
-`;
 
 const LOGS = "logs";
 
 describe("a scheduler that loses its lease", () => {
   it("stopped (SIGSTOP) for longer than its lease, then continued: its tries run again as new tries, not counted against retries", async () => {
-    home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\n[logging]\nbase_log_folder = "${LOGS}"\n${SHORT_LEASE}` });
+    home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\n[logging]\nbase_log_folder = "${LOGS}"\n${SCALED_DOWN_LEASE}` });
     const markers = home.file("markers.txt");
     const marked = `echo "start $SWITCHYARD_TASK_ID#$SWITCHYARD_TRY_NUMBER" >> ${markers}; sleep 8; echo "end $SWITCHYARD_TASK_ID#$SWITCHYARD_TRY_NUMBER" >> ${markers}`;
     const tasks = ["a", "b", "c", "d"];
@@ -81,11 +70,3 @@ describe("a scheduler that loses its lease", () => {
   });
 });
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { afterEach, describe, it } from "node:test";
 import { eventually, Home } from "../support/home.js";
+import { processAlive } from "../../src/common/process-alive.js";
 
 let home: Home;
 /** Processes a test expects to be gone; killed afterwards if they are not, so a failure leaves nothing spinning. */
@@ -21,14 +22,6 @@ afterEach(() => {
 /** An fn task that never yields: its runner's event loop is blocked for good. */
 const SPIN_DAG = `import { dag } from "@switchyard/core";\nconst d = dag("spin");\nd.fn("spin", () => { for (;;) {} });\nexport default d;\n`;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts a scheduler on the spin DAG and returns it with the pid of the runner stuck in the fn try. */
 async function schedulerWithBlockedRunner() {
@@ -52,7 +45,7 @@ describe("nothing is left behind", () => {
     scheduler.child.kill("SIGKILL");
     // 'exit', not 'close': a runner left behind would hold the scheduler's stderr open.
     await once(scheduler.child, "exit");
-    await eventually("the blocked runner to die with its scheduler", async () => !alive(runnerPid), 5_000);
+    await eventually("the blocked runner to die with its scheduler", async () => !processAlive(runnerPid), 5_000);
   });
 
   it("a runner whose event loop a task blocks dies when its scheduler exits on a second SIGTERM", async () => {
@@ -67,7 +60,7 @@ describe("nothing is left behind", () => {
     scheduler.child.kill("SIGTERM");
     const [code] = (await once(scheduler.child, "exit")) as [number | null];
     assert.equal(code, 1);
-    await eventually("the blocked runner to die with its scheduler", async () => !alive(runnerPid), 5_000);
+    await eventually("the blocked runner to die with its scheduler", async () => !processAlive(runnerPid), 5_000);
   });
 
   it("the bash child of `tasks run` dies when `tasks run` is SIGKILLed", async () => {
@@ -87,6 +80,6 @@ describe("nothing is left behind", () => {
     expectedGone.add(-bashPid);
     run.child.kill("SIGKILL");
     await once(run.child, "exit");
-    await eventually("the whole bash process group to die with `tasks run`", async () => !alive(-bashPid), 5_000);
+    await eventually("the whole bash process group to die with `tasks run`", async () => !processAlive(-bashPid), 5_000);
   });
 });

@@ -5,6 +5,8 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, it } from "node:test";
 import { eventually, Home, ROOT, type AuditRow } from "../support/home.js";
+import { SCALED_DOWN_LEASE } from "../support/leases.js";
+import { processAlive } from "../../src/common/process-alive.js";
 
 /**
  * Tries that outlive the scheduler, with examples/executors/detached-executor.ts (each try a
@@ -29,19 +31,10 @@ afterEach(() => {
   home.cleanup();
 });
 
-/** The defaults scaled down, as in lease-loss.test.ts: a 3 s lease, zombies after 2 s of silence. */
-const SHORT_LEASE = `[scheduler]
-job_heartbeat_sec = 0.5
-scheduler_health_check_threshold = 6
-task_heartbeat_timeout = 2
-zombie_detection_interval = 0.5
-orphaned_tasks_check_interval = 0.5
-`;
-
 const EXTERNAL_ID = "outlive+r1+slow+-1+1";
 
 function setUp(): string {
-  home = new Home({ toml: `[core]\nexecutor = "detached:${EXECUTOR}#DetachedExecutor"\n[executors.detached]\nstate_dir = "tries"\n${SHORT_LEASE}` });
+  home = new Home({ toml: `[core]\nexecutor = "detached:${EXECUTOR}#DetachedExecutor"\n[executors.detached]\nstate_dir = "tries"\n${SCALED_DOWN_LEASE}` });
   const markers = home.file("markers.txt");
   const marked = `echo "start $SWITCHYARD_TRY_NUMBER" >> ${markers}; sleep 6; echo "end $SWITCHYARD_TRY_NUMBER" >> ${markers}`;
   home.writeDag("o.ts", `import { dag } from "@switchyard/core";\nconst d = dag("outlive");\nd.bash("slow", ${JSON.stringify(marked)});\nexport default d;\n`);
@@ -75,14 +68,6 @@ async function assertRanOnceAsTry1(markers: string, stderr: string): Promise<voi
   assert.ok(!audit.some((a) => a.event === "reset" || a.event === "report_rejected" || a.toState === "failed"), JSON.stringify(audit));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("tries that outlive the scheduler (DetachedExecutor)", () => {
   it("a scheduler that loses its lease leaves them running and adopts them when it rejoins; they finish as try 1", async () => {
@@ -96,7 +81,7 @@ describe("tries that outlive the scheduler (DetachedExecutor)", () => {
     scheduler.child.kill("SIGSTOP");
     // Frozen past its 3 s lease (the scenario itself: no event marks a lease running out).
     await sleep(4_000);
-    assert.ok(alive(bash), "the try runs on while its scheduler is frozen");
+    assert.ok(processAlive(bash), "the try runs on while its scheduler is frozen");
     scheduler.child.kill("SIGCONT");
     const exit = await scheduler.done;
     assert.equal(exit.code, 0, exit.stderr);
@@ -115,7 +100,7 @@ describe("tries that outlive the scheduler (DetachedExecutor)", () => {
     assert.equal(ti!.external_executor_id, EXTERNAL_ID, "the external id is on the TI");
     first.child.kill("SIGKILL");
     await once(first.child, "exit");
-    assert.ok(alive(bash), "the try outlives its scheduler");
+    assert.ok(processAlive(bash), "the try outlives its scheduler");
     const second = await home.run(["scheduler", "--exit-when-idle"]);
     assert.equal(second.code, 0, second.stderr);
     await assertRanOnceAsTry1(markers, second.stderr);
