@@ -43,6 +43,9 @@ export async function printExecutorLog(req: ExecutorLogRequest, out: NodeJS.Writ
   if (log.messages.length === 0 && log.lines.length === 0) {
     throw new SwitchyardError("NO_LOG", `${noFile} (the try may not have started, or ran on another host), and executor "${req.executor}" keeps no copy`);
   }
+  if (log.lines.length === 0 && log.error !== undefined) {
+    throw new SwitchyardError("NO_LOG", `${noFile}, and executor "${req.executor}" could not be asked: ${log.error}`);
+  }
   if (log.lines.length === 0 && req.over) {
     // A try that is over and left nothing readable: as much "no log" as a missing file.
     throw new SwitchyardError("NO_LOG", `${noFile}, and executor "${req.executor}" has none to give: ${log.messages.join("; ")}`);

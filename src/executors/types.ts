@@ -50,4 +50,9 @@ export interface TaskLog {
   /** Where the lines came from, or why there are none. */
   readonly messages: string[];
   readonly lines: string[];
+  /**
+   * Set when the log could not be read at all (its engine did not answer), as opposed to there
+   * being none yet: `tasks logs` then fails instead of printing nothing for a running try.
+   */
+  readonly error?: string;
 }

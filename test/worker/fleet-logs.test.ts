@@ -84,18 +84,26 @@ describe(`fleet task logs (${TEST_DB})`, () => {
     assert.equal(await home.ok(["tasks", "logs", "cli_logs", "t", "r1", "--tail", "1"]), `${linesOf(workerFile).at(-1)}\n`);
   });
 
-  it("tasks logs says so when the executor's Redis does not answer, or the executor that ran the try is not configured here", async () => {
+  it("tasks logs fails, saying so, when the executor's Redis does not answer (while the try runs and after), or the executor that ran the try is not configured here", async () => {
     const { home, scheduler, openGate } = await startGatedRun("unconfigured");
-    openGate();
-    assert.equal((await scheduler.done).code, 0);
-    // The executor's Redis does not answer (nothing listens there): said, not waited for.
+    // The executor's Redis does not answer (nothing listens there): said, not waited for. The
+    // running scheduler keeps the configuration it started with.
     const port = await freePort();
     fs.writeFileSync(home.file("switchyard.toml"), schedulerToml(fleet.prefix, { redisUrl: `redis://:pw-not-shown@127.0.0.1:${port}` }));
+    const unreachable = new RegExp(
+      `^error: the log of try 1 should be at .* but that file does not exist, and executor "BullMQExecutor" could not be asked: could not read the log of job unconfigured/r1/t/-1/1: Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} did not answer within 5 s \\(.*ECONNREFUSED`,
+    );
+    const whileRunning = await home.run(["tasks", "logs", "unconfigured", "t", "r1"]);
+    assert.equal(whileRunning.code, 1, "a running try whose log cannot be read is an error, not an empty log");
+    assert.equal(whileRunning.stdout, "");
+    assert.match(whileRunning.stderr, unreachable);
+    openGate();
+    assert.equal((await scheduler.done).code, 0);
     const away = await home.run(["tasks", "logs", "unconfigured", "t", "r1"]);
     assert.equal(away.code, 1, away.stderr);
     assert.equal(away.stdout, "");
-    assert.match(away.stderr, new RegExp(`^error: the log of try 1 should be at .* but that file does not exist, and executor "BullMQExecutor" has none to give: could not read the log of job unconfigured/r1/t/-1/1: Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} did not answer within 5 s \\(.*ECONNREFUSED`));
-    assert.doesNotMatch(away.stderr, /pw-not-shown/);
+    assert.match(away.stderr, unreachable);
+    assert.doesNotMatch(away.stderr + whileRunning.stderr, /pw-not-shown/);
 
     // This host's config no longer has the fleet's executor.
     fs.writeFileSync(home.file("switchyard.toml"), `[core]\nexecutor = "LocalExecutor"\n`);

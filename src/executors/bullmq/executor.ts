@@ -27,6 +27,8 @@ const VANISHED_GRACE_MS = 3_000;
 /** How long getTaskLog waits for a Redis it connects to just for the log. */
 const LOG_CONNECT_TIMEOUT_MS = 5_000;
 
+const unreadable = (why: string): TaskLog => ({ messages: [why], lines: [], error: why });
+
 /** The hash fields of a BullMQ job the executor reads (BullMQ's names; see worker-registry.ts for the key layout). */
 const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress"] as const;
 
@@ -528,7 +530,7 @@ export class BullMQExecutor extends BaseExecutor {
     try {
       // A connection of its own (`tasks logs`): say that Redis is away rather than wait for it.
       const away = redis === this.#redis ? null : await notReadyWithin(redis, this.options, LOG_CONNECT_TIMEOUT_MS);
-      if (away !== null) return { messages: [`could not read the log of job ${jobId}: ${away}`], lines: [] };
+      if (away !== null) return unreadable(`could not read the log of job ${jobId}: ${away}`);
       const queue = new Queue(ti.queue, { connection: redis, prefix: this.options.prefix });
       try {
         const { logs } = await queue.getJobLogs(jobId);
@@ -539,7 +541,7 @@ export class BullMQExecutor extends BaseExecutor {
         await queue.close().catch(() => undefined);
       }
     } catch (error) {
-      return { messages: [`could not read the log of job ${jobId}: ${redisErrorLine(error, this.options)}`], lines: [] };
+      return unreadable(`could not read the log of job ${jobId}: ${redisErrorLine(error, this.options)}`);
     } finally {
       if (redis !== this.#redis) redis.disconnect();
     }
