@@ -60,6 +60,10 @@ export function splitExecutorEntries(value: string | readonly string[]): string[
   return value.map((e) => e.trim());
 }
 
+/** Relative to $SWITCHYARD_HOME; also what an executor built without a loaded config uses. */
+export const DEFAULT_DAGS_FOLDER = "dags";
+export const DEFAULT_BASE_LOG_FOLDER = "logs";
+
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
 export const CORE: SectionSpec<CoreConfig> = {
@@ -71,7 +75,7 @@ export const CORE: SectionSpec<CoreConfig> = {
     meaning: "the executors to start; the first is the default for tasks that name none",
   },
   parallelism: integer(1, 32, "the most task instances queued or running across all executors"),
-  dagsFolder: path("dags", "the folder scanned for DAG files"),
+  dagsFolder: path(DEFAULT_DAGS_FOLDER, "the folder scanned for DAG files"),
   maxActiveTasksPerDag: integer(1, 16, "the default for a DAG's maxActiveTasks: task instances running at once in one DAG run"),
   maxActiveRunsPerDag: integer(1, 16, "the default for a DAG's maxActiveRuns: DAG runs running at once"),
   taskQueuedTimeout: seconds(600, "how long a task instance may stay queued before it is revoked and rescheduled"),
@@ -129,7 +133,7 @@ export const SCHEDULER: SectionSpec<SchedulerConfig> = {
 };
 
 export const LOGGING: SectionSpec<LoggingConfig> = {
-  baseLogFolder: path("logs", "the folder task logs are written under"),
+  baseLogFolder: path(DEFAULT_BASE_LOG_FOLDER, "the folder task logs are written under"),
   maxTaskLogMb: {
     kind: "number",
     default: 100,

@@ -1,8 +1,9 @@
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { errorLine } from "../common/errors.js";
 import { keyString, type TaskInstanceKey } from "../common/keys.js";
 import { EventState, type EventInfo, type RunnerFolders, type TaskEvent, type Workload } from "../common/workload.js";
 import type { ExecutorName } from "../config/executor-names.js";
+import { DEFAULT_BASE_LOG_FOLDER, DEFAULT_DAGS_FOLDER } from "../config/schema.js";
 import { EXECUTOR_BRAND } from "./brand.js";
 import { ExecutorOptionsError } from "./errors.js";
 import { defaultExecutorLogger } from "./logger.js";
@@ -69,7 +70,8 @@ export abstract class BaseExecutor implements SchedulerExecutor {
   constructor(context: ExecutorContext, parallelism: number = context.defaultParallelism) {
     this.name = context.name;
     this.home = context.home;
-    this.folders = context.folders ?? { dagsFolder: join(context.home, "dags"), baseLogFolder: join(context.home, "logs") };
+    // An executor built outside a loaded config (tests, custom hosts) gets the config's own defaults.
+    this.folders = context.folders ?? { dagsFolder: resolve(context.home, DEFAULT_DAGS_FOLDER), baseLogFolder: resolve(context.home, DEFAULT_BASE_LOG_FOLDER) };
     this.logger = context.logger ?? defaultExecutorLogger(context.name.name);
     if (!Number.isInteger(parallelism) || parallelism <= 0) {
       throw new ExecutorOptionsError(
