@@ -194,3 +194,51 @@ export async function clientWatch(cluster: Cluster, path: string, params: Record
     abort: () => controller.abort(),
   };
 }
+
+/** A streaming text GET (a followed log): what arrived so far, and a wait for some text. */
+export interface TextStream {
+  status: number;
+  text(): string;
+  waitFor(needle: string, timeoutMs?: number): Promise<void>;
+  ended: Promise<void>;
+  close(): void;
+}
+
+export function textStream(url: string): Promise<TextStream> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      let text = "";
+      const waiters = new Set<() => void>();
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+        for (const w of [...waiters]) w();
+      });
+      res.on("error", () => undefined);
+      const ended = new Promise<void>((done) => res.on("close", () => done()));
+      resolve({
+        status: res.statusCode ?? 0,
+        text: () => text,
+        ended,
+        close: () => req.destroy(),
+        waitFor: (needle, timeoutMs = 10_000) =>
+          new Promise((ok, fail) => {
+            const check = (): void => {
+              if (!text.includes(needle)) return;
+              waiters.delete(check);
+              clearTimeout(timer);
+              ok();
+            };
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              fail(new Error(`${JSON.stringify(needle)} not in the stream within ${timeoutMs} ms; got ${JSON.stringify(text)}`));
+            }, timeoutMs);
+            waiters.add(check);
+            check();
+          }),
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
