@@ -144,7 +144,7 @@ test("Status bodies: 404 NotFound, 409 AlreadyExists, 422 Invalid with a cause p
   assert.equal(bad.body.reason, "Invalid");
   const details = bad.body.details as { name: string; kind: string; causes: { reason: string; field: string; message: string }[] };
   assert.equal(details.name, "Bad_Name");
-  assert.equal(details.kind, "pods");
+  assert.equal(details.kind, "Pod");
   assert.deepEqual(
     details.causes.map((cause) => [cause.reason, cause.field]),
     [

@@ -126,3 +126,22 @@ test("client-node's informer re-lists after 410 and after a dropped watch, and k
   await informer.stop();
   assert.ok((c.kube.requestCounts()["list pods"] ?? 0) >= 2, "the 410 made it list again");
 });
+
+test("legacy /api/v1/watch paths and a watch on one pod's path are watches with a name selector; Table watches send headers once", async (t) => {
+  const c = await startCluster(t, { startDelayMs: 10_000 });
+  await c.api.createNamespacedPod({ namespace: "default", body: pod("one", ["true"]) });
+  await c.api.createNamespacedPod({ namespace: "default", body: pod("two", ["true"]) });
+  const legacy = await rawStream(`${c.kube.url}/api/v1/watch/namespaces/default/pods/two`);
+  const first = await legacy.next();
+  assert.equal(first?.type, "ADDED");
+  assert.equal((first?.object.metadata as { name: string }).name, "two");
+  legacy.close();
+  const table = await rawStream(`${c.kube.url}/api/v1/pods?watch=true`, { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" });
+  const [e1, e2] = [await table.next(), await table.next()];
+  assert.equal(e1?.object.kind, "Table");
+  assert.equal((e1?.object.columnDefinitions as unknown[]).length, 9);
+  assert.equal(e2?.object.columnDefinitions, null, "headers only on the first event, as the apiserver's watch encoder does");
+  assert.equal(((e2?.object.rows as { cells: unknown[] }[])[0]!.cells[0]), "two");
+  table.close();
+  assert.equal(c.kube.requestCounts()["watch pods"], 2);
+});
