@@ -167,6 +167,9 @@ test("npm run fake-kube with bad flags exits 2 with a message naming the flag", 
   const unknown = await bad(["--kubeconfig", "/tmp/unused-kubeconfig", "--colour"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown option '--colour'/);
+  const cwd = await bad(["--kubeconfig", "/tmp/unused-kubeconfig", "--cwd", "/no/such/dir"]);
+  assert.equal(cwd.code, 2);
+  assert.match(cwd.stderr, /--cwd must be an existing directory, got "\/no\/such\/dir"/);
 });
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
