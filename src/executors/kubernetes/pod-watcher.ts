@@ -97,6 +97,7 @@ export class PodWatcher {
           this.stats.lists++;
           this.lastContact = Date.now();
           this.#resourceVersion = list.metadata?.resourceVersion ?? "";
+          backoff = this.#o.backoffMs;
           this.#h.onList(list.items, requestedAt);
         } catch (error) {
           await failed(`listing pods failed: ${describeFailure(apiFailure(error))}`);

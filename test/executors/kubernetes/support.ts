@@ -44,6 +44,7 @@ export async function startKubeEnv(opts: { podToml?: string; podDags?: Record<st
   for (const [name, text] of Object.entries(opts.podDags ?? {})) writeFileSync(join(podHome, "dags", name), text);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}`, SWITCHYARD_HOME: podHome };
   for (const k of Object.keys(env)) if (k.startsWith("SWITCHYARD__")) delete env[k];
+  delete env["NODE_OPTIONS"]; // the CLI in a pod runs as built, as in an image
   const fake = await startFakeKube({ env, cwd: podHome, ...opts.fake });
   const kubeconfig = join(dir, "kubeconfig");
   await fake.writeKubeconfig(kubeconfig);
