@@ -122,7 +122,7 @@ describe("KubernetesExecutor against the fake API server", () => {
     }
     await driver.until(() => ws.every((w) => driver.terminalOf(w) !== undefined), "every try to end");
     for (const [i, w] of ws.entries()) assert.equal(driver.terminalOf(w)!.state, i % 2 === 0 ? "success" : "failed");
-    assert.ok(count(env, "watch pods") > 100, `the watch was restarted after each fault (${count(env, "watch pods")} watches)`);
+    assert.ok(count(env, "watch pods") >= 100, `the watch was restarted after each fault (${count(env, "watch pods")} watches)`);
     assert.equal(count(env, "create pods"), 8, "no pod created twice");
     assert.deepEqual(driver.executor.heldTries(), []);
   });
