@@ -65,7 +65,7 @@ export async function startKubeEnv(opts: { podToml?: string; podDags?: Record<st
  * client-node 1.4 refuses an http:// server unless the cluster says insecure-skip-tls-verify
  * ("HTTP protocol is not allowed when skipTLSVerify is not set"); the fake serves plain HTTP.
  */
-function allowPlainHttp(file: string): void {
+export function allowPlainHttp(file: string): void {
   const config = loadYaml<{ clusters: Array<{ cluster: Record<string, unknown> }> }>(readFileSync(file, "utf8"));
   for (const c of config.clusters) c.cluster["insecure-skip-tls-verify"] = true;
   writeFileSync(file, dumpYaml(config), { mode: 0o600 });
