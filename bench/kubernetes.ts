@@ -10,7 +10,6 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeKube } from "../test/support/fake-kube/index.js";
-import { allowPlainHttp } from "../test/executors/kubernetes/support.js";
 import { fanoutDag } from "./lib/dags.js";
 import { benchTarget, describeConfig, type HomeConfig } from "./lib/home.js";
 import { step } from "./lib/progress.js";
@@ -33,7 +32,6 @@ export async function kubernetes(): Promise<ScenarioResult> {
   const fake = await startFakeKube({ env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` }, cwd: dir });
   const kubeconfig = join(dir, "kubeconfig");
   await fake.writeKubeconfig(kubeconfig);
-  allowPlainHttp(kubeconfig);
   const section = { kubeconfig, image: "bench:stub", parallelism: PARALLELISM, creation_batch_size: PARALLELISM };
   const config: HomeConfig = { executor: "KubernetesExecutor", parallelism: PARALLELISM, executors: { KubernetesExecutor: section } };
   const dags = { "kube_fanout.ts": fanoutDag("kube_fanout", KUBERNETES_TASKS, { kind: "bash" }) };

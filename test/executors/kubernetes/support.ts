@@ -3,8 +3,7 @@
  * processes find `switchyard` on PATH (a shim running this checkout's dist/cli/main.js) and a
  * SWITCHYARD_HOME of their own whose switchyard.toml has no database that works, as a pod's image would.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dumpYaml, loadYaml } from "@kubernetes/client-node";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -48,7 +47,6 @@ export async function startKubeEnv(opts: { podToml?: string; podDags?: Record<st
   const fake = await startFakeKube({ env, cwd: podHome, ...opts.fake });
   const kubeconfig = join(dir, "kubeconfig");
   await fake.writeKubeconfig(kubeconfig);
-  allowPlainHttp(kubeconfig);
   return {
     fake,
     kubeconfig,
@@ -59,16 +57,6 @@ export async function startKubeEnv(opts: { podToml?: string; podDags?: Record<st
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * client-node 1.4 refuses an http:// server unless the cluster says insecure-skip-tls-verify
- * ("HTTP protocol is not allowed when skipTLSVerify is not set"); the fake serves plain HTTP.
- */
-export function allowPlainHttp(file: string): void {
-  const config = loadYaml<{ clusters: Array<{ cluster: Record<string, unknown> }> }>(readFileSync(file, "utf8"));
-  for (const c of config.clusters) c.cluster["insecure-skip-tls-verify"] = true;
-  writeFileSync(file, dumpYaml(config), { mode: 0o600 });
 }
 
 /** startKubeEnv, stopped when the test ends. */
