@@ -21,8 +21,7 @@ const INSTEAD_OF_A_FLEET =
   "use BullMQExecutor (Redis) with `switchyard worker` processes on each machine (docs/executors/bullmq.md), " +
   `or LocalExecutor on one machine, or a custom executor, ${CUSTOM_FORM}`;
 const MULTI_EXECUTOR_HINT =
-  "list several executors in [core] executor and set `executor` per task (multi-executor), e.g. LocalExecutor,heavy:LocalExecutor; " +
-  "KubernetesExecutor is not in this build";
+  "list several executors in [core] executor and set `executor` per task (multi-executor), e.g. LocalExecutor,k8s:KubernetesExecutor";
 
 /** Airflow executors with no engine here, and what to use instead. */
 const AIRFLOW_ONLY_EXECUTORS: Readonly<Record<string, string>> = {
