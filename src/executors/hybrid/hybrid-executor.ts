@@ -97,6 +97,11 @@ export class HybridExecutor extends BaseExecutor {
     return this.sideFor(workload.queue).externalIdFor(workload);
   }
 
+  /** Both sides' queued workloads, highest priority first (each side triggers its own in this order). */
+  override orderQueuedTasksByPriority(): Workload[] {
+    return [...this.other.orderQueuedTasksByPriority(), ...this.kubernetes.orderQueuedTasksByPriority()].sort((a, b) => b.priorityWeight - a.priorityWeight);
+  }
+
   override async heartbeat(): Promise<void> {
     await Promise.all([this.other.heartbeat(), this.kubernetes.heartbeat()]);
   }
