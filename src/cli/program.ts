@@ -6,6 +6,7 @@ import { dbCommand } from "./commands/db.js";
 import { executorsCommand } from "./commands/executors.js";
 import { fleetCommand } from "./commands/fleet.js";
 import { infoCommand, versionCommand } from "./commands/info.js";
+import { kubernetesCommand } from "./commands/kubernetes.js";
 import { poolsCommand } from "./commands/pools.js";
 import { schedulerCommand } from "./commands/scheduler.js";
 import { standaloneCommand } from "./commands/standalone.js";
@@ -33,7 +34,7 @@ export function buildProgram(version: string): Command {
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false });
-  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), dagProcessorCommand(), workerCommand(), fleetCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
+  for (const cmd of [dbCommand(), dagsCommand(), tasksCommand(), schedulerCommand(), dagProcessorCommand(), workerCommand(), fleetCommand(), kubernetesCommand(), standaloneCommand(), poolsCommand(), executorsCommand(), configCommand(), versionCommand(version), infoCommand(version)]) {
     program.addCommand(cmd);
   }
   return program;

@@ -55,6 +55,29 @@ export const BUILTIN_EXECUTOR_TABLE = {
       };
     },
   },
+  KubernetesExecutor: {
+    description: "runs each try in a Kubernetes pod of its own (`switchyard tasks run --workload` in the pod's image)",
+    loadClass: async () => (await import("../executors/kubernetes/executor.js")).KubernetesExecutor,
+    loadSettings: async () => {
+      const { compileKubernetesExecutorOptions } = await import("../executors/kubernetes/options.js");
+      return (raw, executor, config) => {
+        const o = compileKubernetesExecutorOptions(raw, { executor, defaultParallelism: config.core.parallelism, home: config.home });
+        return {
+          namespace: o.namespace,
+          image: o.image,
+          pod_template_file: o.podTemplateFile,
+          kubeconfig: o.kubeconfig,
+          context: o.context,
+          delete_pods: o.deletePods,
+          creation_batch_size: o.creationBatchSize,
+          pending_timeout: o.pendingTimeoutMs / 1000,
+          fatal_pending_reasons: o.fatalPendingReasons,
+          max_eviction_retries: o.maxEvictionRetries,
+          parallelism: o.parallelism,
+        };
+      };
+    },
+  },
   LocalKubernetesExecutor: {
     description: "a LocalExecutor and a KubernetesExecutor behind one name: tries of queue kubernetes_queue get a pod, the rest run locally",
     loadClass: async () => (await import("../executors/hybrid/builtins.js")).loadHybridClass("LocalKubernetesExecutor"),

@@ -25,8 +25,8 @@ const VALID_SECTIONS = [...SECTION_NAMES.map((s) => `[${s}]`), `[${EXECUTORS_SEC
 /** Airflow sections people bring along, and where their settings go here. */
 const AIRFLOW_SECTION_HINTS: Readonly<Record<string, string>> = {
   celery: "Switchyard has no Celery; executor settings such as parallelism go in the executor's own section, [executors.<name>]",
-  kubernetes: "KubernetesExecutor is not in this build; executor settings go in the executor's own section, [executors.<name>]",
-  kubernetes_executor: "KubernetesExecutor is not in this build; executor settings go in the executor's own section, [executors.<name>]",
+  kubernetes: "KubernetesExecutor settings go in the executor's own section, [executors.<name>] (e.g. [executors.KubernetesExecutor])",
+  kubernetes_executor: "KubernetesExecutor settings go in the executor's own section, [executors.<name>] (e.g. [executors.KubernetesExecutor])",
 };
 
 export function unknownSectionProblem(section: string, origin: { file?: string; envVar?: string }): ConfigProblem {

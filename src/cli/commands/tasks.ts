@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { SwitchyardError } from "../../common/errors.js";
 import { TaskState } from "../../common/states.js";
 import type { TaskInstanceRow } from "../../store/schema.js";
-import { out, withStore } from "../context.js";
+import { cliConfig, out, withStore } from "../context.js";
 import { isoMs, outputOption, parseIntArg, render, type OutputFormat } from "../output.js";
 import { tasksClearCommand } from "./tasks-clear.js";
 import { tasksListCommand } from "./tasks-list.js";
@@ -42,8 +42,30 @@ export function tasksCommand(): Command {
     .option("--map-index <n>", "map index of the task instance", parseIntArg("--map-index", -1), -1)
     .option("-f, --force", "start a new try even if the task instance already succeeded or was skipped")
     .option("-i, --ignore-dependencies", "start a new try even if the task's trigger rule is not met by its upstream tasks")
-    .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number; force?: boolean; ignoreDependencies?: boolean }) =>
-      withStore(async ({ config, store }) => {
+    .option(
+      "--workload <json>",
+      "run the try this workload (JSON) describes without opening the metadata database, log to stdout, exit 0/1: what a KubernetesExecutor's pod runs",
+    )
+    .action(async (dagId: string, taskId: string, runId: string, opts: { try?: number; mapIndex: number; force?: boolean; ignoreDependencies?: boolean; workload?: string }) => {
+      if (opts.workload !== undefined) {
+        if (opts.try === undefined) throw new SwitchyardError("BAD_WORKLOAD", "--workload needs --try: the try number the workload is for");
+        if (opts.force || opts.ignoreDependencies) throw new SwitchyardError("BAD_WORKLOAD", "--workload runs the given try as it is; --force and --ignore-dependencies do not apply");
+        const config = await cliConfig();
+        const { runPodTry } = await import("../../worker/pod-try.js");
+        const abort = new AbortController();
+        const onSignal = () => abort.abort();
+        process.once("SIGTERM", onSignal);
+        process.once("SIGINT", onSignal);
+        try {
+          const key = { dagId, taskId, runId, mapIndex: opts.mapIndex, tryNumber: opts.try };
+          if (!(await runPodTry(config, opts.workload, key, abort.signal))) process.exitCode = 1;
+        } finally {
+          process.off("SIGTERM", onSignal);
+          process.off("SIGINT", onSignal);
+        }
+        return;
+      }
+      return withStore(async ({ config, store }) => {
         const { runManualTry } = await import("../../scheduler/manual-try.js");
         const abort = new AbortController();
         const onSignal = () => abort.abort();
@@ -65,8 +87,8 @@ export function tasksCommand(): Command {
           process.off("SIGTERM", onSignal);
           process.off("SIGINT", onSignal);
         }
-      }),
-    );
+      });
+    });
 
   tasks
     .command("states-for-dag-run <dag_id> <run_id>")
