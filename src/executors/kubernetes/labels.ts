@@ -42,6 +42,11 @@ export function labelValue(value: string): string {
   return kept === "" ? hash : `${kept}-${hash}`;
 }
 
+/** A label value must start with an alphanumeric: an unmapped task's map index (-1) is "none". */
+function mapIndexLabel(mapIndex: number): string {
+  return mapIndex < 0 ? "none" : String(mapIndex);
+}
+
 /** The selector of every pod this deployment's executor created (`executor` is its alias or class name). */
 export function executorSelector(executor: string): string {
   return `${LABEL.managedBy}=${MANAGED_BY},${LABEL.executor}=${labelValue(executor)}`;
@@ -55,7 +60,7 @@ export function tryLabels(executor: string, key: TaskInstanceKey, schedulerJob: 
     [LABEL.dagId]: labelValue(key.dagId),
     [LABEL.taskId]: labelValue(key.taskId),
     [LABEL.runId]: labelValue(key.runId),
-    [LABEL.mapIndex]: String(key.mapIndex),
+    [LABEL.mapIndex]: mapIndexLabel(key.mapIndex),
     [LABEL.tryNumber]: String(key.tryNumber),
     ...(schedulerJob !== null ? { [LABEL.schedulerJob]: String(schedulerJob) } : {}),
   };

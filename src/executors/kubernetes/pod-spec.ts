@@ -51,7 +51,16 @@ export const partialPodSchema = z
     kind: z.literal("Pod", { error: 'must be "Pod"' }).optional(),
     metadata: z
       .object({
-        labels: stringMap("label").optional(),
+        labels: z
+          .record(
+            z.string(),
+            z
+              .string({ error: "must be a string (label values are strings; quote numbers)" })
+              .max(63, { error: "must be at most 63 characters (a label value)" })
+              .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, { error: 'is not a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit' }),
+            { error: "must be a map of strings" },
+          )
+          .optional(),
         annotations: stringMap("annotation").optional(),
       })
       .loose()
