@@ -23,9 +23,8 @@ export interface HybridSpec {
  * otherwise. The hybrid keeps no state of its own: which side holds a try is asked of the sides,
  * and a try's side is otherwise its queue, so nothing can disagree after a restart.
  *
- * Held and live tries are the union; slots available and parallelism are the other side's (a
- * Kubernetes try also takes one of them, as in Airflow); slots occupied are the union, because the
- * scheduler reads them to know whether anything is still held. Its parts, the two sides, are
+ * Held and live tries are the union; parallelism is the other side's, and bounds the hybrid as a
+ * whole: slots occupied are the union, and a Kubernetes try takes one of the slots too. Its parts, the two sides, are
  * exposed so the scheduler can stop or release each by its own kind on a lost lease.
  *
  * It extends BaseExecutor only to be loaded like any executor; every call of the scheduler's
@@ -64,8 +63,14 @@ export class HybridExecutor extends BaseExecutor {
     return this.sideFor(ti.queue);
   }
 
+  /**
+   * The other side's parallelism less the tries of both sides: the scheduler counts a hybrid's
+   * queued and running TIs together, whatever side runs them, so a Kubernetes try takes one of
+   * these slots too, and the count here must agree with that one. (Airflow's hybrids report the
+   * Celery or Local side's free slots only.)
+   */
   override get slotsAvailable(): number {
-    return this.other.slotsAvailable;
+    return this.parallelism - this.slotsOccupied;
   }
 
   override get slotsOccupied(): number {
