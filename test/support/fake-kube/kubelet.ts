@@ -319,7 +319,7 @@ export class Kubelet {
     child.once("close", (code, signal) => {
       c.child = undefined;
       const finishedAt = nowTime();
-      if (spawnError && code === null && signal === null) {
+      if (spawnError) {
         const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: ${JSON.stringify(argv[0])}: ${spawnError.message}: unknown`;
         this.terminate(run, c, { exitCode: 128, reason: "StartError", message, startedAt, finishedAt });
         return;

@@ -271,8 +271,10 @@ export async function podLog(ctx: PodsContext, res: Res, namespace: string, name
   res.flushHeaders();
   await log.stream(
     query,
-    (text) => res.write(text),
+    (text) => {
+      if (!res.destroyed && !res.writableEnded) res.write(text);
+    },
     (cancel) => res.on("close", cancel),
   );
-  res.end();
+  if (!res.destroyed) res.end();
 }

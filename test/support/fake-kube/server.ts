@@ -69,14 +69,16 @@ function resolve(method: string, path: string, params: URLSearchParams): Target 
     const name = m[3] !== undefined ? decodeURIComponent(m[3]) : undefined;
     const sub = m[4];
     const resource = sub ? `pods/${sub}` : "pods";
-    const target: Target = { verb: "get", resource };
+    let verb: FakeKubeVerb | undefined;
+    if (legacyWatch) verb = method === "GET" && !sub ? "watch" : undefined;
+    else if (sub) verb = method === "GET" ? "get" : undefined;
+    else if (watchParam && method === "GET") verb = "watch";
+    else if (name === undefined) verb = ({ GET: "list", POST: "create", DELETE: "deletecollection" } as Record<string, FakeKubeVerb>)[method];
+    else verb = ({ GET: "get", PATCH: "patch", PUT: "update", DELETE: "delete" } as Record<string, FakeKubeVerb>)[method];
+    if (verb === undefined) throw Errors.methodNotAllowed();
+    const target: Target = { verb, resource };
     if (namespace !== undefined) target.namespace = namespace;
     if (name !== undefined) target.name = name;
-    if (legacyWatch || (watchParam && method === "GET" && !sub)) target.verb = "watch";
-    else if (sub) target.verb = method === "GET" ? "get" : (undefined as never);
-    else if (name === undefined) target.verb = ({ GET: "list", POST: "create", DELETE: "deletecollection" } as Record<string, FakeKubeVerb>)[method]!;
-    else target.verb = ({ GET: "get", PATCH: "patch", PUT: "update", DELETE: "delete" } as Record<string, FakeKubeVerb>)[method]!;
-    if (!target.verb || (legacyWatch && (method !== "GET" || sub))) throw Errors.methodNotAllowed();
     if (target.verb === "create" && namespace === undefined) throw Errors.methodNotAllowed();
     return target;
   }
@@ -146,7 +148,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       case "list":
         return listPods(ctx, req, res, ns, params);
       case "watch":
-        return watchPods(ctx, req, res, name === undefined ? ns : ns, name === undefined ? params : withName(params, name));
+        return watchPods(ctx, req, res, ns, name === undefined ? params : withName(params, name));
       case "create":
         return createPod(ctx, req, res, ns!, params, body);
       case "get":

@@ -46,11 +46,11 @@ export const Errors = {
   conflict: (resource: string, name: string, why = "the object has been modified; please apply your changes to the latest version and try again") =>
     new ApiError(status(409, "Conflict", `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource })),
   badRequest: (message: string) => new ApiError(status(400, "BadRequest", message)),
-  /** 422 as field validation reports it: one cause per field error. */
+  /** 422 as field validation reports it: one cause per field error; details.kind is the Kind ("Pod"), not the resource. */
   invalid: (kind: string, name: string, causes: StatusCause[]) => {
     const lines = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
     const list = lines.length === 1 ? lines[0] : `[${lines.join(", ")}]`;
-    return new ApiError(status(422, "Invalid", `${kind} "${name}" is invalid: ${list}`, { name, kind: kind.toLowerCase() + "s", causes }));
+    return new ApiError(status(422, "Invalid", `${kind} "${name}" is invalid: ${list}`, { name, kind, causes }));
   },
   /** 410 for a resourceVersion older than the kept history. */
   expired: (requested: number, oldest: number) =>

@@ -56,7 +56,8 @@ export function serveWatch(
       body = podTable([object as WirePod], { include: watch.table.include, resourceVersion: "", noHeaders: headersSent });
       headersSent = true;
     }
-    res.write(JSON.stringify({ type, object: body }) + "\n");
+    // A client that went away is noticed through "close"; until then, writes go nowhere.
+    if (!res.destroyed && !res.writableEnded) res.write(JSON.stringify({ type, object: body }) + "\n");
   };
   /** A change seen through the selector: leaving it is a DELETED, entering it an ADDED. */
   const deliver = (event: StoreEvent): void => {
