@@ -10,6 +10,7 @@ import { executor } from "./executor.js";
 import { fanout } from "./fanout.js";
 import { fleet } from "./fleet.js";
 import { hop } from "./hop.js";
+import { kubernetes } from "./kubernetes.js";
 import { describeMachine } from "./lib/machine.js";
 import { loadAverage } from "./lib/procfs.js";
 import { assertBuilt } from "./lib/paths.js";
@@ -22,7 +23,7 @@ import { statements } from "./statements.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet, kubernetes };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];

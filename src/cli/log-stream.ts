@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { pipeline } from "node:stream/promises";
+import { once } from "node:events";
 
 /** How often --follow looks again when neither the file nor the database has announced a change. */
 const FOLLOW_FALLBACK_MS = 1000;
@@ -64,7 +64,11 @@ function watchFile(file: string, onChange: () => void): () => void {
 async function copyFrom(file: string, start: number, out: NodeJS.WritableStream): Promise<number> {
   const size = fs.statSync(file).size;
   if (size <= start) return start;
-  await pipeline(fs.createReadStream(file, { start, end: size - 1 }), out, { end: false });
+  // Not stream.pipeline with { end: false }: it leaves an error listener on `out` per call, and a
+  // long --follow (or a pod's log) calls it hundreds of times (MaxListenersExceededWarning).
+  for await (const chunk of fs.createReadStream(file, { start, end: size - 1 })) {
+    if (!out.write(chunk as Buffer)) await once(out, "drain");
+  }
   return size;
 }
 

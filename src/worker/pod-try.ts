@@ -2,20 +2,22 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { SwitchyardError } from "../common/errors.js";
 import { formatKey, keyString, type TaskInstanceKey } from "../common/keys.js";
-import { tryLogFile, type EventInfo, type TaskEvent, type Workload } from "../common/workload.js";
+import { tryLogFile, type EventInfo, type Workload } from "../common/workload.js";
 import { runnerFoldersOf } from "../config/runner-folders.js";
 import type { SwitchyardConfig } from "../config/types.js";
-import { LocalExecutor } from "../executors/local.js";
+import { runTaskTry } from "../runner/run-task-try.js";
+import type { TryOutcome } from "../runner/types.js";
 import { describeIssues, workloadSchema } from "../runner/workload-schema.js";
 import { streamLog } from "../cli/log-stream.js";
 import { RESULT_PREFIX } from "../executors/kubernetes/pod-result.js";
 
 /**
  * `switchyard tasks run … --workload <json>` inside a KubernetesExecutor's pod: run the one try
- * the workload names through the same warm-runner code as the LocalExecutor and the fleet's
- * workers, never opening the metadata database. The try's log goes to stdout (the pod log); the
- * last lines are the result (RESULT_PREFIX + JSON, read by the executor) and, on failure, the
- * reason (what FallbackToLogsOnError puts in the termination message). Exit code 0 or 1.
+ * the workload names with the runner's own code (runTaskTry, what every runner process runs),
+ * in this process (the pod is the isolation), never opening the metadata database. The try's log
+ * goes to stdout (the pod log) as it is written; the last lines are the result (RESULT_PREFIX +
+ * JSON, read by the executor) and, on failure, the reason (what FallbackToLogsOnError puts in the
+ * termination message). Returns whether the try succeeded (exit code 0 or 1).
  */
 export async function runPodTry(config: SwitchyardConfig, raw: string, args: TaskInstanceKey, signal: AbortSignal): Promise<boolean> {
   const workload = parseWorkload(raw, args);
@@ -23,49 +25,30 @@ export async function runPodTry(config: SwitchyardConfig, raw: string, args: Tas
   const logFile = tryLogFile(folders.baseLogFolder, workload);
   mkdirSync(dirname(logFile), { recursive: true });
   writeFileSync(logFile, "", { flag: "a" });
-  const local = new LocalExecutor({
-    name: { raw: "LocalExecutor", alias: null, className: "LocalExecutor", modulePath: null, modulePathAsWritten: null, name: "pod" },
-    options: { parallelism: 1 },
-    defaultParallelism: 1,
-    home: config.home,
-    folders,
-  });
-  const id = keyString(workload.key);
-  let end: TaskEvent | null = null;
+  let over = false;
   let wake = () => {};
-  local.onEvent(() => {
-    for (const event of local.getEventBuffer()) if (keyString(event.key) === id && (event.state === "success" || event.state === "failed")) end = event;
-    wake();
-  });
-  local.onTriesLost((_keys, why) => {
-    end = { key: workload.key, state: "failed", info: { error: `lost: ${why}`, endDate: Date.now() } };
-    wake();
-  });
-  const onAbort = () => void local.terminate();
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    await local.start();
-    local.queueWorkload(workload);
-    const streaming = streamLog(logFile, process.stdout, {
-      follow: {
-        done: async () => end !== null,
-        watch: (w) => {
-          wake = w;
-          return () => (wake = () => {});
-        },
+  const streaming = streamLog(logFile, process.stdout, {
+    follow: {
+      done: async () => over,
+      watch: (w) => {
+        wake = w;
+        return () => (wake = () => {});
       },
-    });
-    await local.heartbeat();
-    await streaming;
-    const outcome: TaskEvent = end ?? { key: workload.key, state: "failed", info: { error: "the runner ended without a result" } };
-    await local.end();
-    const info: EventInfo = outcome.info;
-    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ state: outcome.state, info })}\n`);
-    if (outcome.state !== "success") process.stdout.write(`${formatKey(workload.key)} failed: ${info.error ?? "no reason given"}\n`);
-    return outcome.state === "success";
+    },
+  });
+  const ignore = () => undefined;
+  let outcome: TryOutcome;
+  try {
+    outcome = await runTaskTry(workload, { running: ignore, finished: ignore }, { folders, signal });
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    over = true;
+    wake();
+    await streaming;
   }
+  const info: EventInfo = outcome.info;
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ state: outcome.state, info })}\n`);
+  if (outcome.state !== "success") process.stdout.write(`${formatKey(workload.key)} failed: ${info.error ?? "no reason given"}\n`);
+  return outcome.state === "success";
 }
 
 function parseWorkload(raw: string, args: TaskInstanceKey): Workload {

@@ -66,6 +66,18 @@ describe("CLI commands load only what they use", () => {
     assertNone(loaded, DAG_PARSING, "tasks states-for-dag-run");
   });
 
+  it("tasks run --workload (a KubernetesExecutor pod's command) runs the try without the database or the Kubernetes client", () => {
+    const key = { dagId: "hello", taskId: "t", runId: "pod-run", mapIndex: -1, tryNumber: 1 };
+    const workload = { key, dagFile: "hello.ts", queue: "default", pool: "default_pool", priorityWeight: 1, executorConfig: {}, token: "tok", logRelativePath: "pod/t.log", timeout: null, logicalDate: "2026-01-01T00:00:00.000Z", conf: {} };
+    const loaded = loadedBy(home, ["tasks", "run", "hello", "t", "pod-run", "--try", "1", "--workload", JSON.stringify(workload)]);
+    assert.ok(loaded.has("worker/pod-try.js"));
+    assertNone(loaded, [...DATABASE, "@kubernetes/client-node", "scheduler/", "executors/kubernetes/executor.js"], "tasks run --workload");
+  });
+
+  it("kubernetes --help loads no Kubernetes client", () => {
+    assertNone(loadedBy(home, ["kubernetes", "--help"]), ["@kubernetes/client-node", "executors/", ...DATABASE], "kubernetes --help");
+  });
+
   it("fleet workers reads Redis without the database, DAG parsing, the scheduler or loading executors", () => {
     const fleet = new Home({ toml: `[core]\nexecutor = "LocalExecutor,BullMQExecutor"\n[executors.BullMQExecutor]\nprefix = "sy-test:lazy:${process.pid}"\n` });
     try {

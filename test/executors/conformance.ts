@@ -42,12 +42,17 @@ export interface ConformanceTarget {
    * @defaultValue true
    */
   reportsPid?: boolean;
+  /**
+   * How long the suite waits for tries to finish. Longer where each try starts a process of its
+   * own through an engine (a pod's `switchyard tasks run`). @defaultValue 15_000
+   */
+  timeoutMs?: number;
 }
 
 /** Start an executor for one test; terminate it (killing whatever is left) when the test ends. */
-export async function started(t: TestContext, executor: BaseExecutor): Promise<Driver> {
+export async function started(t: TestContext, executor: BaseExecutor, timeoutMs?: number): Promise<Driver> {
   await executor.start();
-  const driver = new Driver(executor);
+  const driver = new Driver(executor, timeoutMs);
   t.after(async () => {
     driver.close();
     await executor.terminate();
@@ -88,6 +93,9 @@ export function executorConformance(label: string, target: ConformanceTarget): v
     return target.make(previous.parallelism);
   };
 
+  const timeoutMs = target.timeoutMs ?? 15_000;
+  const start = (t: TestContext, executor: BaseExecutor) => started(t, executor, timeoutMs);
+
   describe(`${label} conformance`, () => {
     it(`declares triesOutliveScheduler = ${outlives}`, () => {
       assert.equal(target.make(1).triesOutliveScheduler, outlives);
@@ -96,7 +104,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
     it("queues, then on heartbeat reports running (pid, hostname) and success, each event with its try's token", async (t) => {
       const dir = await tempDir(t);
       const executor = target.make(2);
-      const driver = await started(t, executor);
+      const driver = await start(t, executor);
       const w = workload(dir, { taskId: "ok" });
       assert.equal(executor.queueWorkload(w), true);
       assert.equal(executor.hasTask(w.key), true);
@@ -118,7 +126,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
 
     it("reports a failing bash task as failed with its exit code", async (t) => {
       const dir = await tempDir(t);
-      const driver = await started(t, target.make(2));
+      const driver = await start(t, target.make(2));
       const w = workload(dir, { taskId: "fail" });
       driver.executor.queueWorkload(w);
       const end = await driver.terminal(w);
@@ -128,7 +136,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
 
     it("carries an fn task's return value in the success event", async (t) => {
       const dir = await tempDir(t);
-      const driver = await started(t, target.make(2));
+      const driver = await start(t, target.make(2));
       const w = workload(dir, { taskId: "ret" });
       driver.executor.queueWorkload(w);
       const end = await driver.terminal(w);
@@ -140,7 +148,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       const dir = await tempDir(t);
       const markerFile = join(dir, "markers");
       const executor = target.make(1);
-      const driver = await started(t, executor);
+      const driver = await start(t, executor);
       const weights: Array<[string, number]> = [["p1", 1], ["p2", 5], ["p3", 3], ["p4", 5], ["p5", 1]];
       const ws = weights.map(([runId, priorityWeight]) =>
         workload(dir, { taskId: "mark", runId, priorityWeight, conf: { markerFile, ms: 10 } }),
@@ -157,7 +165,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       const dir = await tempDir(t);
       const markerFile = join(dir, "markers");
       const parallelism = parallel ? 3 : 1;
-      const driver = await started(t, target.make(parallelism));
+      const driver = await start(t, target.make(parallelism));
       // Long enough to overlap even where a try takes a process start (and the machine is busy).
       const ws = Array.from({ length: 8 }, (_, i) => workload(dir, { taskId: "mark", runId: `r${i}`, conf: { markerFile, ms: 600 } }));
       for (const w of ws) driver.executor.queueWorkload(w);
@@ -173,7 +181,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
 
     it("queues a key only once", async (t) => {
       const dir = await tempDir(t);
-      const driver = await started(t, target.make(2));
+      const driver = await start(t, target.make(2));
       const w = workload(dir, { taskId: "ok" });
       assert.equal(driver.executor.queueWorkload(w), true);
       assert.equal(driver.executor.queueWorkload({ ...w }), false);
@@ -195,7 +203,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       executor.queueWorkload(theirs);
       // A try's terminal event is buffered as it stops being held: nothing is drained until both are.
       const done = () => [mine, theirs].every((w) => !executor.hasTask(w.key));
-      const deadline = Date.now() + 15_000;
+      const deadline = Date.now() + timeoutMs;
       while (!done()) {
         assert.ok(Date.now() < deadline, "both tries finish");
         await executor.heartbeat();
@@ -217,7 +225,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       const w = workload(dir, { taskId: "nothing" });
       executor.queueWorkload(w);
       await executor.heartbeat();
-      await waitUntil(() => seen.includes("success"), "a success event", 15_000, (cb) => executor.onEvent(cb));
+      await waitUntil(() => seen.includes("success"), "a success event", timeoutMs, (cb) => executor.onEvent(cb));
       off();
       assert.equal(seen[0], "running");
     });
@@ -241,7 +249,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
         const dir = await tempDir(t);
         const markerFile = join(dir, "markers");
         const first = target.make(2);
-        const driver = await started(t, first);
+        const driver = await start(t, first);
         const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 3_000 } });
         first.queueWorkload(w);
         await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
@@ -249,7 +257,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
         await first.end();
         assert.ok(Date.now() - before < 2_000, `end() returned after ${Date.now() - before} ms, before the try's end`);
         assert.deepEqual(first.heldTries(), []);
-        const second = await started(t, restarted(first));
+        const second = await start(t, restarted(first));
         const ref = refOf(w, driver.of(w)[0]!.info.pid ?? null, first.externalIdFor(w) ?? driver.of(w)[0]!.info.externalExecutorId ?? null);
         assert.deepEqual(await second.executor.tryAdoptTaskInstances([ref]), [], "the released try is adopted");
         assert.equal((await second.terminal(w)).state, "success");
@@ -258,7 +266,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
 
     it("revokeTask of a queued try forgets it without an event, and it never runs", async (t) => {
       const dir = await tempDir(t);
-      const driver = await started(t, target.make(2));
+      const driver = await start(t, target.make(2));
       const w = workload(dir, { taskId: "ok", runId: "revoked" });
       driver.executor.queueWorkload(w);
       await driver.executor.revokeTask(refOf(w, null, null, "queued"), "stuck in queued");
@@ -274,7 +282,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
     if (stopsOnLeaseLoss) {
       it("lease loss: tries stop by themselves once the lease runs out, reported through onTriesLost, with no event", async (t) => {
         const dir = await tempDir(t);
-        const driver = await started(t, target.make(2));
+        const driver = await start(t, target.make(2));
         const executor = driver.executor;
         const lost: Array<{ key: string; why: string }> = [];
         executor.onTriesLost((keys, why) => lost.push(...keys.map((key) => ({ key: keyString(key), why }))));
@@ -296,7 +304,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       it("lease loss: a lapsed lease stops nothing; the try runs to its end", async (t) => {
         const dir = await tempDir(t);
         const markerFile = join(dir, "markers");
-        const driver = await started(t, target.make(2));
+        const driver = await start(t, target.make(2));
         const executor = driver.executor;
         const lost: string[] = [];
         executor.onTriesLost((keys) => lost.push(...keys.map(keyString)));
@@ -315,7 +323,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
         const dir = await tempDir(t);
         const markerFile = join(dir, "markers");
         const first = target.make(2);
-        const driver = await started(t, first);
+        const driver = await start(t, first);
         const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 1_500 } });
         const externalId = first.externalIdFor(w);
         first.queueWorkload(w);
@@ -325,7 +333,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
         assert.equal(first.hasTask(w.key), false);
         assert.deepEqual(first.heldTries(), []);
 
-        const second = await started(t, restarted(first));
+        const second = await start(t, restarted(first));
         const ref = refOf(w, running.pid ?? null, externalId ?? running.externalExecutorId ?? null);
         const unknown = refOf(workload(dir, { taskId: "ok", runId: "never-sent" }), null, null, "queued");
         const notAdopted = await second.executor.tryAdoptTaskInstances([ref, unknown]);
@@ -342,14 +350,14 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       it("adoption after a scheduler restart: the tries died with it, so none is adopted and the scheduler resets them", async (t) => {
         const dir = await tempDir(t);
         const first = target.make(2);
-        const driver = await started(t, first);
+        const driver = await start(t, first);
         const w = workload(dir, { taskId: "sleep" });
         first.queueWorkload(w);
         await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
         const running = driver.of(w)[0]!.info;
         await first.terminate(); // the scheduler died, and its tries with it
         await waitUntil(() => !alive(running.pid!), "the try to die with its executor", 10_000);
-        const second = await started(t, restarted(first));
+        const second = await start(t, restarted(first));
         const ref = refOf(w, running.pid ?? null, first.externalIdFor(w) ?? running.externalExecutorId ?? null);
         assert.deepEqual(await second.executor.tryAdoptTaskInstances([ref]), [ref]);
         assert.equal(second.executor.hasTask(w.key), false);
@@ -359,7 +367,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
     it("terminate() kills what runs now", { skip: outlives && "its tries outlive the scheduler: terminate() releases them" }, async (t) => {
       const dir = await tempDir(t);
       const executor = target.make(2);
-      const driver = await started(t, executor);
+      const driver = await start(t, executor);
       const w = workload(dir, { taskId: "sleep" });
       executor.queueWorkload(w);
       await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");

@@ -107,7 +107,11 @@ export class Driver {
   maxRunning = 0;
   readonly #off: () => void;
 
-  constructor(readonly executor: SchedulerExecutor) {
+  /** @param timeoutMs - how long `until` and `terminal` wait unless told */
+  constructor(
+    readonly executor: SchedulerExecutor,
+    readonly timeoutMs = 15_000,
+  ) {
     this.#off = executor.onEvent(() => {
       this.maxRunning = Math.max(this.maxRunning, executor.liveTries().length);
       this.events.push(...executor.getEventBuffer());
@@ -121,7 +125,7 @@ export class Driver {
   }
 
   /** Heartbeat until `condition()` holds. */
-  async until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  async until(condition: () => boolean, what: string, timeoutMs = this.timeoutMs): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.heartbeat();
@@ -142,7 +146,7 @@ export class Driver {
   }
 
   /** Heartbeat until the try of `w` has a terminal event; returns it. */
-  async terminal(w: Workload, timeoutMs = 15_000): Promise<TaskEvent> {
+  async terminal(w: Workload, timeoutMs = this.timeoutMs): Promise<TaskEvent> {
     await this.until(() => this.terminalOf(w) !== undefined, `a terminal event for ${w.key.taskId}/${w.key.runId}`, timeoutMs);
     return this.terminalOf(w) as TaskEvent;
   }

@@ -97,6 +97,7 @@ export class PodWatcher {
           this.stats.lists++;
           this.lastContact = Date.now();
           this.#resourceVersion = list.metadata?.resourceVersion ?? "";
+          backoff = this.#o.backoffMs;
           this.#h.onList(list.items, requestedAt);
         } catch (error) {
           await failed(`listing pods failed: ${describeFailure(apiFailure(error))}`);
@@ -161,6 +162,10 @@ export class PodWatcher {
             this.#abort = null;
             if (verdict !== null) return resolve(verdict);
             if (err === null || err === undefined || (err as { name?: string }).name === "AbortError") return resolve({ kind: "closed", events });
+            // node-fetch's word for a connection the server (or the network) closed mid-stream: a drop, not an error.
+            if ((err as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE" || (err as { message?: string }).message === "Premature close") {
+              return resolve({ kind: "closed", events });
+            }
             const f = apiFailure(err);
             const code = (err as { statusCode?: number }).statusCode ?? f.status;
             if (code === 410) return resolve({ kind: "expired", why: "410 Gone: resourceVersion too old" });

@@ -28,6 +28,8 @@ function executorIn(namespace: string, parallelism: number): KubernetesExecutor 
 executorConformance("KubernetesExecutor", {
   triesOutliveScheduler: true,
   reportsPid: false,
+  // Every try is a pod: a `switchyard tasks run` process start (Node, the CLI, the DAG) each.
+  timeoutMs: 60_000,
   make(parallelism) {
     const namespace = NAMESPACES[next++];
     if (namespace === undefined) throw new Error("the suite made more executors than there are namespaces; add some");

@@ -44,6 +44,7 @@ export async function startKubeEnv(opts: { podToml?: string; podDags?: Record<st
   for (const [name, text] of Object.entries(opts.podDags ?? {})) writeFileSync(join(podHome, "dags", name), text);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}`, SWITCHYARD_HOME: podHome };
   for (const k of Object.keys(env)) if (k.startsWith("SWITCHYARD__")) delete env[k];
+  delete env["NODE_OPTIONS"]; // the CLI in a pod runs as built, as in an image
   const fake = await startFakeKube({ env, cwd: podHome, ...opts.fake });
   const kubeconfig = join(dir, "kubeconfig");
   await fake.writeKubeconfig(kubeconfig);
@@ -64,7 +65,7 @@ export async function startKubeEnv(opts: { podToml?: string; podDags?: Record<st
  * client-node 1.4 refuses an http:// server unless the cluster says insecure-skip-tls-verify
  * ("HTTP protocol is not allowed when skipTLSVerify is not set"); the fake serves plain HTTP.
  */
-function allowPlainHttp(file: string): void {
+export function allowPlainHttp(file: string): void {
   const config = loadYaml<{ clusters: Array<{ cluster: Record<string, unknown> }> }>(readFileSync(file, "utf8"));
   for (const c of config.clusters) c.cluster["insecure-skip-tls-verify"] = true;
   writeFileSync(file, dumpYaml(config), { mode: 0o600 });
