@@ -105,6 +105,7 @@ describe("the built-in hybrids", () => {
     assert.deepEqual(partsOf(lk).map((p) => p.name.name), ["lk.local", "lk.kubernetes"]);
     assert.deepEqual(partsOf(lk).map((p) => p.triesOutliveScheduler), [false, true]);
     assert.equal(lk.triesOutliveScheduler, false);
+    assert.deepEqual([lk.servesLogs, lk.supportsPickling], [true, false], "Airflow's LocalKubernetesExecutor flags: its Local side's");
     assert.equal(lk.parallelism, config.core.parallelism, "the Local side's parallelism, [core] parallelism by default");
     assert.deepEqual(parseExecutorNames(["lk:LocalKubernetesExecutor"], home).map((n) => n.className), ["LocalKubernetesExecutor"]);
   });

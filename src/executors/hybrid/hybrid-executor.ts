@@ -38,6 +38,10 @@ export class HybridExecutor extends BaseExecutor {
   /** True only when both sides' tries outlive the scheduler; `parts` tells the scheduler each side's kind. */
   override readonly triesOutliveScheduler: boolean;
   readonly parts: readonly SchedulerExecutor[];
+  // Airflow's flags of its hybrids are its Celery or Local side's: LocalKubernetesExecutor serves
+  // logs and does not pickle, CeleryKubernetesExecutor the other way round.
+  override readonly servesLogs: boolean;
+  override readonly supportsPickling: boolean;
 
   constructor(context: ExecutorContext, spec: HybridSpec) {
     const options = compileHybridExecutorOptions(context.options, { executor: context.name.name, otherSide: spec.otherSide });
@@ -49,6 +53,8 @@ export class HybridExecutor extends BaseExecutor {
     this.kubernetes = kubernetes;
     this.triesOutliveScheduler = other.triesOutliveScheduler && kubernetes.triesOutliveScheduler;
     this.parts = [other, kubernetes];
+    this.servesLogs = other.servesLogs;
+    this.supportsPickling = other.supportsPickling;
   }
 
   /** The side that runs tries of `queue`. */
