@@ -78,6 +78,16 @@ export const BUILTIN_EXECUTOR_TABLE = {
       };
     },
   },
+  LocalKubernetesExecutor: {
+    description: "a LocalExecutor and a KubernetesExecutor behind one name: tries of queue kubernetes_queue get a pod, the rest run locally",
+    loadClass: async () => (await import("../executors/hybrid/builtins.js")).loadHybridClass("LocalKubernetesExecutor"),
+    loadSettings: async () => (await import("../executors/hybrid/builtins.js")).hybridSettings("LocalKubernetesExecutor"),
+  },
+  BullMQKubernetesExecutor: {
+    description: "a BullMQExecutor and a KubernetesExecutor behind one name (Airflow's CeleryKubernetesExecutor): tries of queue kubernetes_queue get a pod, the rest go to the worker fleet",
+    loadClass: async () => (await import("../executors/hybrid/builtins.js")).loadHybridClass("BullMQKubernetesExecutor"),
+    loadSettings: async () => (await import("../executors/hybrid/builtins.js")).hybridSettings("BullMQKubernetesExecutor"),
+  },
 } as const satisfies Readonly<Record<string, BuiltinExecutorEntry>>;
 
 export type BuiltinExecutor = keyof typeof BUILTIN_EXECUTOR_TABLE;

@@ -20,16 +20,16 @@ const CUSTOM_FORM = "alias:./path/to/module.js#ExportName";
 const INSTEAD_OF_A_FLEET =
   "use BullMQExecutor (Redis) with `switchyard worker` processes on each machine (docs/executors/bullmq.md), " +
   `or LocalExecutor on one machine, or a custom executor, ${CUSTOM_FORM}`;
-const MULTI_EXECUTOR_HINT =
-  "list several executors in [core] executor and set `executor` per task (multi-executor), e.g. LocalExecutor,k8s:KubernetesExecutor";
+const INSTEAD_OF_CELERY_KUBERNETES =
+  "use BullMQKubernetesExecutor (a BullMQExecutor and a KubernetesExecutor routed by queue, docs/executors/hybrid.md), " +
+  "or better, list both in [core] executor and set `executor` per task (multi-executor), e.g. fleet:BullMQExecutor,k8s:KubernetesExecutor";
 
 /** Airflow executors with no engine here, and what to use instead. */
 const AIRFLOW_ONLY_EXECUTORS: Readonly<Record<string, string>> = {
   CeleryExecutor: INSTEAD_OF_A_FLEET,
   DaskExecutor: INSTEAD_OF_A_FLEET,
   DebugExecutor: "use SequentialExecutor",
-  CeleryKubernetesExecutor: MULTI_EXECUTOR_HINT,
-  LocalKubernetesExecutor: MULTI_EXECUTOR_HINT,
+  CeleryKubernetesExecutor: INSTEAD_OF_CELERY_KUBERNETES,
 };
 
 /** Aliases may not be an executor class name (compared ignoring case), so a name always means one thing. */

@@ -15,7 +15,7 @@ import { emptyRawConfig, readTomlTree, type RawConfig, type RawEntry } from "./r
 import { EXECUTORS_SECTION, SECTION_NAMES, keysOf, label, type KeySpec } from "./schema.js";
 import { recordOrigins, type ValueOrigin } from "./sources.js";
 import { isSecret, Secret, shown } from "./secret.js";
-import { renderValue } from "./text.js";
+import { isTable, renderValue } from "./text.js";
 import type { SwitchyardConfig } from "./types.js";
 
 /** The config file's name inside $SWITCHYARD_HOME. */
@@ -75,8 +75,12 @@ export function loadConfig(options: LoadConfigOptions = {}): SwitchyardConfig {
   return config;
 }
 
-/** Executor sections have no schema: a value that is a secret (see isSecret) becomes a Secret the executor reveals. */
+/**
+ * Executor sections have no schema: a value that is a secret (see isSecret) becomes a Secret the
+ * executor reveals; so does one in a sub-table (a hybrid's `[executors.<name>.bullmq] redis_url`).
+ */
 function secretOrValue(key: string, value: unknown): unknown {
+  if (isTable(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secretOrValue(k, v)]));
   return typeof value === "string" && isSecret(key, value) ? Secret.forKey(value) : value;
 }
 

@@ -18,6 +18,12 @@ export interface SchedulerExecutor {
    * scheduler adopts them by their external id.
    */
   readonly triesOutliveScheduler: boolean;
+  /**
+   * An executor made of others (a hybrid, whose Local side's tries die with the scheduler and whose
+   * Kubernetes side's do not): its parts, which the scheduler stops or releases each by its own
+   * `triesOutliveScheduler` on a lost lease or a graceful stop. Absent: the executor is one part.
+   */
+  readonly parts?: readonly SchedulerExecutor[];
   readonly slotsAvailable: number;
   readonly slotsOccupied: number;
   queueWorkload(workload: Workload): boolean;
@@ -65,3 +71,8 @@ export const SCHEDULER_EXECUTOR_METHODS = [
   "getTaskLog",
   "setJobId",
 ] as const satisfies ReadonlyArray<keyof SchedulerExecutor>;
+
+/** The executors that `executor` is made of (see `parts`), or itself. */
+export function partsOf(executor: SchedulerExecutor): readonly SchedulerExecutor[] {
+  return executor.parts ?? [executor];
+}

@@ -10,6 +10,8 @@ export interface RoutingExplanation {
   executorClass: string | null;
   /** "task", "dag_default" or "default". */
   source: string;
+  /** For a hybrid executor (LocalKubernetesExecutor, BullMQKubernetesExecutor): the side the task's queue sends it to ("kubernetes", "local", "bullmq"); null otherwise. */
+  side: string | null;
   reason: string;
   queue: string;
   pool: string;
@@ -23,11 +25,18 @@ export interface RoutingExplanation {
   waitingFor: string | null;
 }
 
+/** How a hybrid executor picks its side: its kubernetes_queue, and the name of its other side. */
+export interface HybridRouting {
+  readonly kubernetesQueue: string;
+  readonly otherSide: string;
+}
+
 export function explainRouting(
   dag: SerializedDag,
   names: readonly ExecutorName[],
   pools: readonly PoolRow[],
   tis: ReadonlyMap<string, TaskInstanceRow>,
+  hybrids: ReadonlyMap<string, HybridRouting> = new Map(),
 ): RoutingExplanation[] {
   const defaultName = names[0]!;
   const poolNames = new Map(pools.map((p) => [p.name, p]));
@@ -38,6 +47,15 @@ export function explainRouting(
     if (t.executorSource === "task") reason = `task option executor: "${t.executor}"`;
     else if (t.executorSource === "dag_default") reason = `DAG defaults executor: "${t.executor}"`;
     else reason = `no executor set: the default executor (first in [core] executor) is ${defaultName.name}`;
+    const hybrid = resolved === undefined ? undefined : hybrids.get(resolved.name);
+    let side: string | null = null;
+    if (hybrid !== undefined) {
+      const toKubernetes = t.queue === hybrid.kubernetesQueue;
+      side = toKubernetes ? "kubernetes" : hybrid.otherSide;
+      reason += toKubernetes
+        ? `; queue "${t.queue}" == its kubernetes_queue: its Kubernetes side runs it`
+        : `; queue "${t.queue}" != its kubernetes_queue "${hybrid.kubernetesQueue}": its ${side} side runs it`;
+    }
     if (!resolved) problems.push(`executor '${t.executor}' is not configured; configured: ${names.map((n) => n.name).join(", ")}`);
     const pool = poolNames.get(t.pool);
     if (!pool) problems.push(`pool '${t.pool}' does not exist; create it with \`switchyard pools set ${t.pool} <slots>\``);
@@ -48,6 +66,7 @@ export function explainRouting(
       executor: ti?.executor ?? resolved?.name ?? t.executor ?? defaultName.name,
       executorClass: resolved?.className ?? null,
       source: t.executorSource,
+      side,
       reason,
       queue: t.queue,
       pool: t.pool,

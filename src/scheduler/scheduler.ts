@@ -4,7 +4,7 @@ import { errorLine } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { DagRunState } from "../common/states.js";
 import type { SwitchyardConfig } from "../config/types.js";
-import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
+import { partsOf, type SchedulerExecutor } from "../executors/scheduler-executor.js";
 import type { Store } from "../store/connect.js";
 import { nextDagrunDue } from "../store/queries/dags.js";
 import { createJob, endJob, heartbeatJob, JobState, markJobsFailed } from "../store/queries/jobs.js";
@@ -305,7 +305,7 @@ export class Scheduler {
         continue;
       }
       // Tries that outlive this scheduler are not waited for: end() releases them to the next one.
-      if (draining && this.executors.every((e) => e.triesOutliveScheduler || e.slotsOccupied === 0)) {
+      if (draining && this.executors.flatMap(partsOf).every((e) => e.triesOutliveScheduler || e.slotsOccupied === 0)) {
         for (const ex of this.executors) await ex.end();
         await this.applyEvents(`scheduler:${this.jobId}`); // the reports of the last tries
         return { waiting: [] };
@@ -515,19 +515,22 @@ export class Scheduler {
   private async fence(reason: string): Promise<void> {
     if (this.fenced) return;
     this.fenced = true;
-    const stopped = this.executors.filter((e) => !e.triesOutliveScheduler).reduce((n, e) => n + e.slotsOccupied, 0);
-    const released = this.executors.filter((e) => e.triesOutliveScheduler).reduce((n, e) => n + e.slotsOccupied, 0);
+    const parts = this.executors.flatMap(partsOf);
+    const stopped = parts.filter((e) => !e.triesOutliveScheduler).reduce((n, e) => n + e.slotsOccupied, 0);
+    const released = parts.filter((e) => e.triesOutliveScheduler).reduce((n, e) => n + e.slotsOccupied, 0);
     this.options.logger.warn(
       `lease lost (${reason}): stopping ${stopped} tr${stopped === 1 ? "y" : "ies"} so another scheduler can take them over without running them twice` +
         (released > 0 ? `; releasing ${released} that outlive this scheduler, to be adopted` : ""),
     );
     const why = `stopped: scheduler job ${this.jobId} lost its lease (${reason}), so another scheduler may run this task again; this try's result is not recorded`;
     for (const ex of this.executors) {
-      if (ex.triesOutliveScheduler) {
-        await ex.releaseAll();
-      } else {
-        for (const key of ex.heldTries()) {
-          await ex.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null }, why);
+      for (const part of partsOf(ex)) {
+        if (part.triesOutliveScheduler) {
+          await part.releaseAll();
+        } else {
+          for (const key of part.heldTries()) {
+            await part.revokeTask({ key, state: "running", externalExecutorId: null, queue: "", pid: null, hostname: null }, why);
+          }
         }
       }
       // Reports already in hand (tries that finished before the fence) are kept and applied after

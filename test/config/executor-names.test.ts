@@ -60,13 +60,13 @@ describe("parseExecutorNames: valid entries", () => {
   });
 
   it("lists the built-ins", () => {
-    assert.deepEqual([...BUILTIN_EXECUTORS], ["LocalExecutor", "SequentialExecutor", "BullMQExecutor", "KubernetesExecutor"]);
+    assert.deepEqual([...BUILTIN_EXECUTORS], ["LocalExecutor", "SequentialExecutor", "BullMQExecutor", "KubernetesExecutor", "LocalKubernetesExecutor", "BullMQKubernetesExecutor"]);
   });
 });
 
 describe("parseExecutorNames: errors", () => {
   const cases: Array<[string, string, string]> = [
-    ["", "CONFIG_EXECUTOR_NONE", '[core] executor = "": no executor configured; name at least one (the first is the default), e.g. executor = "LocalExecutor". Built-ins: LocalExecutor, SequentialExecutor, BullMQExecutor, KubernetesExecutor'],
+    ["", "CONFIG_EXECUTOR_NONE", '[core] executor = "": no executor configured; name at least one (the first is the default), e.g. executor = "LocalExecutor". Built-ins: LocalExecutor, SequentialExecutor, BullMQExecutor, KubernetesExecutor, LocalKubernetesExecutor, BullMQKubernetesExecutor'],
     [" , ", "CONFIG_EXECUTOR_NONE", '[core] executor = ",": no executor configured'],
     ["LocalExecutor,,SequentialExecutor", "CONFIG_EXECUTOR_EMPTY_ENTRY", '[core] executor = "LocalExecutor,,SequentialExecutor": entry 2 is empty (two commas in a row, or a comma at the start or end); remove it'],
     ["LocalExecutor,", "CONFIG_EXECUTOR_EMPTY_ENTRY", '[core] executor = "LocalExecutor,": entry 2 is empty'],
@@ -78,8 +78,8 @@ describe("parseExecutorNames: errors", () => {
     ["celeryexecutor:LocalExecutor", "CONFIG_EXECUTOR_ALIAS_RESERVED", 'the alias "celeryexecutor" is an executor class name'],
     ["my fast:LocalExecutor", "CONFIG_EXECUTOR_INVALID_ALIAS", '[core] executor entry 1 "my fast:LocalExecutor": alias "my fast" may only contain letters, digits, "_" and "-"'],
     ["fast.lane:LocalExecutor", "CONFIG_EXECUTOR_INVALID_ALIAS", 'alias "fast.lane" may only contain letters, digits, "_" and "-"'],
-    ["LocalExecuter", "CONFIG_EXECUTOR_UNKNOWN", '[core] executor entry 1 "LocalExecuter": "LocalExecuter" is not a built-in executor (did you mean LocalExecutor?). Built-ins: LocalExecutor, SequentialExecutor, BullMQExecutor, KubernetesExecutor; a custom executor is written alias:./path/to/module.js#ExportName'],
-    ["fast:Turbo", "CONFIG_EXECUTOR_UNKNOWN", '"Turbo" is not a built-in executor. Built-ins: LocalExecutor, SequentialExecutor, BullMQExecutor, KubernetesExecutor; a custom executor is written alias:./path/to/module.js#ExportName'],
+    ["LocalExecuter", "CONFIG_EXECUTOR_UNKNOWN", '[core] executor entry 1 "LocalExecuter": "LocalExecuter" is not a built-in executor (did you mean LocalExecutor?). Built-ins: LocalExecutor, SequentialExecutor, BullMQExecutor, KubernetesExecutor, LocalKubernetesExecutor, BullMQKubernetesExecutor; a custom executor is written alias:./path/to/module.js#ExportName'],
+    ["fast:Turbo", "CONFIG_EXECUTOR_UNKNOWN", '"Turbo" is not a built-in executor. Built-ins: LocalExecutor, SequentialExecutor, BullMQExecutor, KubernetesExecutor, LocalKubernetesExecutor, BullMQKubernetesExecutor; a custom executor is written alias:./path/to/module.js#ExportName'],
     ["./executors/gpu.js#GpuExecutor", "CONFIG_EXECUTOR_ALIAS_REQUIRED", '[core] executor entry 1 "./executors/gpu.js#GpuExecutor": is a module path; a custom executor needs an alias: myexec:./executors/gpu.js#GpuExecutor'],
     ["executors/gpu.js", "CONFIG_EXECUTOR_ALIAS_REQUIRED", "looks like a module path; a custom executor needs an alias and a path starting with ./, ../ or /: myexec:./executors/gpu.js"],
     ["gpu:executors/gpu.js#Gpu", "CONFIG_EXECUTOR_UNKNOWN", "a module path must start with ./, ../ or /: gpu:./executors/gpu.js#Gpu"],
@@ -91,8 +91,7 @@ describe("parseExecutorNames: errors", () => {
     ["fleet:CeleryExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "CeleryExecutor is Airflow's and has no engine in Switchyard: use BullMQExecutor"],
     ["DaskExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "DaskExecutor is Airflow's and has no engine in Switchyard: use BullMQExecutor (Redis)"],
     ["DebugExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "use SequentialExecutor"],
-    ["CeleryKubernetesExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "CeleryKubernetesExecutor is Airflow's and has no engine in Switchyard: list several executors in [core] executor and set `executor` per task (multi-executor), e.g. LocalExecutor,k8s:KubernetesExecutor"],
-    ["LocalKubernetesExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "LocalKubernetesExecutor is Airflow's and has no engine in Switchyard: list several executors in [core] executor"],
+    ["CeleryKubernetesExecutor", "CONFIG_EXECUTOR_AIRFLOW_ONLY", "CeleryKubernetesExecutor is Airflow's and has no engine in Switchyard: use BullMQKubernetesExecutor (a BullMQExecutor and a KubernetesExecutor routed by queue, docs/executors/hybrid.md)"],
     ["fast:LocalExecutor,fast:SequentialExecutor", "CONFIG_EXECUTOR_DUPLICATE_ALIAS", '[core] executor entries 1 and 2: both use the alias "fast"; each alias must be unique (compared ignoring case)'],
     ["Fast:LocalExecutor,fast:LocalExecutor", "CONFIG_EXECUTOR_DUPLICATE_ALIAS", '[core] executor entries 1 and 2: both use the alias "fast"'],
     ["LocalExecutor,SequentialExecutor,LocalExecutor", "CONFIG_EXECUTOR_DUPLICATE_CLASS", "[core] executor entries 1 and 3: are both LocalExecutor without an alias to tell them apart; give one an alias, e.g. fast:LocalExecutor"],
@@ -100,7 +99,7 @@ describe("parseExecutorNames: errors", () => {
     ["a:./x.js#X,b:./lib/../x.js#X", "CONFIG_EXECUTOR_DUPLICATE_MODULE", "[core] executor entries 1 and 2: both load /srv/switchyard/x.js#X"],
   ];
   it("an Airflow-only executor's message recommends only executors this build has", () => {
-    for (const airflow of ["CeleryExecutor", "DaskExecutor", "DebugExecutor", "CeleryKubernetesExecutor", "LocalKubernetesExecutor"]) {
+    for (const airflow of ["CeleryExecutor", "DaskExecutor", "DebugExecutor", "CeleryKubernetesExecutor"]) {
       const detail = parseError(airflow).message.split("has no engine in Switchyard:")[1]!;
       const recommended = detail
         .split(";")

@@ -186,7 +186,9 @@ export function dagsCommand(): Command {
         const dag = parseSerializedDag(await getDag(store.db, dagId));
         const run = opts.runId ? await getDagRun(store.db, dagId, opts.runId) : (await listDagRuns(store.db, dagId, { limit: 1 }))[0];
         const tis = new Map(run ? (await listTaskInstances(store.db, Number(run.id))).map((t) => [t.task_id, t]) : []);
-        const rows = explainRouting(dag, parseExecutorNames(config.core.executor, config.home), await listPools(store.db), tis);
+        const { hybridRoutes } = await import("../../executors/hybrid/sections.js");
+        const names = parseExecutorNames(config.core.executor, config.home);
+        const rows = explainRouting(dag, names, await listPools(store.db), tis, hybridRoutes(config, names));
         if (opts.output === "json") {
           out(JSON.stringify({ dagId, runId: run?.run_id ?? null, tasks: rows }, null, 2));
           return;
@@ -196,7 +198,10 @@ export function dagsCommand(): Command {
             rows,
             [
               { header: "task_id", value: (r) => r.taskId },
-              { header: "executor", value: (r) => (r.executorClass && r.executorClass !== r.executor ? `${r.executor} (${r.executorClass})` : r.executor) },
+              {
+                header: "executor",
+                value: (r) => (r.executorClass && r.executorClass !== r.executor ? `${r.executor} (${r.executorClass})` : r.executor) + (r.side ? ` ${r.side} side` : ""),
+              },
               { header: "why", value: (r) => r.reason },
               { header: "queue", value: (r) => r.queue },
               { header: "pool", value: (r) => `${r.pool}${r.poolSlots !== 1 ? ` x${r.poolSlots}` : ""}` },

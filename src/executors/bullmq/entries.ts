@@ -1,6 +1,7 @@
 import { SwitchyardError } from "../../common/errors.js";
 import { parseExecutorNames } from "../../config/executor-names.js";
 import type { SwitchyardConfig } from "../../config/types.js";
+import { sideSection } from "../hybrid/sections.js";
 import { compileBullMQExecutorOptions, type CompiledBullMQExecutorOptions } from "./options.js";
 
 /** One BullMQExecutor entry of `[core] executor`, its section compiled. */
@@ -18,12 +19,13 @@ export interface BullMQEntry {
  */
 export function bullmqEntries(config: SwitchyardConfig, wanted: string | undefined, flag = "--executor"): BullMQEntry[] {
   const names = parseExecutorNames(config.core.executor, config.home);
-  const fleet = names.filter((n) => n.modulePath === null && n.className === "BullMQExecutor");
+  // A BullMQKubernetesExecutor's BullMQ side is served like a BullMQExecutor of its own (its sub-table, its prefix).
+  const fleet = names.filter((n) => n.modulePath === null && (n.className === "BullMQExecutor" || n.className === "BullMQKubernetesExecutor"));
   const listed = fleet.map((n) => n.name).join(", ") || "none";
-  const compile = (name: string): BullMQEntry => ({
-    name,
-    options: compileBullMQExecutorOptions(config.executors[name] ?? {}, { executor: name, defaultParallelism: config.core.parallelism }),
-  });
+  const compile = (name: string): BullMQEntry => {
+    const side = sideSection(config, names, name, "BullMQExecutor");
+    return { name, options: compileBullMQExecutorOptions(side.options, { executor: side.executor, defaultParallelism: config.core.parallelism }) };
+  };
   if (wanted === undefined) {
     if (fleet.length === 0) {
       throw new SwitchyardError(
@@ -37,6 +39,6 @@ export function bullmqEntries(config: SwitchyardConfig, wanted: string | undefin
   const match = fleet.find((n) => n.name === wanted);
   if (match !== undefined) return [compile(match.name)];
   const other = names.find((n) => n.name === wanted);
-  const why = other !== undefined ? `is a ${other.className}, not a BullMQExecutor` : "is not an entry of [core] executor";
+  const why = other !== undefined ? `is a ${other.className}, not a BullMQExecutor or BullMQKubernetesExecutor` : "is not an entry of [core] executor";
   throw new SwitchyardError("NOT_A_BULLMQ_EXECUTOR", `${flag} ${JSON.stringify(wanted)} ${why}; BullMQExecutors configured: ${listed}`);
 }

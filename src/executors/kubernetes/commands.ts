@@ -6,16 +6,16 @@ import { buildWorkload } from "../../scheduler/workload.js";
 import { manualRunId } from "../../scheduler/runs.js";
 import { runnerFoldersOf } from "../../config/runner-folders.js";
 import { apiFailure, coreApi, describeFailure, loadKubeConfig } from "./client.js";
-import { kubernetesEntry } from "./entries.js";
+import { kubernetesTarget } from "./entries.js";
 import { KubernetesExecutor } from "./executor.js";
 import { executorSelector } from "./labels.js";
 
 /** A KubernetesExecutor for a command: options compiled, no API call made. */
 function executorFor(config: SwitchyardConfig, wanted: string | undefined, preferred: string | null = null): KubernetesExecutor {
-  const name = kubernetesEntry(config, wanted, preferred);
+  const { name, options } = kubernetesTarget(config, wanted, preferred);
   return new KubernetesExecutor({
     name,
-    options: config.executors[name.name] ?? {},
+    options,
     defaultParallelism: config.core.parallelism,
     home: config.home,
     folders: runnerFoldersOf(config),
