@@ -14,6 +14,7 @@ import { step } from "./lib/progress.js";
 import { BENCH_REDIS_URL, dropPrefix, rawBullmqFanout, rawBullmqHop } from "./lib/raw-bullmq.js";
 import type { Figure, ScenarioResult } from "./lib/report.js";
 import { withSession, type RunResult } from "./lib/session.js";
+import { gaps } from "./lib/spans.js";
 import { spread } from "./lib/stats.js";
 import { chainGaps, throughput } from "./lib/timing.js";
 
@@ -32,7 +33,7 @@ export async function fleet(): Promise<ScenarioResult> {
 
   step(`fleet floors: raw BullMQ, ${FANOUT_TASKS} no-op jobs on ${WORKERS} worker processes of concurrency ${CONCURRENCY}; ${HOP_TASKS} jobs one after another`);
   const rawFanout = await rawBullmqFanout(FANOUT_TASKS, WORKERS, CONCURRENCY);
-  const rawHop = spread(await rawBullmqHop(HOP_TASKS));
+  const rawHop = spread(gaps(await rawBullmqHop(HOP_TASKS)));
 
   step(`fleet: scheduler + ${WORKERS} switchyard workers (concurrency ${CONCURRENCY} each), ${FANOUT_TASKS} independent fn tasks, then a chain of ${HOP_TASKS}`);
   const measured = await withSession("fleet", config, dags, async (session) => {
@@ -79,7 +80,7 @@ export async function fleet(): Promise<ScenarioResult> {
       `config: ${describeConfig({ executor: "BullMQExecutor", parallelism: PARALLELISM, executors: config.executors ?? {}, db: benchTarget().db })}`,
       `workers: ${WORKERS} \`switchyard worker -q default -c ${CONCURRENCY}\` processes, each from its own home (own dags folder, log folder, no database); Redis at ${BENCH_REDIS_URL}, shared with the machine's other users`,
       "tasks/s: task instances / (last try's end - first try's start) as the runners report them; floor: raw BullMQ jobs / (last end - first start) as its workers report them",
-      "hop = downstream try's start minus upstream try's end (runner clocks, one machine); floor: raw BullMQ job processedOn minus the previous job's finishedOn, the next job added when the previous one's completion is heard (QueueEvents), as a scheduler would",
+      "hop = downstream try's start minus upstream try's end (runner clocks, one machine); floor: a raw BullMQ job's start minus the previous job's end as its processor saw them, the next job added when the previous one's completion is heard (QueueEvents), as a scheduler would",
       "CPU: /proc/<pid>/stat of the scheduler process, and of the two workers with their runner children, from just before the trigger to the run's end",
     ],
     figures,

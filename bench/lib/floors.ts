@@ -6,18 +6,9 @@ import { fork, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { bashTrue, type Span } from "./bash-true.mjs";
 
 const ECHO_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "echo-child.mjs");
-
-/** One `bash -c true`: resolves at its exit with the times (performance.now ms) it was spawned and exited. */
-function bashTrue(): Promise<{ spawned: number; exited: number }> {
-  return new Promise((resolve, reject) => {
-    const spawned = performance.now();
-    const child = spawn("bash", ["-c", "true"], { stdio: "ignore" });
-    child.once("error", reject);
-    child.once("exit", () => resolve({ spawned, exited: performance.now() }));
-  });
-}
 
 export interface SequentialTimes {
   /** Previous process exited → next one spawned. */
@@ -26,13 +17,15 @@ export interface SequentialTimes {
   readonly stepMs: number[];
   /** Spawn to exit of each process. */
   readonly lifeMs: number[];
+  /** Each process's spawn and exit (epoch ms), in order. */
+  readonly spans: Span[];
 }
 
 /** `bash -c true` `n` times back to back from this process. */
 export async function sequentialBash(n: number): Promise<SequentialTimes> {
-  const runs: Array<{ spawned: number; exited: number }> = [];
+  const runs: Span[] = [];
   for (let i = 0; i < n; i++) runs.push(await bashTrue());
-  return sequentialTimes(runs.map((r) => ({ start: r.spawned, end: r.exited })));
+  return sequentialTimes(runs);
 }
 
 function sequentialTimes(runs: ReadonlyArray<{ start: number; end: number }>): SequentialTimes {
@@ -42,7 +35,7 @@ function sequentialTimes(runs: ReadonlyArray<{ start: number; end: number }>): S
     hopMs.push(runs[i]!.start - runs[i - 1]!.end);
     stepMs.push(runs[i]!.start - runs[i - 1]!.start);
   }
-  return { hopMs, stepMs, lifeMs: runs.map((r) => r.end - r.start) };
+  return { hopMs, stepMs, lifeMs: runs.map((r) => r.end - r.start), spans: runs.map((r) => ({ start: r.start, end: r.end })) };
 }
 
 export interface PoolResult {
@@ -50,24 +43,26 @@ export interface PoolResult {
   readonly seconds: number;
 }
 
-/** Run `n` jobs with at most `concurrency` in flight; how many per second. */
-async function pool(n: number, concurrency: number, job: () => Promise<unknown>): Promise<PoolResult> {
+/** Run `n` jobs with at most `concurrency` in flight; how many per second, and what each job returned. */
+async function pool<T>(n: number, concurrency: number, job: () => Promise<T>): Promise<PoolResult & { results: T[] }> {
   const t0 = performance.now();
+  const results: T[] = [];
   let next = 0;
   const worker = async () => {
     while (next < n) {
       next++;
-      await job();
+      results.push(await job());
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  return { perSecond: n / seconds, seconds };
+  return { perSecond: n / seconds, seconds, results };
 }
 
-/** A plain pool of `concurrency` spawning `bash -c true` `n` times. */
-export function bashPool(n: number, concurrency: number): Promise<PoolResult> {
-  return pool(n, concurrency, bashTrue);
+/** A plain pool of `concurrency` spawning `bash -c true` `n` times; `spans`: each process's spawn and exit. */
+export async function bashPool(n: number, concurrency: number): Promise<PoolResult & { spans: Span[] }> {
+  const { perSecond, seconds, results } = await pool(n, concurrency, bashTrue);
+  return { perSecond, seconds, spans: results };
 }
 
 function forkEcho(): ChildProcess {

@@ -1,20 +1,21 @@
-// A plain BullMQ worker for the raw-BullMQ baselines: no orchestrator, a no-op processor. It
-// reports how many jobs it ran and when the first started and the last ended (epoch ms), on exit.
+// A plain BullMQ worker for the raw-BullMQ baselines and the peers benchmark: no orchestrator; each
+// job is a no-op (`noop`) or one `bash -c true` (`bash`). On "stop" it reports how many jobs it ran
+// and each one's start and end (epoch ms) as its processor saw them, in the order they ended.
 import { Worker } from "bullmq";
 import IORedis from "ioredis";
+import { bashTrue, epochMs } from "./bash-true.mjs";
 
-const [queueName, prefix, concurrency, redisUrl] = process.argv.slice(2);
+const [queueName, prefix, concurrency, redisUrl, job = "noop"] = process.argv.slice(2);
+if (job !== "noop" && job !== "bash") throw new Error(`raw BullMQ worker: job must be noop or bash, not ${JSON.stringify(job)}`);
 const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
-let count = 0;
-let firstStart = Number.POSITIVE_INFINITY;
-let lastEnd = 0;
+/** [job data's i, start, end] per job. */
+const tries = [];
 const worker = new Worker(
   queueName,
-  async () => {
-    const start = Date.now();
-    if (start < firstStart) firstStart = start;
-    count++;
-    lastEnd = Date.now();
+  async (j) => {
+    const start = epochMs();
+    if (job === "bash") await bashTrue();
+    tries.push([j.data.i, start, epochMs()]);
     return null;
   },
   { connection, prefix, concurrency: Number(concurrency) },
@@ -26,5 +27,5 @@ process.on("message", async (message) => {
   if (message !== "stop") return;
   await worker.close();
   await connection.quit();
-  process.send({ count, firstStart, lastEnd }, () => process.exit(0));
+  process.send({ tries }, () => process.exit(0));
 });

@@ -1,7 +1,7 @@
 /**
- * Raw-BullMQ baselines: the same no-op jobs through BullMQ alone (a producer here, plain BullMQ
- * workers in child processes), measured in the same run as the BullMQExecutor figures. They are
- * the floor the fleet is compared with: what Redis and BullMQ cost on this machine.
+ * Raw-BullMQ baselines: the same jobs through BullMQ alone (a producer here, plain BullMQ workers
+ * in child processes), measured in the same run as what they are set beside: the floor of the
+ * BullMQExecutor's figures (no-op jobs, `fleet`), and BullMQ's rows of `peers` (`bash -c true`).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -9,14 +9,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
+import { epochMs } from "./bash-true.mjs";
+import { spansFromReports, wallSeconds, type Span, type TryReport } from "./spans.js";
+import { minMax } from "./timing.js";
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), "raw-bullmq-worker.mjs");
 export const BENCH_REDIS_URL = process.env.SWITCHYARD_BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 
+/** What each job does: nothing (the fleet's floor), or one `bash -c true` (the peers benchmark). */
+export type RawJob = "noop" | "bash";
+
 interface WorkerReport {
-  count: number;
-  firstStart: number;
-  lastEnd: number;
+  tries: TryReport;
 }
 
 export interface RawFanoutResult {
@@ -24,22 +28,34 @@ export interface RawFanoutResult {
   readonly perSecond: number;
   /** Jobs / (last end - first add call). */
   readonly addToDonePerSecond: number;
+  /** Each job's start and end as its processor saw them, by job index. */
+  readonly spans: Span[];
 }
 
-async function startWorkers(queueName: string, prefix: string, workers: number, concurrency: number): Promise<ChildProcess[]> {
+export interface RawFanoutOptions {
+  /** @defaultValue "noop" */
+  readonly job?: RawJob;
+  /**
+   * "bulk": `addBulk` in batches of 1,000 with `removeOnComplete` (BullMQ's batching); "each": one
+   * `add` per job with BullMQ's default job options (completed jobs are kept). @defaultValue "bulk"
+   */
+  readonly add?: "bulk" | "each";
+}
+
+async function startWorkers(queueName: string, prefix: string, workers: number, concurrency: number, job: RawJob): Promise<ChildProcess[]> {
   const children = Array.from({ length: workers }, () =>
-    fork(WORKER, [queueName, prefix, String(concurrency), BENCH_REDIS_URL], { execArgv: [], serialization: "json", stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+    fork(WORKER, [queueName, prefix, String(concurrency), BENCH_REDIS_URL, job], { execArgv: [], serialization: "json", stdio: ["ignore", "inherit", "inherit", "ipc"] }),
   );
   await Promise.all(children.map((c) => once(c, "message")));
   return children;
 }
 
-async function stopWorkers(children: readonly ChildProcess[]): Promise<WorkerReport[]> {
+async function stopWorkers(children: readonly ChildProcess[]): Promise<TryReport[]> {
   return Promise.all(
     children.map(async (c) => {
       const report = once(c, "message");
       c.send("stop");
-      return (await report)[0] as WorkerReport;
+      return ((await report)[0] as WorkerReport).tries;
     }),
   );
 }
@@ -54,8 +70,10 @@ export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== "0");
 }
 
+let queues = 0;
+
 async function withQueue<T>(label: string, body: (queue: Queue, name: string, prefix: string) => Promise<T>): Promise<T> {
-  const prefix = `switchyard-bench-raw-${process.pid}-${label}`;
+  const prefix = `switchyard-bench-raw-${process.pid}-${label}-${++queues}`;
   const name = "default";
   const redis = new Redis(BENCH_REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection: redis, prefix });
@@ -68,53 +86,49 @@ async function withQueue<T>(label: string, body: (queue: Queue, name: string, pr
   }
 }
 
-/** `n` no-op jobs added in bulk, run by `workers` processes of `concurrency` each. */
-export function rawBullmqFanout(n: number, workers: number, concurrency: number): Promise<RawFanoutResult> {
+/** `n` jobs, run by `workers` processes of `concurrency` each. */
+export function rawBullmqFanout(n: number, workers: number, concurrency: number, options: RawFanoutOptions = {}): Promise<RawFanoutResult> {
+  const add = options.add ?? "bulk";
   return withQueue("fanout", async (queue, name, prefix) => {
-    const children = await startWorkers(name, prefix, workers, concurrency);
-    const t0 = Date.now();
-    for (let i = 0; i < n; i += 1000) {
-      await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "noop", data: { i: i + j }, opts: { removeOnComplete: true } })));
+    const children = await startWorkers(name, prefix, workers, concurrency, options.job ?? "noop");
+    const t0 = epochMs();
+    if (add === "bulk") {
+      for (let i = 0; i < n; i += 1000) {
+        await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "job", data: { i: i + j }, opts: { removeOnComplete: true } })));
+      }
+    } else {
+      for (let i = 0; i < n; i++) await queue.add("job", { i });
     }
-    // Completed jobs are removed: the queue is done when nothing is waiting or active.
+    // Done when nothing is waiting or active (completed jobs may have been removed).
     for (;;) {
       const counts = await queue.getJobCounts("waiting", "active", "prioritized", "delayed");
       if (Object.values(counts).every((c) => c === 0)) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const reports = await stopWorkers(children);
-    const done = reports.reduce((a, r) => a + r.count, 0);
-    if (done !== n) throw new Error(`raw BullMQ fanout: ${done} of ${n} jobs ran`);
-    const first = Math.min(...reports.map((r) => r.firstStart));
-    const last = Math.max(...reports.map((r) => r.lastEnd));
-    return { perSecond: n / ((last - first) / 1000), addToDonePerSecond: n / ((last - t0) / 1000) };
+    const spans = spansFromReports(await stopWorkers(children), n, "raw BullMQ fan-out");
+    const last = minMax(spans.map((s) => s.end)).max;
+    return { perSecond: n / wallSeconds(spans), addToDonePerSecond: n / ((last - t0) / 1000), spans };
   });
 }
 
 /**
- * `n` jobs one after another, each added when the previous one's completion is heard (as a
- * scheduler would): hop = a job's start minus the previous job's end, as BullMQ records them.
+ * `n` jobs one after another, each added when the previous one's completion is heard through
+ * QueueEvents (as a scheduler would). Returns each job's start and end as its processor saw them,
+ * in order (see spans.ts's gaps for the hops).
  */
-export function rawBullmqHop(n: number): Promise<number[]> {
+export function rawBullmqHop(n: number, options: { readonly job?: RawJob; readonly removeOnComplete?: boolean } = {}): Promise<Span[]> {
   return withQueue("hop", async (queue, name, prefix) => {
-    const children = await startWorkers(name, prefix, 1, 1);
+    const children = await startWorkers(name, prefix, 1, 1, options.job ?? "noop");
     const events = new QueueEvents(name, { connection: { url: BENCH_REDIS_URL }, prefix });
     await events.waitUntilReady();
-    const hops: number[] = [];
-    let previousEnd: number | null = null;
     try {
       for (let i = 0; i < n; i++) {
-        const job = await queue.add("noop", { i });
+        const job = await queue.add("job", { i }, options.removeOnComplete ? { removeOnComplete: true } : {});
         await job.waitUntilFinished(events);
-        const done = await queue.getJob(job.id!);
-        if (done?.processedOn === undefined || done.finishedOn === undefined) throw new Error(`raw BullMQ hop: job ${job.id} has no processedOn/finishedOn`);
-        if (previousEnd !== null) hops.push(done.processedOn - previousEnd);
-        previousEnd = done.finishedOn;
       }
     } finally {
       await events.close();
-      await stopWorkers(children);
     }
-    return hops;
+    return spansFromReports(await stopWorkers(children), n, "raw BullMQ hop");
   });
 }

@@ -24,6 +24,8 @@ export interface ScenarioResult {
   /** Configuration and how the figures were measured, one line each. */
   readonly notes: readonly string[];
   readonly figures: readonly Figure[];
+  /** Tables printed between the notes and the figures (e.g. one row per system compared). */
+  readonly tables?: ReadonlyArray<{ readonly caption: string; readonly header: readonly string[]; readonly rows: ReadonlyArray<readonly string[]> }>;
 }
 
 export function ratioOf(f: Figure): number {
@@ -64,7 +66,8 @@ function figureRow(f: Figure, prefix = ""): string[] {
 }
 
 export function printScenario(result: ScenarioResult): void {
-  const out = [`\n## ${result.scenario}: ${result.title}\n`, ...result.notes.map((n) => `- ${n}`), "", table(HEADER, result.figures.map((f) => figureRow(f))), ""];
+  const tables = (result.tables ?? []).flatMap((t) => [t.caption, "", table(t.header, t.rows), ""]);
+  const out = [`\n## ${result.scenario}: ${result.title}\n`, ...result.notes.map((n) => `- ${n}`), "", ...tables, table(HEADER, result.figures.map((f) => figureRow(f))), ""];
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
