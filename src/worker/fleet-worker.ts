@@ -248,7 +248,8 @@ export class FleetWorker {
     }
     const held: Held = { job, token, queue, workload, logFile, logShipped: 0, chain: Promise.resolve() };
     this.#held.set(id, held);
-    this.#write(held, () => job.updateProgress(this.#progress("accepted")));
+    // No write to say this worker holds the try: the take recorded it (BullMQ's `pb`, the worker's
+    // name), which is what the executor reads to watch this worker's heartbeat for it.
     this.#local.queueWorkload(workload);
     void this.#local.heartbeat();
   }

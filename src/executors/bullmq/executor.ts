@@ -27,8 +27,12 @@ const VANISHED_GRACE_MS = 3_000;
 /** How long getTaskLog waits for a Redis it connects to just for the log. */
 const LOG_CONNECT_TIMEOUT_MS = 5_000;
 
-/** The hash fields of a BullMQ job the executor reads (BullMQ's names; see worker-registry.ts for the key layout). */
-const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress"] as const;
+/**
+ * The hash fields of a BullMQ job the executor reads (BullMQ's names; see worker-registry.ts for
+ * the key layout). `pb` ("processed by") is the name of the worker that took the job, written by
+ * BullMQ in the take itself: the worker needs no write of its own to say it holds the try.
+ */
+const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress", "pb"] as const;
 
 interface Tracked {
   readonly key: TaskInstanceKey;
@@ -41,7 +45,7 @@ interface Tracked {
   /** A worker has taken the job (it left the wait list). */
   seenActive: boolean;
   reportedRunning: boolean;
-  /** The worker that holds it, from the job's progress. */
+  /** The worker that holds it: the job's `pb` (set by the take), or its progress. */
   worker: string | null;
   /** When the job was first found missing from Redis (null: it is there). */
   missingSince: number | null;
@@ -133,9 +137,9 @@ export class BullMQExecutor extends BaseExecutor {
       if (e.event === "active") {
         entry.seenActive = true;
       } else if (e.event === "progress" && parseProgress(e.fields.get("data") ?? null) !== null) {
-        this.#judgeProgress(entry, [null, null, null, null, e.fields.get("data")!]);
+        this.#judgeProgress(entry, [null, null, null, null, e.fields.get("data")!, null]);
       } else if (e.event === "completed" && parseResult(e.fields.get("returnvalue") ?? null) !== null) {
-        this.#judgeProgress(entry, [null, String(Date.now()), e.fields.get("returnvalue")!, null, null]);
+        this.#judgeProgress(entry, [null, String(Date.now()), e.fields.get("returnvalue")!, null, null, null]);
       } else if (e.event !== "added" && e.event !== "waiting") {
         this.#dirty.add(entry);
       }
@@ -304,7 +308,7 @@ export class BullMQExecutor extends BaseExecutor {
     entry.missingSince = null;
     if (this.#judgeProgress(entry, row) !== "going") return;
     if (entry.seenActive) {
-      if (entry.worker === null) return; // just taken; the worker says who it is with its first progress
+      if (entry.worker === null) return; // taken by a client that is not a named worker: nobody to watch
       const record = this.#workers.get(entry.worker);
       if (workerAlive(record, now, this.options.workerTimeoutMs)) return;
       await this.#failIfRemoved(entry, lostWorkerReason(entry.worker, record, now), record?.hostname);
@@ -328,9 +332,10 @@ export class BullMQExecutor extends BaseExecutor {
    * "going": still the executor's to watch.
    */
   #judgeProgress(entry: Tracked, row: Array<string | null>): "ended" | "going" {
-    const [processedOn, finishedOn, returnvalue, failedReason, progressRaw] = row;
+    const [processedOn, finishedOn, returnvalue, failedReason, progressRaw, processedBy] = row;
     const progress = parseProgress(progressRaw ?? null);
     if (progress !== null) entry.worker = progress.worker;
+    else if (processedBy !== null && processedBy !== undefined && processedBy !== "") entry.worker = processedBy;
     if (processedOn !== null && processedOn !== undefined) entry.seenActive = true;
     const externalExecutorId = entry.jobId;
     if (finishedOn !== null && finishedOn !== undefined) {

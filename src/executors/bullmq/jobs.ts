@@ -41,7 +41,10 @@ export function bullmqPriority(priorityWeight: number): number {
   return Math.min(BULLMQ_PRIORITY_MAX, Math.max(1, Math.round(PRIORITY_MIDDLE - priorityWeight)));
 }
 
-/** What a worker writes as a job's progress: who holds the try, and once it runs, its running event. */
+/**
+ * What a worker writes as a job's progress once the try runs: who holds it, and its running event.
+ * "accepted" (written at the take by workers of earlier versions) is still read: who holds it.
+ */
 export const tryProgressSchema = z.object({
   state: z.enum(["accepted", "running"]),
   worker: z.string(),
