@@ -340,8 +340,13 @@ export class BullMQExecutor extends BaseExecutor {
     const externalExecutorId = entry.jobId;
     if (finishedOn !== null && finishedOn !== undefined) {
       const result = parseResult(returnvalue ?? null);
-      // Started and ended between two looks: report the start too, in order, as the runner saw it.
+      // Started and ended between two looks: report the start too, in order, as the runner saw it
+      // (from the progress, or from the result when the worker carried the start in it).
       if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
+      else if (result?.running !== undefined && !entry.reportedRunning) {
+        entry.reportedRunning = true;
+        this.runningState(entry.key, { ...result.running, worker: result.worker, externalExecutorId });
+      }
       this.#untrackEntry(entry);
       if (result !== null) {
         this.changeState(entry.key, result.state, { ...result.info, worker: result.worker, externalExecutorId });

@@ -53,13 +53,18 @@ export const tryProgressSchema = z.object({
 });
 export type TryProgress = z.infer<typeof tryProgressSchema>;
 
-/** A completed job's return value: how the try ended. A failed try is a completed job too (see docs/executors/bullmq.md). */
+/**
+ * A completed job's return value: how the try ended. A failed try is a completed job too (see
+ * docs/executors/bullmq.md). `running` is the try's running event when the worker wrote no
+ * progress for it (the try ended before that write went out: a short try saves a round trip).
+ */
 export const tryResultSchema = z.object({
   state: z.enum(["success", "failed"]),
   worker: z.string(),
   info: eventInfoSchema,
+  running: eventInfoSchema.optional(),
 });
-export type TryResult = { readonly state: "success" | "failed"; readonly worker: string; readonly info: EventInfo };
+export type TryResult = { readonly state: "success" | "failed"; readonly worker: string; readonly info: EventInfo; readonly running?: EventInfo };
 
 /** How long finished jobs (and their logs) stay in Redis: `tasks logs` reads a fleet try's log from there. */
 export const KEEP_FINISHED_JOBS_SECONDS = 7 * 24 * 3600;
