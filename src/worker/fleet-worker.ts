@@ -113,7 +113,7 @@ export class FleetWorker {
   constructor(options: FleetWorkerOptions) {
     this.#o = options;
     this.#redis = createRedis(options.bullmq, `worker-${options.name}`);
-    this.#wake = new StreamWake(createRedis(options.bullmq, `worker-${options.name}-events`));
+    this.#wake = new StreamWake(createRedis(options.bullmq, `worker-${options.name}-events`), { lazy: true });
     this.#local = new LocalExecutor({
       name: { raw: "LocalExecutor", alias: null, className: "LocalExecutor", modulePath: null, modulePathAsWritten: null, name: `worker ${options.name}` },
       options: { parallelism: options.concurrency },
@@ -222,7 +222,9 @@ export class FleetWorker {
         if (!this.#redisDown) this.#o.logger.warn(`cannot take tries: ${redisErrorLine(error, this.#o.bullmq)}`);
         this.#redisDown = true;
       }
-      if (took === 0 || this.free <= 0) await this.#wake.waitForChange(seq, 1_000);
+      // Full: only a freed slot (a poke) can give it work, so the queues' streams need not be read.
+      if (this.free <= 0) await this.#wake.waitForChange(seq, 1_000, { streams: false });
+      else if (took === 0) await this.#wake.waitForChange(seq, 1_000);
     }
   }
 
