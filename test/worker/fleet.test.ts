@@ -71,6 +71,21 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
     }
   });
 
+  it("fails a try that waits worker_timeout on a queue no live worker serves, naming the queue; a job waiting is not taken for one that vanished", async () => {
+    fleet = new Fleet();
+    const dag = dagFile("orphan", `d.bash("t", "echo never", { queue: "nobody" });`);
+    await fleet.worker("w-default", { "o.ts": dag }, { queues: "default" });
+    const scheduler = fleet.scheduler({ "o.ts": dag });
+    const { states, scheduler: out } = await scheduler.runDag("orphan");
+    assert.equal(states.get("t")?.state, "failed");
+    const audit = await scheduler.json<Array<{ toState: string | null; reason: string | null }>>(["dags", "audit-log", "orphan", "-o", "json"]);
+    assert.ok(
+      audit.some((a) => a.toState === "failed" && /no live worker serves queue 'nobody' .*live workers: w-default \[default\]/.test(a.reason ?? "")),
+      JSON.stringify(audit),
+    );
+    assert.doesNotMatch(out.stdout + out.stderr, /vanished/);
+  });
+
   it("fails a try whose worker is SIGKILLed mid-try within worker_timeout, naming the worker; its retry runs on another worker", async () => {
     fleet = new Fleet();
     const dag = dagFile("killed", `d.bash("slow", "if [ \\"$SWITCHYARD_WORKER\\" = doomed ]; then sleep 60; fi; echo done", { retries: 1, retryDelay: 0 });`);

@@ -31,8 +31,10 @@ const LOG_CONNECT_TIMEOUT_MS = 5_000;
  * The hash fields of a BullMQ job the executor reads (BullMQ's names; see worker-registry.ts for
  * the key layout). `pb` ("processed by") is the name of the worker that took the job, written by
  * BullMQ in the take itself: the worker needs no write of its own to say it holds the try.
+ * `timestamp` (when it was added) is in every job from its add on, so a job still waiting for a
+ * worker is not mistaken for one that vanished (all the others are unset until it is taken).
  */
-const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress", "pb"] as const;
+const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress", "pb", "timestamp"] as const;
 
 interface Tracked {
   readonly key: TaskInstanceKey;
@@ -137,9 +139,9 @@ export class BullMQExecutor extends BaseExecutor {
       if (e.event === "active") {
         entry.seenActive = true;
       } else if (e.event === "progress" && parseProgress(e.fields.get("data") ?? null) !== null) {
-        this.#judgeProgress(entry, [null, null, null, null, e.fields.get("data")!, null]);
+        this.#judgeProgress(entry, [null, null, null, null, e.fields.get("data")!, null, null]);
       } else if (e.event === "completed" && parseResult(e.fields.get("returnvalue") ?? null) !== null) {
-        this.#judgeProgress(entry, [null, String(Date.now()), e.fields.get("returnvalue")!, null, null, null]);
+        this.#judgeProgress(entry, [null, String(Date.now()), e.fields.get("returnvalue")!, null, null, null, null]);
       } else if (e.event !== "added" && e.event !== "waiting") {
         this.#dirty.add(entry);
       }
