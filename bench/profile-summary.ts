@@ -2,7 +2,7 @@
  * `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]`: the top functions of a V8
  * CPU profile by self time, then Switchyard's own functions by inclusive time (where the time
  * goes, by caller). Profiles come from SWITCHYARD_BENCH_PROFILE=<dir> npm run bench -- <scenario> (the
- * scheduler; in the fleet scenario also each worker, as worker-<name>.cpuprofile),
+ * scheduler; in the fleet scenario also each worker and its runners, under worker-<name>/),
  * or `node --cpu-prof --cpu-prof-dir=<dir> dist/cli/main.js scheduler --exit-when-idle`.
  */
 import fs from "node:fs";

@@ -39,12 +39,13 @@ export class FleetWorkerProcess {
     this.logFile = path.join(this.dir, "worker.log");
     const env: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_HOME: this.dir };
     for (const key of Object.keys(env)) if (key.startsWith("SWITCHYARD__")) delete env[key];
-    // SWITCHYARD_BENCH_PROFILE=<dir>: a V8 CPU profile of each worker too (its runners are not profiled).
+    // SWITCHYARD_BENCH_PROFILE=<dir>: a V8 CPU profile of each worker too, in <dir>/worker-<name>/
+    // with its runners' (they inherit the flags; the worker's is the last written).
     const profile = process.env.SWITCHYARD_BENCH_PROFILE;
     this.#process = new CliChild(`worker ${spec.name}`, this.logFile, ["worker", "--name", spec.name, "-q", spec.queues.join(","), "-c", String(spec.concurrency)], {
       cwd: this.dir,
       env,
-      nodeFlags: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, `--cpu-prof-name=worker-${spec.name}.cpuprofile`] : [],
+      nodeFlags: profile ? ["--cpu-prof", `--cpu-prof-dir=${path.join(profile, `worker-${spec.name}`)}`] : [],
     });
   }
 
@@ -57,11 +58,11 @@ export class FleetWorkerProcess {
     return this.#process.ready(() => fs.existsSync(this.logFile) && fs.readFileSync(this.logFile, "utf8").includes(" serves queues "), READY_TIMEOUT_MS);
   }
 
-  /** CPU seconds of the worker and its live runner processes. */
-  cpuSeconds(): number {
-    let total = cpuSeconds(this.pid);
-    for (const cpu of cpuByPid(childPids(this.pid)).values()) total += cpu;
-    return total;
+  /** CPU seconds of the worker process itself, and of its live runner processes. */
+  cpuSeconds(): { readonly worker: number; readonly runners: number } {
+    let runners = 0;
+    for (const cpu of cpuByPid(childPids(this.pid)).values()) runners += cpu;
+    return { worker: cpuSeconds(this.pid), runners };
   }
 
   /** SIGTERM (drain), SIGKILL if it does not exit in time; then remove its home. */

@@ -7,7 +7,7 @@ import { errorLine } from "../common/errors.js";
 import { formatKey, keyString, type TaskInstanceKey } from "../common/keys.js";
 import { tryLogFile, type EventInfo, type RunnerFolders, type TaskEvent, type Workload } from "../common/workload.js";
 import { createRedis, redisErrorLine, redisWhere, waitForRedis } from "../executors/bullmq/connection.js";
-import { jobIdFor, tryResultSchema, type TryProgress, type TryResult } from "../executors/bullmq/jobs.js";
+import { jobIdFor, type TryProgress, type TryResult } from "../executors/bullmq/jobs.js";
 import type { CompiledBullMQExecutorOptions } from "../executors/bullmq/options.js";
 import { StreamWake } from "../executors/bullmq/stream-wake.js";
 import { readWorkers, revokeField, revokeKey, workerAlive, writeWorker, WorkerState, type WorkerRecord } from "../executors/bullmq/worker-registry.js";
@@ -22,6 +22,14 @@ const LOG_CHUNK_BYTES = 256 * 1024;
 
 /** Most jobs asked of one queue at once (the first ask is one; each ask that came back full doubles the next). */
 const MAX_FETCH_BATCH = 64;
+
+/**
+ * How long a try's running event waits before it is written as its job's progress. A try that
+ * ends first (most no-op and short tries) has its start carried by its completion instead: one
+ * Redis call, one event-stream entry for every stream reader and one parse in the scheduler fewer.
+ * The scheduler hears of a longer try's start this much later.
+ */
+const RUNNING_WRITE_DELAY_MS = 20;
 
 /**
  * BullMQ's addLog (append to `<job>:logs` only while the job exists, so a removed job leaves no
@@ -98,11 +106,14 @@ export class FleetWorker {
   #waitingForRedis = false;
   /** Per queue: how many jobs to ask for next (see MAX_FETCH_BATCH). */
   readonly #batch = new Map<string, number>();
+  /** Running events not yet written as progress, by keyString (see RUNNING_WRITE_DELAY_MS). */
+  readonly #startsToWrite = new Map<string, EventInfo>();
+  #startsTimer: NodeJS.Timeout | undefined;
 
   constructor(options: FleetWorkerOptions) {
     this.#o = options;
     this.#redis = createRedis(options.bullmq, `worker-${options.name}`);
-    this.#wake = new StreamWake(createRedis(options.bullmq, `worker-${options.name}-events`));
+    this.#wake = new StreamWake(createRedis(options.bullmq, `worker-${options.name}-events`), { lazy: true });
     this.#local = new LocalExecutor({
       name: { raw: "LocalExecutor", alias: null, className: "LocalExecutor", modulePath: null, modulePathAsWritten: null, name: `worker ${options.name}` },
       options: { parallelism: options.concurrency },
@@ -211,7 +222,9 @@ export class FleetWorker {
         if (!this.#redisDown) this.#o.logger.warn(`cannot take tries: ${redisErrorLine(error, this.#o.bullmq)}`);
         this.#redisDown = true;
       }
-      if (took === 0 || this.free <= 0) await this.#wake.waitForChange(seq, 1_000);
+      // Full: only a freed slot (a poke) can give it work, so the queues' streams need not be read.
+      if (this.free <= 0) await this.#wake.waitForChange(seq, 1_000, { streams: false });
+      else if (took === 0) await this.#wake.waitForChange(seq, 1_000);
     }
   }
 
@@ -248,7 +261,8 @@ export class FleetWorker {
     }
     const held: Held = { job, token, queue, workload, logFile, logShipped: 0, chain: Promise.resolve() };
     this.#held.set(id, held);
-    this.#write(held, () => job.updateProgress(this.#progress("accepted")));
+    // No write to say this worker holds the try: the take recorded it (BullMQ's `pb`, the worker's
+    // name), which is what the executor reads to watch this worker's heartbeat for it.
     this.#local.queueWorkload(workload);
     void this.#local.heartbeat();
   }
@@ -272,13 +286,23 @@ export class FleetWorker {
 
   #onTryEvent(event: TaskEvent): void {
     const id = keyString(event.key);
-    const held = this.#held.get(id);
-    if (held === undefined) return;
+    if (!this.#held.has(id)) return;
     if (event.state === "running") {
-      this.#write(held, () => held.job.updateProgress(this.#progress("running", event.info)));
+      this.#startsToWrite.set(id, event.info);
+      this.#startsTimer ??= setTimeout(() => this.#writeStarts(), RUNNING_WRITE_DELAY_MS);
     } else if (event.state === "success" || event.state === "failed") {
       this.#finish(id, { state: event.state, info: event.info });
     }
+  }
+
+  /** Write the running progress of the tries that started RUNNING_WRITE_DELAY_MS ago and still run. */
+  #writeStarts(): void {
+    this.#startsTimer = undefined;
+    for (const [id, info] of this.#startsToWrite) {
+      const held = this.#held.get(id);
+      if (held !== undefined) this.#write(held, () => held.job.updateProgress(this.#progress("running", info)));
+    }
+    this.#startsToWrite.clear();
   }
 
   /**
@@ -287,11 +311,15 @@ export class FleetWorker {
    * connection), without waiting for the progress writes before them: a progress that lands after
    * the completion changes nothing (the executor reads the end first).
    */
-  #finish(id: string, outcome: Omit<TryResult, "worker">): void {
+  #finish(id: string, outcome: Omit<TryResult, "worker" | "running">): void {
     const held = this.#held.get(id);
     if (held === undefined) return;
     const info = held.stopped !== undefined && outcome.state === "failed" ? { ...outcome.info, error: held.stopped } : outcome.info;
-    const result: TryResult = tryResultSchema.parse({ state: outcome.state, worker: this.#o.name, info });
+    // A start not written yet travels in the result (the executor reports it before the end).
+    const running = this.#startsToWrite.get(id);
+    this.#startsToWrite.delete(id);
+    // Built from events the runner protocol has validated: no second parse.
+    const result: TryResult = { state: outcome.state, worker: this.#o.name, info, ...(running !== undefined ? { running } : {}) };
     const shipped = this.#shipLog(held);
     // A worker of one queue takes that queue's next job in the completion's own script, as BullMQ's
     // workers do: the freed slot is refilled without another round trip. With several queues the
@@ -485,6 +513,7 @@ export class FleetWorker {
   async #stop(): Promise<void> {
     this.#state = WorkerState.STOPPED;
     clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#startsTimer);
     await this.#heartbeating;
     await this.#fetching;
     await writeWorker(this.#redis, this.#o.bullmq.prefix, this.record()).catch(() => undefined);

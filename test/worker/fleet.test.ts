@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import { afterEach, before, describe, it } from "node:test";
+import { Redis } from "ioredis";
+import { jobIdFor } from "../../src/executors/bullmq/jobs.js";
 import { TEST_DB } from "../support/home.js";
 import { assertRedisAnswers, REDIS_URL, type StartedWorker } from "../executors/bullmq/support.js";
 import { dagFile, Fleet, waitForTry } from "./helpers.js";
@@ -40,6 +42,48 @@ describe(`the BullMQ fleet (${TEST_DB})`, () => {
     assert.match(logOf(fleet.workers[0]!, "a"), /on=w-default/);
     assert.match(logOf(fleet.workers[1]!, "b"), /io=w-io/);
     assert.equal(fs.existsSync(`${fleet.workers[0]!.home.dir}/logs/dag_id=fleet/run_id=r1/task_id=b`), false, "the default worker never got the io task");
+  });
+
+  it("a try's start is carried once: as the job's progress, or (a try that ended first) in its result; the task instance has that start, its host and worker", async () => {
+    fleet = new Fleet();
+    const dag = dagFile("quick", `d.fn("q", () => undefined);`);
+    await fleet.worker("w-quick", { "q.ts": dag });
+    const scheduler = fleet.scheduler({ "q.ts": dag });
+    const { states } = await scheduler.runDag("quick");
+    const q = states.get("q");
+    assert.equal(q?.state, "success");
+    assert.deepEqual({ worker: q?.worker, hostname: q?.hostname }, { worker: "w-quick", hostname: os.hostname() });
+    const redis = new Redis(fleet.redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      const jobKey = `${fleet.prefix}:default:${jobIdFor({ dagId: "quick", runId: "r1", taskId: "q", mapIndex: -1, tryNumber: 1 })}`;
+      const [progressRaw, resultRaw, processedBy] = await redis.hmget(jobKey, "progress", "returnvalue", "pb");
+      assert.equal(processedBy, "w-quick", "the take recorded the worker (BullMQ's pb)");
+      const progress = JSON.parse(progressRaw ?? "null") as { state: string; info?: { startDate?: number } } | 0 | null;
+      const result = JSON.parse(resultRaw ?? "null") as { state: string; running?: { startDate?: number } };
+      assert.equal(result.state, "success");
+      const fromProgress = progress !== null && progress !== 0 ? progress.info?.startDate : undefined;
+      const fromResult = result.running?.startDate;
+      // Exactly one of them: a no-op usually ends within RUNNING_WRITE_DELAY_MS (result), a loaded machine may not (progress).
+      assert.ok((fromProgress === undefined) !== (fromResult === undefined), `the start is carried once: progress ${progressRaw}, result ${resultRaw}`);
+      assert.equal(new Date(q?.startDate ?? 0).getTime(), fromProgress ?? fromResult, "the task instance's start is the runner's");
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("fails a try that waits worker_timeout on a queue no live worker serves, naming the queue; a job waiting is not taken for one that vanished", async () => {
+    fleet = new Fleet();
+    const dag = dagFile("orphan", `d.bash("t", "echo never", { queue: "nobody" });`);
+    await fleet.worker("w-default", { "o.ts": dag }, { queues: "default" });
+    const scheduler = fleet.scheduler({ "o.ts": dag });
+    const { states, scheduler: out } = await scheduler.runDag("orphan");
+    assert.equal(states.get("t")?.state, "failed");
+    const audit = await scheduler.json<Array<{ toState: string | null; reason: string | null }>>(["dags", "audit-log", "orphan", "-o", "json"]);
+    assert.ok(
+      audit.some((a) => a.toState === "failed" && /no live worker serves queue 'nobody' .*live workers: w-default \[default\]/.test(a.reason ?? "")),
+      JSON.stringify(audit),
+    );
+    assert.doesNotMatch(out.stdout + out.stderr, /vanished/);
   });
 
   it("fails a try whose worker is SIGKILLed mid-try within worker_timeout, naming the worker; its retry runs on another worker", async () => {

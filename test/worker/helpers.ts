@@ -74,11 +74,11 @@ export class Fleet {
   }
 }
 
-/** Waits until the BullMQ job of a try says `state` in its progress (a worker accepted or started it). */
+/** Waits until the BullMQ job of a try says `state` in its progress (a worker started it). */
 export async function waitForTry(
   fleet: Fleet,
   key: Omit<TaskInstanceKey, "mapIndex" | "tryNumber"> & { mapIndex?: number; tryNumber?: number },
-  state: "accepted" | "running",
+  state: "running",
   opts: { queue?: string; timeoutMs?: number } = {},
 ): Promise<void> {
   const jobKey = `${fleet.prefix}:${opts.queue ?? "default"}:${jobIdFor({ mapIndex: -1, tryNumber: 1, ...key })}`;

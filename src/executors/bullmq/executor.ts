@@ -29,8 +29,14 @@ const LOG_CONNECT_TIMEOUT_MS = 5_000;
 
 const unreadable = (why: string): TaskLog => ({ messages: [why], lines: [], error: why });
 
-/** The hash fields of a BullMQ job the executor reads (BullMQ's names; see worker-registry.ts for the key layout). */
-const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress"] as const;
+/**
+ * The hash fields of a BullMQ job the executor reads (BullMQ's names; see worker-registry.ts for
+ * the key layout). `pb` ("processed by") is the name of the worker that took the job, written by
+ * BullMQ in the take itself: the worker needs no write of its own to say it holds the try.
+ * `timestamp` (when it was added) is in every job from its add on, so a job still waiting for a
+ * worker is not mistaken for one that vanished (all the others are unset until it is taken).
+ */
+const JOB_FIELDS = ["processedOn", "finishedOn", "returnvalue", "failedReason", "progress", "pb", "timestamp"] as const;
 
 interface Tracked {
   readonly key: TaskInstanceKey;
@@ -43,7 +49,7 @@ interface Tracked {
   /** A worker has taken the job (it left the wait list). */
   seenActive: boolean;
   reportedRunning: boolean;
-  /** The worker that holds it, from the job's progress. */
+  /** The worker that holds it: the job's `pb` (set by the take), or its progress. */
   worker: string | null;
   /** When the job was first found missing from Redis (null: it is there). */
   missingSince: number | null;
@@ -135,9 +141,9 @@ export class BullMQExecutor extends BaseExecutor {
       if (e.event === "active") {
         entry.seenActive = true;
       } else if (e.event === "progress" && parseProgress(e.fields.get("data") ?? null) !== null) {
-        this.#judgeProgress(entry, [null, null, null, null, e.fields.get("data")!]);
+        this.#judgeProgress(entry, [null, null, null, null, e.fields.get("data")!, null, null]);
       } else if (e.event === "completed" && parseResult(e.fields.get("returnvalue") ?? null) !== null) {
-        this.#judgeProgress(entry, [null, String(Date.now()), e.fields.get("returnvalue")!, null, null]);
+        this.#judgeProgress(entry, [null, String(Date.now()), e.fields.get("returnvalue")!, null, null, null, null]);
       } else if (e.event !== "added" && e.event !== "waiting") {
         this.#dirty.add(entry);
       }
@@ -306,7 +312,7 @@ export class BullMQExecutor extends BaseExecutor {
     entry.missingSince = null;
     if (this.#judgeProgress(entry, row) !== "going") return;
     if (entry.seenActive) {
-      if (entry.worker === null) return; // just taken; the worker says who it is with its first progress
+      if (entry.worker === null) return; // taken by a client that is not a named worker: nobody to watch
       const record = this.#workers.get(entry.worker);
       if (workerAlive(record, now, this.options.workerTimeoutMs)) return;
       await this.#failIfRemoved(entry, lostWorkerReason(entry.worker, record, now), record?.hostname);
@@ -330,15 +336,21 @@ export class BullMQExecutor extends BaseExecutor {
    * "going": still the executor's to watch.
    */
   #judgeProgress(entry: Tracked, row: Array<string | null>): "ended" | "going" {
-    const [processedOn, finishedOn, returnvalue, failedReason, progressRaw] = row;
+    const [processedOn, finishedOn, returnvalue, failedReason, progressRaw, processedBy] = row;
     const progress = parseProgress(progressRaw ?? null);
     if (progress !== null) entry.worker = progress.worker;
+    else if (processedBy !== null && processedBy !== undefined && processedBy !== "") entry.worker = processedBy;
     if (processedOn !== null && processedOn !== undefined) entry.seenActive = true;
     const externalExecutorId = entry.jobId;
     if (finishedOn !== null && finishedOn !== undefined) {
       const result = parseResult(returnvalue ?? null);
-      // Started and ended between two looks: report the start too, in order, as the runner saw it.
+      // Started and ended between two looks: report the start too, in order, as the runner saw it
+      // (from the progress, or from the result when the worker carried the start in it).
       if (progress?.state === "running" && !entry.reportedRunning) this.#reportRunning(entry, progress);
+      else if (result?.running !== undefined && !entry.reportedRunning) {
+        entry.reportedRunning = true;
+        this.runningState(entry.key, { ...result.running, worker: result.worker, externalExecutorId });
+      }
       this.#untrackEntry(entry);
       if (result !== null) {
         this.changeState(entry.key, result.state, { ...result.info, worker: result.worker, externalExecutorId });

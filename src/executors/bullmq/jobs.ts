@@ -41,7 +41,10 @@ export function bullmqPriority(priorityWeight: number): number {
   return Math.min(BULLMQ_PRIORITY_MAX, Math.max(1, Math.round(PRIORITY_MIDDLE - priorityWeight)));
 }
 
-/** What a worker writes as a job's progress: who holds the try, and once it runs, its running event. */
+/**
+ * What a worker writes as a job's progress once the try runs: who holds it, and its running event.
+ * "accepted" (written at the take by workers of earlier versions) is still read: who holds it.
+ */
 export const tryProgressSchema = z.object({
   state: z.enum(["accepted", "running"]),
   worker: z.string(),
@@ -50,13 +53,18 @@ export const tryProgressSchema = z.object({
 });
 export type TryProgress = z.infer<typeof tryProgressSchema>;
 
-/** A completed job's return value: how the try ended. A failed try is a completed job too (see docs/executors/bullmq.md). */
+/**
+ * A completed job's return value: how the try ended. A failed try is a completed job too (see
+ * docs/executors/bullmq.md). `running` is the try's running event when the worker wrote no
+ * progress for it (the try ended before that write went out: a short try saves a round trip).
+ */
 export const tryResultSchema = z.object({
   state: z.enum(["success", "failed"]),
   worker: z.string(),
   info: eventInfoSchema,
+  running: eventInfoSchema.optional(),
 });
-export type TryResult = { readonly state: "success" | "failed"; readonly worker: string; readonly info: EventInfo };
+export type TryResult = { readonly state: "success" | "failed"; readonly worker: string; readonly info: EventInfo; readonly running?: EventInfo };
 
 /** How long finished jobs (and their logs) stay in Redis: `tasks logs` reads a fleet try's log from there. */
 export const KEEP_FINISHED_JOBS_SECONDS = 7 * 24 * 3600;

@@ -13,19 +13,34 @@ const BLOCK_MS = 500;
  * Race-free by sequence number: `seq` grows with every batch read, and each stream is read from
  * the id it had when first watched, so an event after `waitForChange(seq)` was given `seq` always
  * ends the wait.
+ *
+ * `lazy`: the streams are read only while a waiter wants them (a worker with free slots and an
+ * empty queue). Every entry of a stream wakes its readers, and most are of no use to a worker
+ * (other tries' progress and completions): a worker that is busy does not read them. When a
+ * waiter comes, whatever was written meanwhile wakes it at once (the streams' newest ids are
+ * compared with the last ones seen), so the race-freedom above holds.
  */
 export class StreamWake {
   readonly #redis: Redis;
   readonly #lastIds = new Map<string, string>();
   readonly #waiters = new Set<() => void>();
+  /** Waiters that want the streams read (the others end on a poke or their timeout). */
+  #streamWaiters = 0;
+  readonly #lazy: boolean;
+  /** Resolves the lazy reader's pause once a waiter wants the streams. */
+  #wanted: (() => void) | null = null;
   readonly #jobListeners = new Set<(streamKey: string, events: readonly JobEvent[]) => void>();
   #seq = 0;
   #stopped = false;
   #loop: Promise<void> | null = null;
 
-  /** @param redis - a connection of its own: it spends its time blocked in XREAD. */
-  constructor(redis: Redis) {
+  /**
+   * @param redis - a connection of its own: it spends its time blocked in XREAD.
+   * @param options.lazy - read the streams only while a waiter wants them (see above); not with onJobs.
+   */
+  constructor(redis: Redis, options: { readonly lazy?: boolean } = {}) {
     this.#redis = redis;
+    this.#lazy = options.lazy ?? false;
   }
 
   get seq(): number {
@@ -41,17 +56,26 @@ export class StreamWake {
     this.#loop ??= this.#run();
   }
 
-  /** Resolves once `seq` has moved past `since`, or after `timeoutMs`. */
-  waitForChange(since: number, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once `seq` has moved past `since`, or after `timeoutMs`. `streams: false`: only a
+   * poke (or the timeout) is awaited, so a lazy reader need not read the streams for this waiter.
+   */
+  waitForChange(since: number, timeoutMs: number, options: { readonly streams?: boolean } = {}): Promise<void> {
     if (this.#seq !== since || this.#stopped) return Promise.resolve();
+    const streams = options.streams ?? true;
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.#waiters.delete(done);
+        if (!this.#waiters.delete(done)) return;
+        if (streams) this.#streamWaiters--;
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
       this.#waiters.add(done);
+      if (streams) {
+        this.#streamWaiters++;
+        this.#wanted?.();
+      }
     });
   }
 
@@ -72,6 +96,7 @@ export class StreamWake {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.poke();
+    this.#wanted?.();
     this.#redis.disconnect();
     await this.#loop?.catch(() => undefined);
   }
@@ -80,6 +105,13 @@ export class StreamWake {
     while (!this.#stopped) {
       const keys = [...this.#lastIds.keys()];
       try {
+        if (this.#lazy && this.#streamWaiters === 0) {
+          await new Promise<void>((resolve) => (this.#wanted = resolve));
+          this.#wanted = null;
+          if (this.#stopped) return;
+          if (await this.#caughtUp(keys)) this.poke();
+          continue;
+        }
         const result = (await this.#redis.xread("COUNT", 1000, "BLOCK", BLOCK_MS, "STREAMS", ...keys, ...keys.map((k) => this.#lastIds.get(k)!))) as
           | Array<[string, Array<[string, string[]]>]>
           | null;
@@ -99,6 +131,27 @@ export class StreamWake {
         await new Promise((resolve) => setTimeout(resolve, BLOCK_MS));
       }
     }
+  }
+
+  /**
+   * After a pause: move each stream's last id to its newest entry; true if any had moved (something
+   * happened while nobody read, and the waiters must look).
+   */
+  async #caughtUp(keys: readonly string[]): Promise<boolean> {
+    const pipeline = this.#redis.pipeline();
+    for (const key of keys) pipeline.xrevrange(key, "+", "-", "COUNT", 1);
+    const results = (await pipeline.exec()) ?? [];
+    let moved = false;
+    keys.forEach((key, i) => {
+      const [error, value] = results[i] ?? [null, null];
+      if (error) throw error;
+      const newest = (value as Array<[string, string[]]> | null)?.[0]?.[0];
+      if (newest !== undefined && newest !== this.#lastIds.get(key)) {
+        this.#lastIds.set(key, newest);
+        moved = true;
+      }
+    });
+    return moved;
   }
 }
 
