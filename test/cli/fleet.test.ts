@@ -163,7 +163,7 @@ export default d;
       const local = await h.run(["fleet", command, "--executor", "LocalExecutor"]);
       assert.notEqual(local.code, 0);
       assert.equal(local.stdout, "");
-      assert.match(local.stderr, /--executor "LocalExecutor" is a LocalExecutor, not a BullMQExecutor; BullMQExecutors configured: fleet, other/);
+      assert.match(local.stderr, /--executor "LocalExecutor" is a LocalExecutor, not a BullMQExecutor or BullMQKubernetesExecutor; BullMQExecutors configured: fleet, other/);
       const format = await h.run(["fleet", command, "-o", "yaml"]);
       assert.notEqual(format.code, 0);
       assert.match(format.stderr, /argument 'yaml' is invalid\. Allowed choices are table, json, plain/);

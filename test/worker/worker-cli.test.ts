@@ -53,7 +53,7 @@ describe("switchyard worker: bad input", () => {
     await refused(h, ["-c", "1.5"], /--concurrency must be an integer >= 1 \(got '1\.5'\)/);
     await refused(h, ["-c", "many"], /--concurrency must be an integer >= 1 \(got 'many'\)/);
     await refused(h, ["--executor", "Nope"], /--executor "Nope" is not an entry of \[core\] executor; BullMQExecutors configured: BullMQExecutor/);
-    await refused(h, ["--executor", "LocalExecutor"], /--executor "LocalExecutor" is a LocalExecutor, not a BullMQExecutor; BullMQExecutors configured: BullMQExecutor/);
+    await refused(h, ["--executor", "LocalExecutor"], /--executor "LocalExecutor" is a LocalExecutor, not a BullMQExecutor or BullMQKubernetesExecutor; BullMQExecutors configured: BullMQExecutor/);
     await refused(h, ["--name", ""], /--name "" is empty; use 1-100 characters from A-Z a-z 0-9 _ - \. @/);
     await refused(h, ["--name", "w".repeat(101)], /--name "w+" is 101 characters long, over the limit of 100/);
     await refused(h, ["--name", "a/b"], /--name "a\/b" may only contain letters, digits/);
