@@ -136,6 +136,11 @@ describe("no command prints the database password", () => {
     await run(["fleet", "workers", "--executor", "nope"], { env: fleet(""), expect: "fail" });
     await run(["fleet", "queues"], { env: fleet("1"), expect: "fail" }); // Redis refuses: the error names the URL
     await run(["config", "list"], { env: fleet(""), expect: "ok" });
+    await run(["kubernetes", "generate-pod", "leaky", "echo"], { expect: "fail" }); // no KubernetesExecutor configured
+    // A KubernetesExecutor: the pod a task would get carries no database credentials.
+    const k8s = { SWITCHYARD__CORE__EXECUTOR: "LocalExecutor,KubernetesExecutor", SWITCHYARD__EXECUTORS__KUBERNETESEXECUTOR__IMAGE: "example/etl:1" };
+    await run(["kubernetes", "generate-pod", "leaky", "echo", "-o", "json"], { env: k8s, expect: "ok" });
+    await run(["kubernetes", "cleanup-pods"], { env: { ...k8s, SWITCHYARD__EXECUTORS__KUBERNETESEXECUTOR__KUBECONFIG: home.file("no-such-kubeconfig") }, expect: "fail" });
     await run(["standalone", "--exit-when-idle"], { expect: "ok" });
     await run(["dags", "delete", "leaky", "--yes"], { expect: "ok" });
     await run(["db", "reset", "--yes"], { expect: "ok" });

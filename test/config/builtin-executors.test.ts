@@ -27,7 +27,9 @@ describe("the built-in executor table", () => {
       const config = loadConfig({ home: makeHome(), env: {} });
       const entry: BuiltinExecutorEntry = BUILTIN_EXECUTOR_TABLE[name];
       const settings = (await entry.loadSettings())({}, name, config) as Record<string, unknown>;
-      assert.equal(typeof settings.parallelism, "number", `${name}: ${JSON.stringify(settings)}`);
+      // A hybrid's parallelism is its non-Kubernetes side's (seed 001), set in that side's sub-table.
+      const side = (settings.local ?? settings.bullmq ?? settings) as Record<string, unknown>;
+      assert.equal(typeof side.parallelism, "number", `${name}: ${JSON.stringify(settings)}`);
       assert.ok(Object.values(settings).every((v) => v !== undefined), `${name} left a default unset: ${JSON.stringify(settings)}`);
     });
 
