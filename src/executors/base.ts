@@ -269,10 +269,7 @@ export abstract class BaseExecutor implements SchedulerExecutor {
    * them (the next scheduler adopts them; a workload never sent is reset by it and runs again).
    */
   async end(): Promise<void> {
-    if (this.triesOutliveScheduler) {
-      await this.releaseAll();
-      return;
-    }
+    if (this.triesOutliveScheduler) return this.#releaseAndClose();
     while (this.queuedTasks.size > 0 || this.running.size > 0) {
       // Subscribe before the heartbeat: an event it buffers synchronously must not be missed.
       const next = this.nextEvent(1_000);
@@ -281,8 +278,12 @@ export abstract class BaseExecutor implements SchedulerExecutor {
     }
   }
 
-  /** Stop now: drop what is queued and kill what runs (subclasses kill their engine's work). */
+  /**
+   * Stop now: drop what is queued and kill what runs (subclasses kill their engine's work). An
+   * executor whose tries outlive the scheduler kills none of them: as end(), it releases them.
+   */
   terminate(): Promise<void> | void {
+    if (this.triesOutliveScheduler) return this.#releaseAndClose();
     for (const id of this.queuedTasks.keys()) if (!this.running.has(id)) this.#tokens.delete(id);
     this.queuedTasks.clear();
   }
@@ -312,6 +313,17 @@ export abstract class BaseExecutor implements SchedulerExecutor {
     this.queuedTasks.clear();
     this.running.clear();
     this.#tokens.clear();
+  }
+
+  /**
+   * Release the engine's connections, watches and timers. Called by end() and terminate() of an
+   * executor whose tries outlive the scheduler, after releaseAll(); the default has none.
+   */
+  protected close(): Promise<void> | void {}
+
+  async #releaseAndClose(): Promise<void> {
+    await this.releaseAll();
+    await this.close();
   }
 
   /**

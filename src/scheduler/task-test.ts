@@ -4,7 +4,8 @@ import path from "node:path";
 import { SwitchyardError } from "../common/errors.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import { parseDagBagIsolated } from "../dag/dagbag-isolated.js";
-import type { SerializedDag } from "../dag/types.js";
+import type { SerializedDag, SerializedTask } from "../dag/types.js";
+import type { Workload } from "../common/workload.js";
 import { runTaskTry } from "../runner/run-task-try.js";
 import type { TryOutcome } from "../runner/types.js";
 import { tryLogFile } from "../common/workload.js";
@@ -26,26 +27,10 @@ export interface TaskTestOptions {
  * that is returned and removed, and the metadata database is never opened.
  */
 export async function runTaskTest(config: SwitchyardConfig, opts: TaskTestOptions): Promise<{ outcome: TryOutcome; log: string[] }> {
-  const dag = await parseOneDag(config, opts.dagId);
-  const task = dag.tasks.find((t) => t.taskId === opts.taskId);
-  if (!task) {
-    throw new SwitchyardError("TASK_NOT_FOUND", `DAG '${dag.dagId}' has no task '${opts.taskId}'; its tasks: ${dag.tasks.map((t) => t.taskId).join(", ")}`);
-  }
+  const { dag, task } = await parseOneTask(config, opts.dagId, opts.taskId);
   const logFolder = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-tasks-test-"));
   try {
-    const workload = buildWorkload({
-      key: { dagId: dag.dagId, taskId: task.taskId, runId: manualRunId(opts.logicalDate), mapIndex: -1, tryNumber: 1 },
-      task,
-      dagFile: dag.fileloc,
-      dagsFolder: config.core.dagsFolder,
-      queue: task.queue,
-      pool: task.pool,
-      priorityWeight: task.effectivePriorityWeight,
-      token: newTryToken(),
-      maxTaskLogMb: config.logging.maxTaskLogMb,
-      logicalDate: opts.logicalDate,
-      conf: JSON.stringify(opts.conf),
-    });
+    const workload = manualFirstTry(config, dag, task, { logicalDate: opts.logicalDate, conf: opts.conf, token: newTryToken() });
     const ignore = () => undefined;
     const folders = { dagsFolder: config.core.dagsFolder, baseLogFolder: logFolder };
     const outcome = await runTaskTry(workload, { running: ignore, finished: ignore }, { folders, ...(opts.signal ? { signal: opts.signal } : {}) });
@@ -55,6 +40,37 @@ export async function runTaskTest(config: SwitchyardConfig, opts: TaskTestOption
   } finally {
     fs.rmSync(logFolder, { recursive: true, force: true });
   }
+}
+
+/**
+ * The workload of try 1 of a task outside any recorded run (`tasks test`, `kubernetes
+ * generate-pod`): the run id a manual run at `logicalDate` would get, the task's own queue, pool
+ * and priority weight.
+ */
+export function manualFirstTry(config: SwitchyardConfig, dag: SerializedDag, task: SerializedTask, run: { logicalDate: number; conf: Record<string, unknown>; token: string }): Workload {
+  return buildWorkload({
+    key: { dagId: dag.dagId, taskId: task.taskId, runId: manualRunId(run.logicalDate), mapIndex: -1, tryNumber: 1 },
+    task,
+    dagFile: dag.fileloc,
+    dagsFolder: config.core.dagsFolder,
+    queue: task.queue,
+    pool: task.pool,
+    priorityWeight: task.effectivePriorityWeight,
+    token: run.token,
+    maxTaskLogMb: config.logging.maxTaskLogMb,
+    logicalDate: run.logicalDate,
+    conf: JSON.stringify(run.conf),
+  });
+}
+
+/** parseOneDag, then the task, or says which tasks the DAG has. */
+export async function parseOneTask(config: SwitchyardConfig, dagId: string, taskId: string): Promise<{ dag: SerializedDag; task: SerializedTask }> {
+  const dag = await parseOneDag(config, dagId);
+  const task = dag.tasks.find((t) => t.taskId === taskId);
+  if (task === undefined) {
+    throw new SwitchyardError("TASK_NOT_FOUND", `DAG '${dag.dagId}' has no task '${taskId}'; its tasks: ${dag.tasks.map((t) => t.taskId).join(", ")}`);
+  }
+  return { dag, task };
 }
 
 /** Parses the DAG folder (in a child process, as the scheduler does) and returns one DAG, or says why it is not there. */

@@ -506,21 +506,11 @@ export class BullMQExecutor extends BaseExecutor {
   }
 
   /**
-   * Graceful stop: the fleet's tries keep running and the next scheduler adopts them, so there is
-   * nothing to wait for. What is still queued here was never sent: dropped, it is reset by adoption.
+   * After end() (graceful) or terminate() (killing the fleet's tries is not this scheduler's to
+   * do): the fleet's tries keep running and the next scheduler adopts them, so there is nothing to
+   * wait for. What is still queued here was never sent: dropped, it is reset by adoption.
    */
-  override async end(): Promise<void> {
-    this.releaseAll();
-    await this.#close();
-  }
-
-  /** As end(): killing the fleet's tries is not this scheduler's to do. */
-  override async terminate(): Promise<void> {
-    this.releaseAll();
-    await this.#close();
-  }
-
-  async #close(): Promise<void> {
+  protected override async close(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#polling?.catch(() => undefined);

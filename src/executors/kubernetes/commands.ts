@@ -1,9 +1,7 @@
 import { dumpYaml, type V1Pod } from "@kubernetes/client-node";
 import { SwitchyardError } from "../../common/errors.js";
 import type { SwitchyardConfig } from "../../config/types.js";
-import { parseOneDag } from "../../scheduler/task-test.js";
-import { buildWorkload } from "../../scheduler/workload.js";
-import { manualRunId } from "../../scheduler/runs.js";
+import { manualFirstTry, parseOneTask } from "../../scheduler/task-test.js";
 import { runnerFoldersOf } from "../../config/runner-folders.js";
 import { apiFailure, coreApi, describeFailure, loadKubeConfig } from "./client.js";
 import { kubernetesTarget } from "./entries.js";
@@ -24,24 +22,9 @@ function executorFor(config: SwitchyardConfig, wanted: string | undefined, prefe
 
 /** `switchyard kubernetes generate-pod`: the pod a task's try would get, from a fresh parse of its DAG; no API call. */
 export async function generatePod(config: SwitchyardConfig, dagId: string, taskId: string, opts: { executor?: string; output: "yaml" | "json" }): Promise<string> {
-  const dag = await parseOneDag(config, dagId);
-  const task = dag.tasks.find((t) => t.taskId === taskId);
-  if (task === undefined) throw new SwitchyardError("TASK_NOT_FOUND", `DAG '${dag.dagId}' has no task '${taskId}'; its tasks: ${dag.tasks.map((t) => t.taskId).join(", ")}`);
+  const { dag, task } = await parseOneTask(config, dagId, taskId);
   const executor = executorFor(config, opts.executor, task.executor);
-  const now = Date.now();
-  const workload = buildWorkload({
-    key: { dagId: dag.dagId, taskId: task.taskId, runId: manualRunId(now), mapIndex: -1, tryNumber: 1 },
-    task,
-    dagFile: dag.fileloc,
-    dagsFolder: config.core.dagsFolder,
-    queue: task.queue,
-    pool: task.pool,
-    priorityWeight: task.effectivePriorityWeight,
-    token: "generated-by-switchyard-kubernetes-generate-pod",
-    maxTaskLogMb: config.logging.maxTaskLogMb,
-    logicalDate: now,
-    conf: "{}",
-  });
+  const workload = manualFirstTry(config, dag, task, { logicalDate: Date.now(), conf: {}, token: "generated-by-switchyard-kubernetes-generate-pod" });
   const pod: V1Pod = executor.buildPod(workload);
   return opts.output === "json" ? JSON.stringify(pod, null, 2) : dumpYaml(pod);
 }

@@ -492,17 +492,8 @@ export class KubernetesExecutor extends BaseExecutor {
     this.#tracked.clear();
   }
 
-  override async end(): Promise<void> {
-    this.releaseAll();
-    await this.#close();
-  }
-
-  override async terminate(): Promise<void> {
-    this.releaseAll();
-    await this.#close();
-  }
-
-  async #close(): Promise<void> {
+  /** After end() or terminate(): the pods are left running for the next scheduler to adopt. */
+  protected override async close(): Promise<void> {
     clearInterval(this.#timer);
     await this.#watcher?.stop();
     await Promise.allSettled([...this.#inFlight]);
