@@ -3,6 +3,7 @@ import type { Kysely, Updateable } from "kysely";
 import { tiString, type TaskInstanceKey } from "../common/keys.js";
 import { TaskState } from "../common/states.js";
 import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
+import type { TaskInstanceRef } from "../executors/types.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
 import { listRunningJobs, markJobsFailed, markStaleJobsFailed } from "../store/queries/jobs.js";
 import { orphanedTaskInstances } from "../store/queries/liveness.js";
@@ -11,11 +12,14 @@ import type { Database, NewAuditLog, TaskInstanceRow, TaskInstanceTable } from "
 import type { DirtyRuns } from "./dirty-runs.js";
 import { tiRef } from "./sweeps.js";
 import { processAlive } from "../common/process-alive.js";
+import { errorLine } from "../common/errors.js";
+import type { Logger } from "../common/logger.js";
 
 export const SCHEDULER_JOB = "scheduler";
 
 export interface AdoptionContext {
   db: Kysely<Database>;
+  logger: Logger;
   executors: ReadonlyMap<string, SchedulerExecutor>;
   jobId: number;
   healthCheckThresholdMs: number;
@@ -70,7 +74,15 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
       continue;
     }
     const refs = new Map(tis.map((ti) => [ti, tiRef(ti)]));
-    const notAdopted = new Set(await executor.tryAdoptTaskInstances([...refs.values()]));
+    let notAdopted: Set<TaskInstanceRef>;
+    try {
+      notAdopted = new Set(await executor.tryAdoptTaskInstances([...refs.values()]));
+    } catch (error) {
+      // The executor could not tell which tries still run (its broker or API is unreachable):
+      // resetting them now could run a live try twice. They wait for the next check.
+      ctx.logger.warn(`executor ${name} could not look for ${tis.length} orphaned task instance(s) to adopt; they are left as they are until the next check: ${errorLine(error)}`);
+      continue;
+    }
     for (const [ti, ref] of refs) (notAdopted.has(ref) ? toReset : adopted).push(ti);
   }
 
@@ -78,7 +90,10 @@ export async function adoptOrResetOrphans(ctx: AdoptionContext): Promise<number>
   for (const ti of adopted) {
     const reason = `adopted by scheduler job ${ctx.jobId} from ${owner(ti, dead)}${ti.external_executor_id === null ? "" : ` (external id ${ti.external_executor_id})`}`;
     // Adopting vouches for the try: its heartbeat went stale while nobody held it, and must not make it a zombie now.
-    const change = { queued_by_job_id: ctx.jobId, last_heartbeat_at: Date.now() };
+    // Nor may the time it sat queued while no scheduler held it count against task_queued_timeout:
+    // a try that ran (and maybe ended) meanwhile would be revoked before its end was heard, and run again.
+    const now = Date.now();
+    const change = { queued_by_job_id: ctx.jobId, last_heartbeat_at: now, ...(ti.state === TaskState.QUEUED ? { queued_at: now } : {}) };
     if (await updateAsRead(ctx, ti, change, audit(ti, "adopted", ti.state, reason, ctx.source))) moved++;
   }
   for (const ti of toReset) if (await resetLostTry(ctx, ti, owner(ti, dead))) moved++;

@@ -449,9 +449,8 @@ export class BullMQExecutor extends BaseExecutor {
       try {
         [data, processedOn] = await this.#redis!.hmget(this.#jobKey(ti.queue, jobId), "data", "processedOn");
       } catch (error) {
-        this.logger.warn(`could not look up job ${jobId} for adoption: ${redisErrorLine(error, this.options)}`);
-        notAdopted.push(ti);
-        continue;
+        // Not knowing whether the job still runs is no reason to run it again: the scheduler retries later.
+        throw new Error(`could not look up job ${jobId} for adoption: ${redisErrorLine(error, this.options)}`);
       }
       const workload = data === null ? null : parseWorkload(data);
       if (workload === null || keyString(workload.key) !== keyString(ti.key)) {

@@ -428,8 +428,8 @@ export class KubernetesExecutor extends BaseExecutor {
       this.#count("list pods");
       pods = (await this.#api!.listNamespacedPod({ namespace: this.options.namespace, labelSelector: executorSelector(this.name.name) })).items;
     } catch (error) {
-      this.logger.warn(`could not list pods for adoption: ${describeFailure(apiFailure(error))}`);
-      return tis;
+      // Not knowing which pods still run is no reason to run them again: the scheduler retries later.
+      throw new Error(`could not list pods for adoption: ${describeFailure(apiFailure(error))}`);
     }
     const byName = new Map(pods.map((p) => [p.metadata?.name ?? "", p]));
     const notAdopted: TaskInstanceRef[] = [];
