@@ -11,6 +11,7 @@ import { activeAdmin, runCycle, PG_RESTARTS_OK_FILE, type CycleResult } from "./
 import { FULL_SHAPE, SHORT_SHAPE } from "./dag.js";
 import { liveSchedulers } from "./deployment.js";
 import { liveWorkers } from "./fleet.js";
+import { liveKubes } from "./kube.js";
 import { PostgresCluster, TaskKillTarget } from "./faults.js";
 import { progressLine, summaryTable } from "./report.js";
 import { ViolationKind } from "./check.js";
@@ -74,10 +75,11 @@ function fail(message: string): never {
 // cycle's role allowed to log in, whatever was being done to them.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
-    process.stderr.write(`chaos: ${signal}; killing ${liveSchedulers.size} scheduler(s), making sure PostgreSQL runs, then exiting\n`);
+    process.stderr.write(`chaos: ${signal}; killing ${liveSchedulers.size} scheduler(s), the workers and the pods, making sure PostgreSQL runs, then exiting\n`);
     for (const child of liveSchedulers) child.kill("SIGKILL");
     for (const child of liveWorkers) child.kill("SIGKILL");
     void (async () => {
+      await Promise.allSettled([...liveKubes].map((k) => k.stop()));
       if (db === "postgres") await new PostgresCluster(values["pg-url"]).ensureRunning().catch(() => undefined);
       await activeAdmin.current?.allowLogin().catch(() => undefined);
     })().finally(() => process.exit(130));
