@@ -115,8 +115,8 @@ for (let i = 1; i <= cycles; i++) {
       // Short: 90 s since the fleet faults (a killed worker's tries wait out worker_timeout) came in.
       deadlineMs: short ? 90_000 : 150_000,
       faultGapMs: short ? [800, 1800] : [1500, 4000],
-      // Every cycle has one of each scheduler and fleet fault (6) and the DAG-file fault.
-      maxFaults: short ? 8 : 12,
+      // Every cycle has one of each scheduler and fleet fault (5), the DAG-file fault and three pod faults.
+      maxFaults: short ? 11 : 15,
       keep: values.keep,
       failing,
       cliPath: CLI,
