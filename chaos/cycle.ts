@@ -206,9 +206,10 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
             Object.assign(fault, { detail: `${fault.detail} (${await flushPrefix(fleetPrefix)} keys)` });
           }
         } else if (kind === FaultKind.POD_EVICT || kind === FaultKind.POD_PREEMPT) {
-          // Aimed at a running pod whose task instance the suite may disrupt once more (max_eviction_retries).
+          // Aimed at a running pod whose task instance the suite may disrupt once more (max_eviction_retries),
+          // waiting for one up to 30 s: pods come one at a time, and between two of them none runs.
           let victims: PodTry[] = [];
-          for (let attempt = 0; attempt < 60 && !finished && victims.length === 0; attempt++) {
+          for (let attempt = 0; attempt < 120 && !finished && victims.length === 0; attempt++) {
             victims = kube.runningTries().filter((p) => disruptions.filter((d) => d.taskId === p.taskId).length < MAX_EVICTION_RETRIES);
             if (victims.length === 0) await sleep(250);
           }
