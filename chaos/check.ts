@@ -137,9 +137,15 @@ export interface CheckInput {
   readonly fleet: FleetFaults;
   /** Pods the suite evicted or preempted. */
   readonly disruptions: readonly PodDisruption[];
+  /** When some scheduler job was acting (from its "started" log line to its end), epoch ms: only that time counts towards hearing a pod's end. */
+  readonly schedulersUp: ReadonlyArray<{ readonly from: number; readonly to: number }>;
 }
 
-/** How soon a pod try's end must be recorded after its work ended: far above a scheduler restart, a pause or a database cut-off, well under the 60 s full list. */
+/**
+ * How soon a pod try's end must be recorded after its work ended, counting only time in which a
+ * scheduler was up (a machine so loaded that a restarted scheduler takes a minute to start is not
+ * a lost watch): far above a pause, a database cut-off or a create burst, well under the 60 s full list.
+ */
 export const POD_HEARD_WITHIN_MS = 30_000;
 
 /** `at`: when the audit row was written (epoch ms). */
@@ -355,10 +361,10 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
         // Its work ended: its end must be heard soon, whatever the watch went through.
         const doneAt = marks?.ends.get(n)?.[0]?.at;
         if (doneAt !== undefined) {
-          const waited = Math.min(...os.map((o) => o.at)) - doneAt;
+          const waited = upTime(input.schedulersUp, doneAt, Math.min(...os.map((o) => o.at)));
           slowestPodEndHeardMs = Math.max(slowestPodEndHeardMs, waited);
           if (waited > POD_HEARD_WITHIN_MS) {
-            v.push({ kind: ViolationKind.POD_END_UNHEARD, taskId, detail: `try ${n} ended its work at ${iso(doneAt)}, recorded ${first.kind} only ${(waited / 1000).toFixed(1)} s later (${iso(first.at)})` });
+            v.push({ kind: ViolationKind.POD_END_UNHEARD, taskId, detail: `try ${n} ended its work at ${iso(doneAt)}, recorded ${first.kind} at ${iso(first.at)}, after ${(waited / 1000).toFixed(1)} s with a scheduler up` });
           }
         }
         // Reset for a dead scheduler while its pod was at work: the pod should have been adopted.
@@ -428,6 +434,22 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
       slowestPodEndHeardMs,
     },
   };
+}
+
+/** How long within [from, to] at least one of `intervals` covered (their union, clipped). */
+export function upTime(intervals: ReadonlyArray<{ readonly from: number; readonly to: number }>, from: number, to: number): number {
+  const clipped = intervals
+    .map((i) => ({ from: Math.max(i.from, from), to: Math.min(i.to, to) }))
+    .filter((i) => i.to > i.from)
+    .sort((a, b) => a.from - b.from);
+  let total = 0;
+  let reached = from;
+  for (const i of clipped) {
+    if (i.to <= reached) continue;
+    total += i.to - Math.max(i.from, reached);
+    reached = i.to;
+  }
+  return total;
 }
 
 /** Whether a reset at `at` came before its scheduler's process was gone (slack: the audit time is taken at the start of the pass). */

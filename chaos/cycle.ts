@@ -321,11 +321,13 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     const collectMs = Date.now() - collectStarted;
     const schedulerKills = new Map<number, number>();
     const schedulerDeaths = new Map<number, number>();
+    const schedulersUp: Array<{ from: number; to: number }> = [];
     for (const s of fleet.all) {
       const jobs = s.jobs();
       const last = jobs.at(-1);
       for (const job of jobs) {
         if (job.gaveUpAt !== null) schedulerDeaths.set(job.id, job.gaveUpAt);
+        schedulersUp.push({ from: job.startedAt, to: job.gaveUpAt ?? s.killedAt ?? s.endLoggedAt ?? s.exitedAt ?? Date.now() });
       }
       if (last === undefined) continue;
       if (s.killedAt !== null) schedulerKills.set(last.id, s.killedAt);
@@ -343,6 +345,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       schedulerDeaths,
       fleet: { workerKills, redisFlushes },
       disruptions,
+      schedulersUp,
     });
     violations.push(...checked.violations);
     const importErrors = await deployment.json<Array<{ filename: string }>>(["dags", "list-import-errors"]);

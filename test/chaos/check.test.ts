@@ -34,7 +34,10 @@ function marks(tries: Record<number, [number, number | null]>): Map<string, Task
   return new Map([[TASK, m]]);
 }
 
-function check(o: { state: TiState; audit: AuditRow[]; marks: Map<string, TaskMarks>; disruptions?: PodDisruption[]; deaths?: Map<number, number> }) {
+/** A scheduler up the whole time, unless a test says otherwise. */
+const ALWAYS_UP = [{ from: T0 - 60_000, to: T0 + 3_600_000 }];
+
+function check(o: { state: TiState; audit: AuditRow[]; marks: Map<string, TaskMarks>; disruptions?: PodDisruption[]; deaths?: Map<number, number>; up?: Array<{ from: number; to: number }> }) {
   const input: CheckInput = {
     specs: new Map([[TASK, SPEC]]),
     states: [o.state],
@@ -46,6 +49,7 @@ function check(o: { state: TiState; audit: AuditRow[]; marks: Map<string, TaskMa
     schedulerDeaths: o.deaths ?? new Map(),
     fleet: { workerKills: new Map(), redisFlushes: [] },
     disruptions: o.disruptions ?? [],
+    schedulersUp: o.up ?? ALWAYS_UP,
   };
   return checkCycle(input);
 }
@@ -107,5 +111,18 @@ describe("chaos checks for pod faults", () => {
       marks: marks({ 1: [1_200, 2_000] }),
     });
     assert.deepEqual(kinds(late), [ViolationKind.POD_END_UNHEARD]);
+
+    // The same wait, but no scheduler was up for most of it (killed, the next one slow to start): not the watch's fault.
+    const down = check({
+      state: { taskId: TASK, state: "success", tryNumber: 1, maxTries: 1 },
+      audit: [ran(1_000, 1), succeeded(2_000 + POD_HEARD_WITHIN_MS + 1_000, 1)],
+      marks: marks({ 1: [1_200, 2_000] }),
+      up: [
+        { from: T0 - 60_000, to: T0 + 2_500 },
+        { from: T0 + 20_000, to: T0 + 3_600_000 },
+      ],
+    });
+    assert.deepEqual(kinds(down), []);
+    assert.equal(down.stats.slowestPodEndHeardMs, POD_HEARD_WITHIN_MS + 1_000 - 17_500);
   });
 });
