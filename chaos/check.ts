@@ -1,5 +1,5 @@
 import { ALWAYS_FAILING, TaskMode, type TaskSpec } from "./dag.js";
-import type { TaskKill } from "./faults.js";
+import type { PodDisruption, TaskKill } from "./faults.js";
 import type { TaskMarks } from "./marks.js";
 
 /** One row of `tasks states-for-dag-run -o json` (the fields the checks read). */
@@ -55,6 +55,19 @@ export const ViolationKind = {
    * database fault to explain it, or the endless DAG file did not become an import error.
    */
   PARSE_STALL: "parse_stall",
+  /** A try whose pod the suite evicted or preempted was counted against the task's retries (failed), not reset. */
+  EVICTION_COUNTED: "eviction_counted",
+  /**
+   * A try whose pod was doing its work when its scheduler died was reset and run again instead of
+   * adopted: pods outlive their scheduler, and the next one must adopt them.
+   */
+  POD_NOT_ADOPTED: "pod_not_adopted",
+  /**
+   * A pod's try ended its work, but the scheduler recorded its end (or any end) more than
+   * POD_HEARD_WITHIN_MS later: the executor's watch missed it (a watch that died silently is
+   * caught only by the minute's full list).
+   */
+  POD_END_UNHEARD: "pod_end_unheard",
 } as const;
 export type ViolationKind = (typeof ViolationKind)[keyof typeof ViolationKind];
 export const VIOLATION_KINDS: readonly ViolationKind[] = Object.values(ViolationKind);
@@ -91,6 +104,14 @@ export interface CheckStats {
    * (the outcome never reached Redis, or Redis lost it): done again, at-least-once.
    */
   readonly rerunAfterFleetFault: number;
+  /** Pod tries reset because the suite evicted or preempted their pod (not counted). */
+  readonly podDisruptionResets: number;
+  /** Of the pod tries above, done again after finishing their work just before the pod was killed (at-least-once). */
+  readonly rerunAfterPodFault: number;
+  /** Pod tries a scheduler adopted from a dead (or paused) one. */
+  readonly podsAdopted: number;
+  /** The longest wait from a pod try's `end` marker to the scheduler recording that try's end, in ms. */
+  readonly slowestPodEndHeardMs: number;
 }
 
 /** The fleet faults the suite injected: what explains a fleet try's failure or reset. */
@@ -114,9 +135,21 @@ export interface CheckInput {
   /** Scheduler job id → epoch ms it stopped acting: its process gone (killed, crashed, stopped), or its lease lost. */
   readonly schedulerDeaths: ReadonlyMap<number, number>;
   readonly fleet: FleetFaults;
+  /** Pods the suite evicted or preempted. */
+  readonly disruptions: readonly PodDisruption[];
+  /** When some scheduler job was acting (from its "started" log line to its end), epoch ms: only that time counts towards hearing a pod's end. */
+  readonly schedulersUp: ReadonlyArray<{ readonly from: number; readonly to: number }>;
 }
 
-type Outcome = { kind: "success" } | { kind: "failed"; reason: string } | { kind: "lost"; reason: string; at: number };
+/**
+ * How soon a pod try's end must be recorded after its work ended, counting only time in which a
+ * scheduler was up (a machine so loaded that a restarted scheduler takes a minute to start is not
+ * a lost watch): far above a pause, a database cut-off or a create burst, well under the 60 s full list.
+ */
+export const POD_HEARD_WITHIN_MS = 30_000;
+
+/** `at`: when the audit row was written (epoch ms). */
+type Outcome = { kind: "success"; at: number } | { kind: "failed"; reason: string; at: number } | { kind: "lost"; reason: string; at: number };
 
 const TERMINAL = new Set(["success", "failed", "skipped", "upstream_failed"]);
 const IN_FLIGHT = new Set(["queued", "running"]);
@@ -132,13 +165,14 @@ function outcomesFromAudit(audit: readonly AuditRow[]): Map<string, Map<number, 
   for (const r of audit) {
     if (r.taskId === null || r.tryNumber === null) continue;
     const from = r.fromState ?? "";
+    const at = Date.parse(r.time);
     if (r.event === "state_change" && IN_FLIGHT.has(from)) {
-      if (r.toState === "success") add(r.taskId, r.tryNumber, { kind: "success" });
-      else if (r.toState === "failed" || r.toState === "up_for_retry") add(r.taskId, r.tryNumber, { kind: "failed", reason: r.reason ?? "" });
+      if (r.toState === "success") add(r.taskId, r.tryNumber, { kind: "success", at });
+      else if (r.toState === "failed" || r.toState === "up_for_retry") add(r.taskId, r.tryNumber, { kind: "failed", reason: r.reason ?? "", at });
     } else if (r.event === "reset" || r.event === "stuck_in_queued_reschedule") {
-      add(r.taskId, r.tryNumber, { kind: "lost", reason: `${r.event}: ${r.reason ?? ""}`, at: Date.parse(r.time) });
+      add(r.taskId, r.tryNumber, { kind: "lost", reason: `${r.event}: ${r.reason ?? ""}`, at });
     } else if (r.event === "stuck_in_queued_failed") {
-      add(r.taskId, r.tryNumber, { kind: "failed", reason: r.reason ?? "" });
+      add(r.taskId, r.tryNumber, { kind: "failed", reason: r.reason ?? "", at });
     }
   }
   return out;
@@ -148,6 +182,11 @@ function outcomesFromAudit(audit: readonly AuditRow[]): Map<string, Map<number, 
 const LOST_WORKER = /^worker (\S+) (?:on host .* stopped heartbeating \d+ s ago|on host .* stopped without finishing this try|is gone \(it has no record in Redis)/;
 /** A fleet try reset because its BullMQ job vanished from Redis. */
 const VANISHED_JOB = /its BullMQ job \S+ vanished from Redis/;
+
+/** A pod try reset because its pod was evicted or preempted (the KubernetesExecutor's words, after the scheduler's "try N lost: "). */
+const POD_DISRUPTED = /lost: pod \S+(?: was deleted)?: (?:Evicted|Preempt|TerminationByKubelet|PreemptionByScheduler|DisruptionTarget)/;
+/** A reset that took a try from a scheduler job that died; group 1 is the job. */
+const DEAD_JOB = /scheduler job (\d+) that queued it is (?:dead|no longer running)/;
 
 /** The reason of a try reset because another task blocked the runner it shared; group 1 names that task. */
 const BLOCKED_RUNNER_RESET = /runner process \d+ was killed because (?:one of )?(.*) blocked its event loop/;
@@ -185,6 +224,10 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
   let workerKillFailures = 0;
   let redisLossResets = 0;
   let rerunAfterFleetFault = 0;
+  let podDisruptionResets = 0;
+  let rerunAfterPodFault = 0;
+  let slowestPodEndHeardMs = 0;
+  const disrupted = (taskId: string, n: number) => input.disruptions.some((d) => d.taskId === taskId && d.tryNumber === n);
 
   if (input.runState !== "success" && input.runState !== "failed") {
     v.push({ kind: ViolationKind.LOST, detail: `the run never finished (state ${input.runState ?? "unreadable"})` });
@@ -230,6 +273,7 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
       for (const o of os) {
         if (o.kind === "lost") lost++;
         if (o.kind === "lost" && VANISHED_JOB.test(o.reason)) redisLossResets++;
+        if (o.kind === "lost" && POD_DISRUPTED.test(o.reason)) podDisruptionResets++;
         if (o.kind !== "failed") continue;
         counted++;
         const cause = failureCause(o.reason, taskId, n, marks, input.kills, spec.mode, input.fleet);
@@ -289,6 +333,10 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
         rerunAfterFleetFault++;
         continue;
       }
+      if (o?.kind === "lost" && POD_DISRUPTED.test(o.reason) && disrupted(taskId, n)) {
+        rerunAfterPodFault++;
+        continue;
+      }
       const deadJob = o?.kind === "lost" ? /scheduler job (\d+) that queued it is (?:dead|no longer running)/.exec(o.reason) : null;
       if (deadJob && o?.kind === "lost" && !resetTooEarly(o.at, input.schedulerDeaths.get(Number(deadJob[1])))) {
         const doneAt = marks?.ends.get(n)?.[0]?.at;
@@ -305,6 +353,38 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
     }
     for (const [n, starts] of marks?.starts ?? []) {
       if (starts.length > 1) v.push({ kind: ViolationKind.DUPLICATED, taskId, detail: `try ${n} started ${starts.length} times` });
+    }
+
+    if (spec.kube) {
+      for (const [n, os] of tries) {
+        const first = os[0]!;
+        // Its work ended: its end must be heard soon, whatever the watch went through.
+        const doneAt = marks?.ends.get(n)?.[0]?.at;
+        if (doneAt !== undefined) {
+          const waited = upTime(input.schedulersUp, doneAt, Math.min(...os.map((o) => o.at)));
+          slowestPodEndHeardMs = Math.max(slowestPodEndHeardMs, waited);
+          if (waited > POD_HEARD_WITHIN_MS) {
+            v.push({ kind: ViolationKind.POD_END_UNHEARD, taskId, detail: `try ${n} ended its work at ${iso(doneAt)}, recorded ${first.kind} at ${iso(first.at)}, after ${(waited / 1000).toFixed(1)} s with a scheduler up` });
+          }
+        }
+        // Reset for a dead scheduler while its pod was at work: the pod should have been adopted.
+        const startedAt = marks?.starts.get(n)?.[0];
+        if (first.kind === "lost" && DEAD_JOB.test(first.reason) && startedAt !== undefined && startedAt < first.at && (doneAt === undefined || doneAt > first.at) && !disrupted(taskId, n)) {
+          v.push({
+            kind: ViolationKind.POD_NOT_ADOPTED,
+            taskId,
+            detail: `try ${n}'s pod was at work (since ${iso(startedAt)}${doneAt === undefined ? ", never finished" : `, until ${iso(doneAt)}`}) when it was reset at ${iso(first.at)} (${first.reason}); the TI ended ${st.state} at try ${st.tryNumber}`,
+          });
+        }
+      }
+    }
+  }
+  // Every pod the suite evicted or preempted: its try reset (not counted), unless it had ended by itself first.
+  for (const d of input.disruptions) {
+    const o = outcomes.get(d.taskId)?.get(d.tryNumber)?.[0];
+    const endedBefore = (input.marks.get(d.taskId)?.ends.get(d.tryNumber)?.[0]?.at ?? Infinity) <= d.at;
+    if (o?.kind === "failed" && !endedBefore) {
+      v.push({ kind: ViolationKind.EVICTION_COUNTED, taskId: d.taskId, detail: `pod ${d.pod} (try ${d.tryNumber}) was disrupted by the suite at ${iso(d.at)}, and the try was counted as failed: ${o.reason}` });
     }
   }
   // A reset names the scheduler job it took the try from: that process must have been gone.
@@ -348,8 +428,28 @@ export function checkCycle(input: CheckInput): { violations: Violation[]; stats:
       workerKillFailures,
       redisLossResets,
       rerunAfterFleetFault,
+      podDisruptionResets,
+      rerunAfterPodFault,
+      podsAdopted: input.audit.filter((r) => r.event === "adopted" && r.taskId !== null && input.specs.get(r.taskId)?.kube === true).length,
+      slowestPodEndHeardMs,
     },
   };
+}
+
+/** How long within [from, to] at least one of `intervals` covered (their union, clipped). */
+export function upTime(intervals: ReadonlyArray<{ readonly from: number; readonly to: number }>, from: number, to: number): number {
+  const clipped = intervals
+    .map((i) => ({ from: Math.max(i.from, from), to: Math.min(i.to, to) }))
+    .filter((i) => i.to > i.from)
+    .sort((a, b) => a.from - b.from);
+  let total = 0;
+  let reached = from;
+  for (const i of clipped) {
+    if (i.to <= reached) continue;
+    total += i.to - Math.max(i.from, reached);
+    reached = i.to;
+  }
+  return total;
 }
 
 /** Whether a reset at `at` came before its scheduler's process was gone (slack: the audit time is taken at the start of the pass). */

@@ -4,8 +4,9 @@ import path from "node:path";
 import { checkCycle, ViolationKind, type AuditRow, type CheckStats, type TiState, type Violation } from "./check.js";
 import { buildChaosDag, type DagShape } from "./dag.js";
 import { Deployment, sleep } from "./deployment.js";
-import { dropSlowDagFiles, FaultKind, killOneTask, PostgresCluster, SchedulerFleet, type Fault, type TaskKill, type TaskKillTarget } from "./faults.js";
+import { dropSlowDagFiles, FaultKind, killOneTask, PostgresCluster, SchedulerFleet, type Fault, type PodDisruption, type TaskKill, type TaskKillTarget } from "./faults.js";
 import { busyWorkers, fleetSection, flushPrefix, WorkerFleet, WORKER_TIMEOUT_S } from "./fleet.js";
+import { KubeCluster, KUBE_EXECUTOR, MAX_EVICTION_RETRIES, type PodTry } from "./kube.js";
 import { readMarks } from "./marks.js";
 import { parseStallViolations } from "./parse-stall.js";
 import { PgAdmin } from "./pg-admin.js";
@@ -74,9 +75,9 @@ const SLOW_DAG_FILE_MS = 4_000;
 /** The running cycle's PostgreSQL role, so an interrupted suite can allow its logins again. */
 export const activeAdmin: { current: PgAdmin | null } = { current: null };
 
-function toml(o: CycleOptions, fleetPrefix: string): string {
+function toml(o: CycleOptions, fleetPrefix: string, kubeSection: string): string {
   return `[core]
-executor = "LocalExecutor,fleet:BullMQExecutor"
+executor = "LocalExecutor,fleet:BullMQExecutor,${KUBE_EXECUTOR}:KubernetesExecutor"
 parallelism = ${o.parallelism}
 task_queued_timeout = 20
 dagbag_import_timeout = ${DAGBAG_IMPORT_TIMEOUT_S}
@@ -89,7 +90,8 @@ zombie_detection_interval = 0.5
 orphaned_tasks_check_interval = 0.5
 task_queued_timeout_check_interval = 1
 
-${fleetSection(fleetPrefix)}`;
+${fleetSection(fleetPrefix)}
+${kubeSection}`;
 }
 
 function pgRestartsAllowed(o: CycleOptions): boolean {
@@ -116,7 +118,8 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   const dag = buildChaosDag(DAG_ID, o.shape, dagRng, o.taskScript, deployment.marksDir, o.maxActiveTasks);
   // This deployment's own BullMQ keys on the shared Redis: the Redis flush fault deletes only them.
   const fleetPrefix = `switchyard-chaos:${process.pid}:${o.index}`;
-  deployment.create(toml(o, fleetPrefix), "chaos.ts", dag.source);
+  const kube = new KubeCluster(home, o.cliPath);
+  deployment.create(toml(o, fleetPrefix, kube.section()), "chaos.ts", dag.source);
   const workers = new WorkerFleet(home, o.cliPath, fleetPrefix, "chaos.ts", dag.source);
   const runId = `chaos_${o.seed}`;
   const probe = new Probe(target);
@@ -126,11 +129,15 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   const kills: TaskKill[] = [];
   const violations: Violation[] = [];
   const redisFlushes: number[] = [];
+  const disruptions: PodDisruption[] = [];
+  /** API bursts injected, with the count of pod creates when each was, to say in the report whether the creates met them. */
+  const bursts: Array<{ fault: Fault; createsBefore: number; times: number }> = [];
   let dropped = false;
 
   try {
     await cluster?.ensureRunning();
     await admin?.createRole();
+    await kube.start("chaos.ts", dag.source);
     const init = await deployment.cli(["db", "init"], { attempts: 5 });
     if (init.code !== 0) throw new Error(`db init failed: ${init.stderr.trim()}`);
     // Trigger first: the CLI and two starting schedulers would parse the DAG file at once.
@@ -156,6 +163,13 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       ];
       // And one of each fleet fault, at a random place among them.
       for (const kind of [FaultKind.WORKER_KILL, FaultKind.REDIS_FLUSH]) first.splice(faultRng.int(0, first.length), 0, kind);
+      // And one pod disruption, one watch fault and one API burst.
+      const podFaults = [
+        faultRng.next() < 0.5 ? FaultKind.POD_EVICT : FaultKind.POD_PREEMPT,
+        faultRng.next() < 0.5 ? FaultKind.WATCH_DROP : FaultKind.WATCH_EXPIRE,
+        FaultKind.KUBE_API_BURST,
+      ];
+      for (const kind of podFaults) first.splice(faultRng.int(0, first.length), 0, kind);
       first.unshift(FaultKind.DAG_FILES); // first, so every cycle parses them while its tasks run
       let gap = faultRng.int(1500, 3000);
       while (!finished && faults.length < o.maxFaults) {
@@ -191,6 +205,35 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
             redisFlushes.push(Date.now());
             Object.assign(fault, { detail: `${fault.detail} (${await flushPrefix(fleetPrefix)} keys)` });
           }
+        } else if (kind === FaultKind.POD_EVICT || kind === FaultKind.POD_PREEMPT) {
+          // Aimed at a running pod whose task instance the suite may disrupt once more (max_eviction_retries),
+          // waiting for one up to 30 s: pods come one at a time, and between two of them none runs.
+          let victims: PodTry[] = [];
+          for (let attempt = 0; attempt < 120 && !finished && victims.length === 0; attempt++) {
+            victims = kube.runningTries().filter((p) => disruptions.filter((d) => d.taskId === p.taskId).length < MAX_EVICTION_RETRIES);
+            if (victims.length === 0) await sleep(250);
+          }
+          if (victims.length === 0) continue;
+          const victim = faultRng.pick(victims);
+          try {
+            if (kind === FaultKind.POD_EVICT) kube.evict(victim.pod);
+            else kube.preempt(victim.pod);
+          } catch {
+            continue; // gone since it was listed
+          }
+          disruptions.push({ ...victim, at: Date.now() });
+          faults.push({ kind, at: Date.now() - t0, time: new Date().toISOString(), detail: `pod ${victim.pod} (${victim.taskId} try ${victim.tryNumber}) ${kind === FaultKind.POD_EVICT ? "evicted" : "preempted"}` });
+        } else if (kind === FaultKind.WATCH_DROP || kind === FaultKind.WATCH_EXPIRE) {
+          if (kind === FaultKind.WATCH_DROP) kube.dropWatches();
+          else kube.expireWatches();
+          const watches = kube.requestCounts()["watch pods"] ?? 0;
+          faults.push({ kind, at, time: new Date().toISOString(), detail: `${kind === FaultKind.WATCH_DROP ? "every pod watch cut mid-stream" : "watch history compacted: open watches ended with 410 Expired"} (${watches} watch requests so far)` });
+        } else if (kind === FaultKind.KUBE_API_BURST) {
+          const createsBefore = kube.requestCounts()["create pods"] ?? 0;
+          const { code, times } = kube.createBurst(faultRng);
+          const fault = { kind, at, time: new Date().toISOString(), detail: `the next ${times} pod creates answered ${code}` };
+          faults.push(fault);
+          bursts.push({ fault, createsBefore, times });
         } else if (kind === FaultKind.SCHEDULER_PAUSE) {
           // The lease is half the 3 s threshold: about half the pauses outlast it.
           const pauseMs = faultRng.int(500, 4000);
@@ -259,24 +302,32 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       }
     }
 
+    // The pods last: a try's pod outlives its scheduler; stopping the server kills what is left.
+    const creates = kube.requestCounts()["create pods"] ?? 0;
+    for (const b of bursts) Object.assign(b.fault, { detail: `${b.fault.detail} (${creates - b.createsBefore} creates since${creates - b.createsBefore < b.times ? ": not all of the burst was met" : ""})` });
+    fs.writeFileSync(path.join(home, "pods.json"), JSON.stringify({ requests: kube.requestCounts(), pods: kube.pods() }, null, 1));
+    await kube.stop();
+
     const stopMs = Date.now() - stopStarted;
     const collectStarted = Date.now();
     const states = await deployment.json<TiState[]>(["tasks", "states-for-dag-run", DAG_ID, runId]);
     const audit = await deployment.json<AuditRow[]>(["dags", "audit-log", DAG_ID, "--run-id", runId, "--limit", "1000000"]);
     const stateOut = await deployment.cli(["dags", "state", DAG_ID, runId], { attempts: 10 });
     const runState = stateOut.code === 0 ? stateOut.stdout.trim() : null;
-    fs.writeFileSync(path.join(home, "faults.json"), JSON.stringify({ faults, kills }, null, 2));
+    fs.writeFileSync(path.join(home, "faults.json"), JSON.stringify({ faults, kills, disruptions }, null, 2));
     fs.writeFileSync(path.join(home, "audit.json"), JSON.stringify(audit, null, 1));
     fs.writeFileSync(path.join(home, "states.json"), JSON.stringify(states, null, 1));
     fs.writeFileSync(path.join(home, "jobs.json"), JSON.stringify(await probe.jobs(), null, 1));
     const collectMs = Date.now() - collectStarted;
     const schedulerKills = new Map<number, number>();
     const schedulerDeaths = new Map<number, number>();
+    const schedulersUp: Array<{ from: number; to: number }> = [];
     for (const s of fleet.all) {
       const jobs = s.jobs();
       const last = jobs.at(-1);
       for (const job of jobs) {
         if (job.gaveUpAt !== null) schedulerDeaths.set(job.id, job.gaveUpAt);
+        schedulersUp.push({ from: job.startedAt, to: job.gaveUpAt ?? s.killedAt ?? s.endLoggedAt ?? s.exitedAt ?? Date.now() });
       }
       if (last === undefined) continue;
       if (s.killedAt !== null) schedulerKills.set(last.id, s.killedAt);
@@ -293,6 +344,8 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
       schedulerKills,
       schedulerDeaths,
       fleet: { workerKills, redisFlushes },
+      disruptions,
+      schedulersUp,
     });
     violations.push(...checked.violations);
     const importErrors = await deployment.json<Array<{ filename: string }>>(["dags", "list-import-errors"]);
@@ -331,6 +384,7 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
     await probe.close();
     await fleet.stopAll(5_000);
     await workers.stopAll(5_000);
+    await kube.stop();
     // The evidence of a kept cycle is in its home; the shared Redis keeps nothing of it.
     await flushPrefix(fleetPrefix).catch(() => undefined);
     await cluster?.ensureRunning();
@@ -345,6 +399,11 @@ function pickKind(rng: Rng, allowed: { pgRestart: boolean; dbOutage: boolean }):
     [FaultKind.TASK_KILL, 0.4],
     ...(allowed.dbOutage ? ([[FaultKind.DB_OUTAGE, 0.15]] as Array<[FaultKind, number]>) : []),
     ...(allowed.pgRestart ? ([[FaultKind.PG_RESTART, 0.15]] as Array<[FaultKind, number]>) : []),
+    [FaultKind.POD_EVICT, 0.05],
+    [FaultKind.POD_PREEMPT, 0.05],
+    [FaultKind.WATCH_DROP, 0.05],
+    [FaultKind.WATCH_EXPIRE, 0.05],
+    [FaultKind.KUBE_API_BURST, 0.05],
   ];
   let x = rng.next() * weights.reduce((a, [, w]) => a + w, 0);
   for (const [kind, w] of weights) {

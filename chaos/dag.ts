@@ -1,4 +1,5 @@
 import { FLEET_EXECUTOR } from "./fleet.js";
+import { KUBE_EXECUTOR } from "./kube.js";
 import type { Rng } from "./rng.js";
 
 /** What a chaos task does, and so what its task instance must end as. */
@@ -32,6 +33,8 @@ export interface TaskSpec {
   readonly upstream: readonly string[];
   /** Routed to the fleet (the BullMQExecutor `fleet`) on this queue; unset: the LocalExecutor. */
   readonly fleetQueue?: "default" | "io";
+  /** Routed to a pod of its own (the KubernetesExecutor `k8s`). */
+  readonly kube?: true;
 }
 
 export interface DagShape {
@@ -48,12 +51,14 @@ export interface DagShape {
   readonly culprits: number;
   /** Share of tasks with retries = 0 (never picked for a task kill). */
   readonly noRetryShare: number;
+  /** Length of the chain whose tasks run in pods (a pod at a time, from start to near the end of the run). */
+  readonly kubeChainLength: number;
 }
 
-/** About 260 tasks; the 40-task chains make the run last long enough for several faults. */
-export const FULL_SHAPE: DagShape = { chains: 5, chainLength: 40, fans: 2, fanWidth: 25, doomed: 2, flaky: 8, culprits: 1, noRetryShare: 0.05 };
-/** About 60 tasks, for CI. */
-export const SHORT_SHAPE: DagShape = { chains: 2, chainLength: 20, fans: 1, fanWidth: 15, doomed: 1, flaky: 3, culprits: 1, noRetryShare: 0.05 };
+/** About 280 tasks; the 40-task chains make the run last long enough for several faults. */
+export const FULL_SHAPE: DagShape = { chains: 5, chainLength: 40, fans: 2, fanWidth: 25, doomed: 2, flaky: 8, culprits: 1, noRetryShare: 0.05, kubeChainLength: 16 };
+/** About 70 tasks, for CI. */
+export const SHORT_SHAPE: DagShape = { chains: 2, chainLength: 20, fans: 1, fanWidth: 15, doomed: 1, flaky: 3, culprits: 1, noRetryShare: 0.05, kubeChainLength: 8 };
 
 export interface ChaosDag {
   readonly dagId: string;
@@ -63,7 +68,7 @@ export interface ChaosDag {
 }
 
 /**
- * A DAG of a few hundred short bash tasks: a start task, chains, fan-out/fan-in groups, doomed
+ * A DAG of a few hundred short bash tasks: a start task, chains (one of them in pods), fan-out/fan-in groups, doomed
  * tasks and culprits (an fn that blocks its runner, a bash task that kills its parent) with
  * all_done cleanups, and a final join. Every task but the culprits runs chaos/task.sh.
  */
@@ -96,10 +101,20 @@ export function buildChaosDag(dagId: string, shape: DagShape, rng: Rng, taskScri
     }
     leaves.push(prev);
   }
+  // One chain runs in pods, a pod at a time over most of the run, so the pod faults find one to
+  // hit; their work lasts longer, so evictions and scheduler kills land while it is under way.
+  const inPod = (): Partial<TaskSpec> => ({ kube: true, sleepMs: rng.int(300, 1200) });
+  let prevPod = start;
+  for (let i = 0; i < shape.kubeChainLength; i++) {
+    prevPod = add(`kube_${i}`, [prevPod], inPod());
+    middle.push(prevPod);
+  }
+  leaves.push(prevPod);
   for (let f = 0; f < shape.fans; f++) {
     const head = add(`fan${f}_head`, [start]);
     const wide: string[] = [];
-    for (let i = 0; i < shape.fanWidth; i++) wide.push(add(`fan${f}_${i}`, [head], i % 2 === 1 ? { fleetQueue: "io" } : {}));
+    // Every other task on the fleet's io queue, every fourth in a pod: the three kinds of try run side by side.
+    for (let i = 0; i < shape.fanWidth; i++) wide.push(add(`fan${f}_${i}`, [head], i % 2 === 1 ? { fleetQueue: "io" } : i % 4 === 2 ? inPod() : {}));
     middle.push(...wide);
     leaves.push(add(`fan${f}_join`, wide));
   }
@@ -141,6 +156,7 @@ function dagSource(dagId: string, tasks: ReadonlyMap<string, TaskSpec>, taskScri
     const opts: Record<string, unknown> = { retries: s.retries, retryDelay: s.retryDelay };
     if (s.triggerRule) opts.triggerRule = s.triggerRule;
     if (s.fleetQueue) Object.assign(opts, { executor: FLEET_EXECUTOR, queue: s.fleetQueue });
+    if (s.kube) Object.assign(opts, { executor: KUBE_EXECUTOR });
     const id = JSON.stringify(s.id);
     if (s.mode === TaskMode.BLOCKER) lines.push(`t[${id}] = d.fn(${id}, () => { for (;;) {} }, ${JSON.stringify(opts)});`);
     else if (s.mode === TaskMode.PARENT_KILLER) lines.push(`t[${id}] = d.bash(${id}, "kill -9 $PPID; sleep 5", ${JSON.stringify(opts)});`);

@@ -125,20 +125,20 @@ export class SchedulerProcess {
    * last one, which ends with the process. A lease found lost on waking from a pause was given up
    * when the pause began: the process did nothing after that, and logs it only once continued.
    */
-  jobs(): Array<{ id: number; gaveUpAt: number | null }> {
+  jobs(): Array<{ id: number; startedAt: number; gaveUpAt: number | null }> {
     let text: string;
     try {
       text = fs.readFileSync(this.logFile, "utf8");
     } catch {
       return [];
     }
-    const jobs: Array<{ id: number; gaveUpAt: number | null }> = [];
+    const jobs: Array<{ id: number; startedAt: number; gaveUpAt: number | null }> = [];
     for (const line of text.split("\n")) {
       const at = Date.parse(line.slice(0, 24));
       const started = /scheduler job (\d+) started/.exec(line) ?? /rejoined as scheduler job (\d+)/.exec(line);
       const current = jobs.at(-1);
       if (current && current.gaveUpAt === null && Number.isFinite(at) && (/lease lost|declared dead/.test(line) || started)) current.gaveUpAt = at;
-      if (started) jobs.push({ id: Number(started[1]), gaveUpAt: null });
+      if (started) jobs.push({ id: Number(started[1]), startedAt: at, gaveUpAt: null });
     }
     for (const job of jobs) {
       const pause = this.pauses.find((p) => job.gaveUpAt !== null && p.from <= job.gaveUpAt && job.gaveUpAt <= (p.to ?? Infinity) + PAUSE_NOTICE_MS);

@@ -22,6 +22,16 @@ export const FaultKind = {
   WORKER_KILL: "worker_kill",
   /** Every Redis key of the deployment's BullMQ prefix deleted: Redis "restarted empty" (issue 10 §3). */
   REDIS_FLUSH: "redis_flush",
+  /** A running pod evicted by the kubelet: processes SIGKILLed, phase Failed, reason Evicted (issue 11). */
+  POD_EVICT: "pod_evict",
+  /** A running pod preempted: DisruptionTarget, then a graceful deletion (issue 11). */
+  POD_PREEMPT: "pod_preempt",
+  /** Every pod watch cut mid-stream, as a broken connection (issue 11). */
+  WATCH_DROP: "watch_drop",
+  /** The watch history compacted: open watches end with 410 Expired (issue 11). */
+  WATCH_EXPIRE: "watch_expire",
+  /** The next few pod creates answered 429, 500 or 503 (issue 11). */
+  KUBE_API_BURST: "kube_api_burst",
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 export const FAULT_KINDS: readonly FaultKind[] = Object.values(FaultKind);
@@ -37,6 +47,15 @@ export interface Fault {
   readonly scheduler?: number;
   /** How long a scheduler pause lasted. */
   readonly durationMs?: number;
+}
+
+/** A pod the suite evicted or preempted: its try must be reset, not counted against retries. */
+export interface PodDisruption {
+  readonly taskId: string;
+  readonly tryNumber: number;
+  readonly pod: string;
+  /** Epoch ms. */
+  readonly at: number;
 }
 
 /** A try the suite killed with SIGKILL: its failure is expected and counts against retries. */

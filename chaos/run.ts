@@ -11,6 +11,7 @@ import { activeAdmin, runCycle, PG_RESTARTS_OK_FILE, type CycleResult } from "./
 import { FULL_SHAPE, SHORT_SHAPE } from "./dag.js";
 import { liveSchedulers } from "./deployment.js";
 import { liveWorkers } from "./fleet.js";
+import { liveKubes } from "./kube.js";
 import { PostgresCluster, TaskKillTarget } from "./faults.js";
 import { progressLine, summaryTable } from "./report.js";
 import { ViolationKind } from "./check.js";
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     "pg-url": { type: "string", default: process.env.SWITCHYARD_CHAOS_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/test" },
     keep: { type: "boolean", default: false },
     "fail-on-rerun": { type: "boolean", default: false },
+    deadline: { type: "string" },
     cli: { type: "string", default: path.join(ROOT, "dist", "cli", "main.js") },
     help: { type: "boolean", default: false },
   },
@@ -36,7 +38,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: npm run chaos -- [--cycles N] [--short] [--seed S] [--no-pg-restart] [--no-db-outage]
-         [--task-kill pid|group] [--db postgres|sqlite] [--pg-url URL] [--fail-on-rerun] [--keep] [--cli PATH]
+         [--task-kill pid|group] [--db postgres|sqlite] [--pg-url URL] [--fail-on-rerun] [--deadline S] [--keep] [--cli PATH]
   --cycles N        cycles to run (default 50; 2 with --short)
   --short           the CI form: a smaller DAG and shorter deadlines
   --seed S          seeds the DAG shapes and the fault plan (default: from the clock; printed)
@@ -44,6 +46,8 @@ if (values.help) {
   --no-db-outage    never cut a deployment off PostgreSQL (its own role's sessions killed, logins refused)
   --db              postgres (default; a fresh schema per cycle) or sqlite (a file per cycle)
   --task-kill       pid (default: SIGKILL the try's bash, the TI's pid) or group (its whole process group)
+  --deadline S      seconds a cycle's run may take before its unfinished TIs count as stuck (default 150; 90 with
+                    --short): more on a machine too loaded for the schedulers to start in seconds
   --keep            keep every cycle's home and schema (failing cycles are always kept)
   --fail-on-rerun   also fail when a finished try is run again because its scheduler died before
                     recording it (at-least-once; reported either way)
@@ -60,6 +64,9 @@ const cycles = values.cycles === undefined ? (values.short ? 2 : 50) : Number(va
 if (!Number.isInteger(cycles) || cycles < 1) fail(`--cycles must be an integer >= 1, not ${values.cycles}`);
 const seed = values.seed === undefined ? Date.now() % 1_000_000 : Number(values.seed);
 if (!Number.isInteger(seed)) fail(`--seed must be an integer, not ${values.seed}`);
+// Short: 90 s since the fleet faults (a killed worker's tries wait out worker_timeout) came in.
+const deadlineS = values.deadline === undefined ? (values.short ? 90 : 150) : Number(values.deadline);
+if (!Number.isInteger(deadlineS) || deadlineS < 10) fail(`--deadline must be an integer number of seconds >= 10, not ${values.deadline}`);
 const CLI = path.resolve(values.cli);
 if (!fs.existsSync(CLI)) fail(`${CLI} does not exist; run \`npm run build\` first`);
 /** Which kinds fail the suite: all of them, except at-least-once re-runs unless --fail-on-rerun. */
@@ -74,10 +81,11 @@ function fail(message: string): never {
 // cycle's role allowed to log in, whatever was being done to them.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
-    process.stderr.write(`chaos: ${signal}; killing ${liveSchedulers.size} scheduler(s), making sure PostgreSQL runs, then exiting\n`);
+    process.stderr.write(`chaos: ${signal}; killing ${liveSchedulers.size} scheduler(s), the workers and the pods, making sure PostgreSQL runs, then exiting\n`);
     for (const child of liveSchedulers) child.kill("SIGKILL");
     for (const child of liveWorkers) child.kill("SIGKILL");
     void (async () => {
+      await Promise.allSettled([...liveKubes].map((k) => k.stop()));
       if (db === "postgres") await new PostgresCluster(values["pg-url"]).ensureRunning().catch(() => undefined);
       await activeAdmin.current?.allowLogin().catch(() => undefined);
     })().finally(() => process.exit(130));
@@ -110,11 +118,10 @@ for (let i = 1; i <= cycles; i++) {
       schedulers: db === "sqlite" ? 1 : 2,
       parallelism: short ? 6 : 8,
       maxActiveTasks: 64,
-      // Short: 90 s since the fleet faults (a killed worker's tries wait out worker_timeout) came in.
-      deadlineMs: short ? 90_000 : 150_000,
+      deadlineMs: deadlineS * 1000,
       faultGapMs: short ? [800, 1800] : [1500, 4000],
-      // Every cycle has one of each scheduler and fleet fault (6) and the DAG-file fault.
-      maxFaults: short ? 8 : 12,
+      // Every cycle has one of each scheduler and fleet fault (5), the DAG-file fault and three pod faults.
+      maxFaults: short ? 11 : 15,
       keep: values.keep,
       failing,
       cliPath: CLI,
