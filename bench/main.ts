@@ -18,13 +18,14 @@ import { printScenario, printSummary, type ScenarioResult } from "./lib/report.j
 import { incidents } from "./lib/session.js";
 import { multi } from "./multi.js";
 import { peers } from "./peers.js";
+import { trybash } from "./trybash.js";
 import { pgScenario } from "./pg.js";
 import { starved } from "./starved.js";
 import { statements } from "./statements.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet, kubernetes, peers };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet, kubernetes, peers, trybash };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];

@@ -70,3 +70,10 @@ export function loadAverage(): string {
     return "n/a";
   }
 }
+
+/** CPU seconds of this process's children that it has waited for (and of theirs, that they waited for). */
+export function waitedChildrenCpuSeconds(): number {
+  const text = fs.readFileSync("/proc/self/stat", "utf8");
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+}

@@ -160,6 +160,32 @@ describe("runTaskTry", () => {
     await waitUntil(() => !groupExists(pgid), "every process of the group to be gone", 3_000);
   });
 
+  it("writes a bash task's stdout and stderr to the log in the order it wrote them", async (t) => {
+    const dir = await tempDir(t);
+    const w = workload(dir, { taskId: "interleaved" });
+    assert.equal((await runTaskTry(w, recorder(), OPTS)).state, "success");
+    const output = (await readFile(w.logPath, "utf8")).split("\n").filter((line) => !line.startsWith("["));
+    assert.deepEqual(output.filter((line) => line !== ""), ["one", "two", "three", "four"]);
+  });
+
+  it("ends a bash try when bash exits, killing what it left running in the background", async (t) => {
+    const dir = await tempDir(t);
+    const w = workload(dir, { taskId: "leaves_child" });
+    const started = Date.now();
+    assert.equal((await runTaskTry(w, recorder(), OPTS)).state, "success");
+    assert.ok(Date.now() - started < 10_000, "did not wait for the background sleep");
+    const child = Number(/child=(\d+)/.exec(await readFile(w.logPath, "utf8"))?.[1]);
+    assert.ok(child > 0);
+    await waitUntil(() => !alive(child), "the background child to be killed", 3_000);
+  });
+
+  it("fails a bash task killed by a signal, naming the signal", async (t) => {
+    const dir = await tempDir(t);
+    const outcome = await runTaskTry(workload(dir, { taskId: "self_term" }), recorder(), OPTS);
+    assert.equal(outcome.state, "failed");
+    assert.equal(outcome.info.error, "killed by SIGTERM");
+  });
+
   it("uses the task's own timeout option when the workload has none", async (t) => {
     const dir = await tempDir(t);
     const outcome = await runTaskTry(workload(dir, { taskId: "sleep_with_timeout" }), recorder(), OPTS);

@@ -104,6 +104,19 @@ describe("runner process", () => {
     assert.equal(alive(bashPid), false);
   });
 
+  it("leaves no bash try running when it is SIGKILLed: the try's guard kills its group", async (t) => {
+    const dir = await tempDir(t);
+    const r = await runner(t);
+    r.send({ type: "run", workload: workload(dir, { taskId: "tree" }) });
+    await waitUntil(() => r.events().some((e) => e.state === "running"), "running");
+    const pgid = r.events()[0]!.info.pid!;
+    assert.ok(groupAlive(pgid));
+    const exited = once(r.child, "exit");
+    r.child.kill("SIGKILL"); // nothing of the runner runs after this: only the guard can clean up
+    await exited;
+    await waitUntil(() => !groupAlive(pgid), "the bash group to be gone", 3_000);
+  });
+
   it("kills its tries and exits with the lease code once the lease runs out unrenewed; idle, it stays", async (t) => {
     const dir = await tempDir(t);
     const r = await runner(t);
