@@ -17,6 +17,8 @@ export interface HomeConfig {
   readonly executors?: Readonly<Record<string, ExecutorSection>>;
   /** The metadata database. @defaultValue benchTarget().db */
   readonly db?: "sqlite" | "postgres";
+  /** More `[core]` settings, by their TOML key. @defaultValue none */
+  readonly core?: Readonly<Record<string, string | number>>;
 }
 
 /** The PostgreSQL server the `--db postgres` scenarios use: each home gets a schema of its own there. */
@@ -50,7 +52,9 @@ export interface BenchHome {
 const KEEP = process.env.SWITCHYARD_BENCH_KEEP === "1";
 
 function toml(config: Required<Omit<HomeConfig, "db">>, pgSchema: string | null): string {
-  const lines = ["[core]", `executor = ${JSON.stringify(config.executor)}`, `parallelism = ${config.parallelism}`, ""];
+  const lines = ["[core]", `executor = ${JSON.stringify(config.executor)}`, `parallelism = ${config.parallelism}`];
+  for (const [key, value] of Object.entries(config.core)) lines.push(`${key} = ${JSON.stringify(value)}`);
+  lines.push("");
   if (pgSchema !== null) lines.push("[database]", `url = ${JSON.stringify(PG_BENCH_URL)}`, `schema = ${JSON.stringify(pgSchema)}`, "");
   for (const [name, section] of Object.entries(config.executors)) {
     lines.push(`[executors.${name.includes(".") ? JSON.stringify(name) : name}]`);
@@ -84,12 +88,13 @@ function dropSchemaInBackground(schema: string): void {
 }
 
 /** `[core] …; [executors.X] …` in one line, for the printed output. */
-export function describeConfig(config: Required<Omit<HomeConfig, "db">> & Pick<HomeConfig, "db">): string {
+export function describeConfig(config: Required<Omit<HomeConfig, "db" | "core">> & Pick<HomeConfig, "db" | "core">): string {
   const sections = Object.entries(config.executors).map(
     ([name, s]) => `[executors.${name}] ${Object.entries(s).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`,
   );
   const database = config.db === "postgres" ? [`[database] url=${PG_BENCH_URL} (a schema per home)`] : [];
-  return [`[core] executor=${JSON.stringify(config.executor)}, parallelism=${config.parallelism}`, ...sections, ...database].join("; ");
+  const core = Object.entries(config.core ?? {}).map(([k, v]) => `, ${k}=${JSON.stringify(v)}`).join("");
+  return [`[core] executor=${JSON.stringify(config.executor)}, parallelism=${config.parallelism}${core}`, ...sections, ...database].join("; ");
 }
 
 /** Create a home with `dags` (file name → source), write switchyard.toml and run `db init`. */
@@ -100,6 +105,7 @@ export async function createHome(label: string, config: HomeConfig, dags: Readon
     parallelism: config.parallelism ?? 32,
     executors: config.executors ?? {},
     db: config.db ?? target.db,
+    core: config.core ?? {},
   };
   // As test/support/home.ts does: one schema per home, dropped by cleanup().
   const pgSchema = full.db === "postgres" ? `sy_bench_${process.pid}_${Date.now().toString(36)}_${label.replace(/\W+/g, "_").toLowerCase()}`.slice(0, 63) : null;
