@@ -19,7 +19,7 @@ const MULTI: HomeConfig = {
   executors: { a: { parallelism: 16, isolation: "warm" }, b: { parallelism: 16, isolation: "warm" } },
 };
 
-function full(c: HomeConfig): Required<Omit<HomeConfig, "db">> {
+function full(c: HomeConfig): Required<Omit<HomeConfig, "db" | "settings">> {
   return { executor: c.executor ?? "LocalExecutor", parallelism: c.parallelism ?? 32, executors: c.executors ?? {} };
 }
 

@@ -17,6 +17,8 @@ export interface HomeConfig {
   readonly executors?: Readonly<Record<string, ExecutorSection>>;
   /** The metadata database. @defaultValue benchTarget().db */
   readonly db?: "sqlite" | "postgres";
+  /** More settings by section and TOML key (`{ core: { dagbag_import_timeout: 600 } }`); `core` joins the `[core]` table. @defaultValue none */
+  readonly settings?: Readonly<Record<string, ExecutorSection>>;
 }
 
 /** The PostgreSQL server the `--db postgres` scenarios use: each home gets a schema of its own there. */
@@ -50,7 +52,13 @@ export interface BenchHome {
 const KEEP = process.env.SWITCHYARD_BENCH_KEEP === "1";
 
 function toml(config: Required<Omit<HomeConfig, "db">>, pgSchema: string | null): string {
-  const lines = ["[core]", `executor = ${JSON.stringify(config.executor)}`, `parallelism = ${config.parallelism}`, ""];
+  const lines = ["[core]", `executor = ${JSON.stringify(config.executor)}`, `parallelism = ${config.parallelism}`];
+  for (const [key, value] of Object.entries(config.settings["core"] ?? {})) lines.push(`${key} = ${JSON.stringify(value)}`);
+  lines.push("");
+  for (const [section, values] of Object.entries(config.settings)) {
+    if (section === "core") continue;
+    lines.push(`[${section}]`, ...Object.entries(values).map(([key, value]) => `${key} = ${JSON.stringify(value)}`), "");
+  }
   if (pgSchema !== null) lines.push("[database]", `url = ${JSON.stringify(PG_BENCH_URL)}`, `schema = ${JSON.stringify(pgSchema)}`, "");
   for (const [name, section] of Object.entries(config.executors)) {
     lines.push(`[executors.${name.includes(".") ? JSON.stringify(name) : name}]`);
@@ -84,12 +92,17 @@ function dropSchemaInBackground(schema: string): void {
 }
 
 /** `[core] …; [executors.X] …` in one line, for the printed output. */
-export function describeConfig(config: Required<Omit<HomeConfig, "db">> & Pick<HomeConfig, "db">): string {
+export function describeConfig(config: Required<Omit<HomeConfig, "db" | "settings">> & Pick<HomeConfig, "db" | "settings">): string {
   const sections = Object.entries(config.executors).map(
     ([name, s]) => `[executors.${name}] ${Object.entries(s).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`,
   );
   const database = config.db === "postgres" ? [`[database] url=${PG_BENCH_URL} (a schema per home)`] : [];
-  return [`[core] executor=${JSON.stringify(config.executor)}, parallelism=${config.parallelism}`, ...sections, ...database].join("; ");
+  const settings = config.settings ?? {};
+  const core = Object.entries(settings["core"] ?? {}).map(([k, v]) => `, ${k}=${JSON.stringify(v)}`).join("");
+  const others = Object.entries(settings)
+    .filter(([section]) => section !== "core")
+    .map(([section, s]) => `[${section}] ${Object.entries(s).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`);
+  return [`[core] executor=${JSON.stringify(config.executor)}, parallelism=${config.parallelism}${core}`, ...others, ...sections, ...database].join("; ");
 }
 
 /** Create a home with `dags` (file name → source), write switchyard.toml and run `db init`. */
@@ -100,6 +113,7 @@ export async function createHome(label: string, config: HomeConfig, dags: Readon
     parallelism: config.parallelism ?? 32,
     executors: config.executors ?? {},
     db: config.db ?? target.db,
+    settings: config.settings ?? {},
   };
   // As test/support/home.ts does: one schema per home, dropped by cleanup().
   const pgSchema = full.db === "postgres" ? `sy_bench_${process.pid}_${Date.now().toString(36)}_${label.replace(/\W+/g, "_").toLowerCase()}`.slice(0, 63) : null;

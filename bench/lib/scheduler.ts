@@ -4,7 +4,8 @@ import type { BenchHome } from "./home.js";
 import { CliChild } from "./cli-child.js";
 import { childPids, cpuByPid, cpuSeconds, peakRssMb } from "./procfs.js";
 
-const READY_TIMEOUT_MS = 120_000;
+/** Generous: on a 2-core machine shared with other work, parsing wide's 100,000-task DAG file alone has taken 111 s. */
+const READY_TIMEOUT_MS = 600_000;
 const STOP_TIMEOUT_MS = 60_000;
 
 /**

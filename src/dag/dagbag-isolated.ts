@@ -6,6 +6,7 @@ import { listDagFiles } from "./dag-files.js";
 import { DagBagCollector, type DagFileResult } from "./dagbag.js";
 import { isParseReport, type ParseRequest } from "./dagbag-protocol.js";
 import { DagParseCache } from "./parse-cache.js";
+import { fromStoredFileResult } from "./stored-form.js";
 import type { DagBagResult, DagImportError } from "./types.js";
 
 export interface ParseDagBagIsolatedOptions {
@@ -202,7 +203,7 @@ function parseInChild(
           arm(opts.timeoutSeconds * 1000, fileTimeout);
           break;
         case "file":
-          onFile(message.result, message.localImports);
+          onFile(fromStoredFileResult(message.result), message.localImports);
           current = null;
           arm(opts.timeoutSeconds * 1000, fileTimeout);
           break;

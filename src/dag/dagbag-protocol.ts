@@ -1,4 +1,4 @@
-import type { DagFileResult } from "./dagbag.js";
+import type { StoredDagFileResult } from "./stored-form.js";
 
 /** The one message the parent sends a DAG-parsing child. */
 export interface ParseRequest {
@@ -14,7 +14,8 @@ export type ParseReport =
   | { readonly type: "ready" }
   | { readonly type: "importing"; readonly file: string }
   /** `localImports`: the local files the DAG file imported, directly or not (absolute paths); null when unknown. */
-  | { readonly type: "file"; readonly result: DagFileResult; readonly localImports: readonly string[] | null }
+  /** `result`'s DAGs in stored form (stored-form.ts): a large DAG is a fraction of the size written out in full. */
+  | { readonly type: "file"; readonly result: StoredDagFileResult; readonly localImports: readonly string[] | null }
   | { readonly type: "fatal"; readonly message: string }
   | { readonly type: "done" };
 

@@ -7,6 +7,7 @@ import { parseExecutorNames, type ExecutorName } from "../config/executor-names.
 import { isParseRequest, type ParseReport, type ParseRequest } from "./dagbag-protocol.js";
 import { parseDagFile } from "./dagbag.js";
 import { localImportGraph, registerDagLoader } from "./loader.js";
+import { toStoredFileResult } from "./stored-form.js";
 
 function send(report: ParseReport): Promise<void> {
   // Waiting for the send to complete means "importing <file>" reaches the parent even when that file then
@@ -28,7 +29,7 @@ async function parse(request: ParseRequest): Promise<void> {
     await send({ type: "importing", file });
     const ctx = { executorNames, ...(request.defaultQueue !== undefined ? { defaultQueue: request.defaultQueue } : {}) };
     const result = await parseDagFile(file, ctx);
-    await send({ type: "file", result, localImports: imports?.importsOf(file) ?? null });
+    await send({ type: "file", result: toStoredFileResult(result), localImports: imports?.importsOf(file) ?? null });
   }
   await send({ type: "done" });
 }

@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DagFileResult } from "./dagbag.js";
+import { fromStoredFileResult, isStoredDag, toStoredFileResult, type StoredDagFileResult } from "./stored-form.js";
 
 /**
  * Parse results of DAG files, kept on disk between processes so that an unchanged file is not imported again
@@ -33,7 +34,8 @@ interface Entry {
   readonly context: string;
   /** The DAG file first, then its local imports, with their content hashes. */
   readonly inputs: ReadonlyArray<{ readonly path: string; readonly sha256: string }>;
-  readonly result: DagFileResult;
+  /** Its DAGs in stored form (stored-form.ts): a fraction of the size of the full form. */
+  readonly result: StoredDagFileResult;
 }
 
 const ENTRY_SUFFIX = ".json";
@@ -53,11 +55,13 @@ export class DagParseCache {
   async lookup(file: string): Promise<DagFileResult | undefined> {
     const entry = await this.#read(file);
     if (entry === undefined || entry.context !== this.#context || entry.file !== file || !Array.isArray(entry.inputs) || entry.inputs[0]?.path !== file) return undefined;
+    // An entry of an older form (DAGs written out in full) is a miss: the next parse stores this one's.
+    if (!Array.isArray(entry.result?.dags) || !entry.result.dags.every(isStoredDag)) return undefined;
     for (const input of entry.inputs) {
       const content = await readFile(input.path).catch(() => null);
       if (content === null || sha256(content) !== input.sha256) return undefined;
     }
-    return entry.result;
+    return fromStoredFileResult(entry.result);
   }
 
   /**
@@ -87,7 +91,7 @@ export class DagParseCache {
       if (content === null) return;
       inputs.push({ path, sha256: sha256(content) });
     }
-    const entry: Entry = { file: result.file, context: this.#context, inputs, result };
+    const entry: Entry = { file: result.file, context: this.#context, inputs, result: toStoredFileResult(result) };
     await mkdir(this.#dir, { recursive: true });
     // Written aside and renamed: a reader in another process sees the old entry or the new one, never half.
     const target = this.#entryPath(result.file);

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Kysely } from "kysely";
+import { storedDagText } from "../../../dag/stored-form.js";
 import type { DagImportError, SerializedDag } from "../../../dag/types.js";
 import type { Database } from "../../schema.js";
 
@@ -26,12 +27,14 @@ export async function syncDagBag(
     now: number;
   },
 ): Promise<void> {
+  // Written out before the transaction: for a large DAG that takes a while, and on SQLite a
+  // transaction that read, then writes after another connection committed, fails as "database is locked".
+  const serialized = new Map(input.dags.map(({ dag }) => [dag.dagId, storedDagText(dag)]));
   await db.transaction().execute(async (trx) => {
     const existing = new Map(
       (await trx.selectFrom("dag").select(["dag_id", "schedule", "start_date", "fileloc"]).execute()).map((r) => [r.dag_id, r]),
     );
     for (const { dag, pausedIfNew, nextDagrunAt } of input.dags) {
-      const serialized = JSON.stringify(dag);
       const old = existing.get(dag.dagId);
       if (!old) {
         await trx
@@ -44,7 +47,7 @@ export async function syncDagBag(
             schedule: dag.schedule,
             next_dagrun_at: nextDagrunAt,
             last_parsed_at: input.now,
-            serialized,
+            serialized: serialized.get(dag.dagId)!,
             start_date: dag.startDate,
             description: dag.description,
           })
@@ -60,7 +63,7 @@ export async function syncDagBag(
           is_active: 1,
           schedule: dag.schedule,
           last_parsed_at: input.now,
-          serialized,
+          serialized: serialized.get(dag.dagId)!,
           start_date: dag.startDate,
           description: dag.description,
           ...(scheduleChanged ? { next_dagrun_at: nextDagrunAt } : {}),
