@@ -12,18 +12,21 @@ const MAX_NAMED_STATEMENTS = 1_000;
  * The pool Kysely is given on PostgreSQL, which cuts round trips and server work on the
  * scheduler's hot path without changing what any statement does:
  *
- * - **Named statements.** A statement with parameters runs as a named prepared statement (pg's
- *   `name`), so each connection parses and plans its text once and later runs it with Bind and
- *   Execute only. Names are per text, so one name never means two statements.
+ * - **Named statements** (`[database] prepared_statements`, on by default). A statement with
+ *   parameters runs as a named prepared statement (pg's `name`), so each connection parses and
+ *   plans its text once and later runs it with Bind and Execute only. Names are per text, so one
+ *   name never means two statements.
  * - **BEGIN sent with the next statement.** Kysely sends `begin` alone, a round trip of its own.
  *   Here it is held back and sent in the same message as the transaction's first statement when
  *   that statement has no parameters (the simple protocol carries several statements at once; the
  *   scheduling lock is such a statement), and alone just before it otherwise. A transaction that
  *   runs nothing sends neither its begin nor its commit.
  */
-export function preparingPool(pool: pg.Pool): PostgresPool {
+export function preparingPool(pool: pg.Pool, options: { namedStatements: boolean }): PostgresPool {
   const names = new Map<string, string>();
   const nameOf = (text: string): string | undefined => {
+    // A pooler in transaction mode (PgBouncer before 1.21) hands each transaction another server connection, which lacks the statement.
+    if (!options.namedStatements) return undefined;
     let name = names.get(text);
     if (name === undefined && names.size < MAX_NAMED_STATEMENTS) {
       name = `sy_${names.size + 1}`;

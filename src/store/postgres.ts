@@ -128,7 +128,7 @@ export async function openPostgres(config: DatabaseConfig, options: OpenStoreOpt
 
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool: preparingPool(pool),
+      pool: preparingPool(pool, { namedStatements: config.preparedStatements }),
       // Every pooled connection sees only this deployment's schema, and no statement runs forever.
       onCreateConnection: async (connection) => {
         await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
