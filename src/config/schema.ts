@@ -109,6 +109,7 @@ export const DATABASE: SectionSpec<DatabaseConfig> = {
   },
   poolSize: integer(1, 5, "connections kept open to the database (PostgreSQL)"),
   statementTimeout: integer(0, 30000, "milliseconds a database statement may run; 0 disables the limit"),
+  preparedStatements: boolean(true, "run statements as named prepared statements, each parsed once per connection (PostgreSQL; false behind a pooler in transaction mode)"),
   schema: {
     kind: "string",
     default: "public",

@@ -52,6 +52,8 @@ export interface DatabaseConfig {
   readonly poolSize: number;
   /** Milliseconds; 0 disables. @defaultValue 30000 */
   readonly statementTimeout: number;
+  /** PostgreSQL: statements with parameters run as named prepared statements. @defaultValue true */
+  readonly preparedStatements: boolean;
   /** PostgreSQL only: the schema holding Switchyard's tables (search_path of every connection). @defaultValue "public" */
   readonly schema: string;
 }

@@ -3,7 +3,7 @@ import { TaskState } from "../common/states.js";
 import type { Workload } from "../common/workload.js";
 import type { SchedulerExecutor } from "../executors/scheduler-executor.js";
 import { insertAuditLogs } from "../store/queries/audit.js";
-import { listPools, poolUsageOf } from "../store/queries/pools.js";
+import { poolUsageOf } from "../store/queries/pools.js";
 import { acquireSchedulingLock } from "../store/queries/scheduling-lock.js";
 import {
   activeTiCounts,
@@ -61,9 +61,9 @@ export async function enqueueTaskInstances(ctx: CriticalSectionContext): Promise
   const handOff = await ctx.db.transaction().execute(async (trx) => {
     // One scheduler at a time decides on these counts, so limits hold across schedulers.
     await acquireSchedulingLock(trx, ctx.kind, ctx.jobId);
-    // One read of the active TIs serves both the pools' usage and the concurrency maps.
-    const active = await activeTiCounts(trx);
-    const pools = poolUsageOf(await listPools(trx), active);
+    // One read of the active TIs (and the pools) serves both the pools' usage and the concurrency maps.
+    const { active, pools: poolRows } = await activeTiCounts(trx);
+    const pools = poolUsageOf(poolRows, active);
     const counts = ConcurrencyMap.of(active);
     const starved = await counts.starved(ctx.dags, trx, ctx.defaultMaxActiveTasks);
     const filters = {

@@ -53,7 +53,9 @@ async function evaluateMarked(ctx: DependencyContext, marked: Map<number, Set<st
     if (!cached) continue;
     const { changed, finished } = await ctx.db.transaction().execute(async (trx) => {
       const tctx = { ...ctx, db: trx };
-      return { changed: await evaluateRun(tctx, cached, run, marked.get(Number(run.id))!), finished: await finishRunIfDone(tctx, cached, run) };
+      const evaluated = await evaluateRun(tctx, cached, run, marked.get(Number(run.id))!);
+      // A TI this transaction scheduled is unfinished at its commit (its row is ours till then): no need to look.
+      return { changed: evaluated.changed, finished: evaluated.scheduled ? null : await finishRunIfDone(tctx, cached, run) };
     });
     // Counted once committed: a transaction that failed finished nothing (and is retried next pass).
     result.changed += changed;
@@ -61,7 +63,8 @@ async function evaluateMarked(ctx: DependencyContext, marked: Map<number, Set<st
   }
 }
 
-async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRunRow, changedTasks: Set<string> | "all"): Promise<number> {
+/** Moves the run's TIs along; `scheduled`: whether one of them was scheduled (so the run cannot be finished). */
+async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRunRow, changedTasks: Set<string> | "all"): Promise<{ changed: number; scheduled: boolean }> {
   const dagRunId = Number(run.id);
   const states = new Map<string, StateRow>();
   const load = async (ids: Iterable<string> | "all") => {
@@ -74,6 +77,7 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
 
   let candidates: Set<string>;
   let changed = 0;
+  let scheduled = false;
   if (changedTasks === "all") {
     // A run is evaluated whole when it starts, when a scheduler starts, and after a DAG parse: the
     // times its DAG may have lost or regained tasks.
@@ -154,9 +158,10 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
     }
     const applied = await applyTransitions(ctx.db, transitions, ctx.now);
     changed += applied.filter(Boolean).length;
+    if (transitions.some((t, i) => applied[i] && t.set.state === TaskState.SCHEDULED)) scheduled = true;
     candidates = next;
   }
-  return changed;
+  return { changed, scheduled };
 }
 
 function scheduleTransition(

@@ -2,6 +2,7 @@ import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "../config/types.js";
 import { coerceError } from "../common/errors.js";
+import { preparingPool } from "./postgres-client.js";
 import { postgresCommitWatcher } from "./postgres-commit-watch.js";
 import { DialectKind } from "./dialect.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
@@ -127,7 +128,7 @@ export async function openPostgres(config: DatabaseConfig, options: OpenStoreOpt
 
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool,
+      pool: preparingPool(pool, { namedStatements: config.preparedStatements }),
       // Every pooled connection sees only this deployment's schema, and no statement runs forever.
       onCreateConnection: async (connection) => {
         await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));

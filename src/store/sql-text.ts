@@ -1,5 +1,6 @@
-import { CompiledQuery, sql, type Kysely, type QueryResult } from "kysely";
+import { CompiledQuery, PostgresAdapter, sql, type Kysely, type QueryResult } from "kysely";
 import type { DialectAdapter } from "kysely";
+import { DialectKind } from "./dialect.js";
 
 /**
  * SQL text for the scheduler's hot multi-row statements, written once per shape instead of built
@@ -21,6 +22,15 @@ function numbersPlaceholders<DB>(db: Kysely<DB>): boolean {
     numbered.set(adapter, answer);
   }
   return answer;
+}
+
+/**
+ * The dialect a Kysely instance (or a transaction of it) speaks, for query functions whose best
+ * statement differs per dialect (PostgreSQL can write through a common table expression, SQLite
+ * cannot) and that are given only the Kysely instance.
+ */
+export function dialectOf<DB>(db: Kysely<DB>): DialectKind {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? DialectKind.POSTGRES : DialectKind.SQLITE;
 }
 
 /** Cached statement texts by dialect style and the caller's shape key. */

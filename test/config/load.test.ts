@@ -41,7 +41,7 @@ describe("loadConfig: defaults and file values", () => {
         dagParseCache: true,
         dagbagImportMemoryMb: 1024,
       },
-      database: { url: `sqlite:///${join(home, "switchyard.db")}`, poolSize: 5, statementTimeout: 30000, schema: "public" },
+      database: { url: `sqlite:///${join(home, "switchyard.db")}`, poolSize: 5, statementTimeout: 30000, preparedStatements: true, schema: "public" },
       scheduler: {
         jobHeartbeatSec: 5,
         schedulerHealthCheckThreshold: 30,

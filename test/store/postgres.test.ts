@@ -40,7 +40,7 @@ describe("PostgreSQL store", TEST_DB === "postgres" ? {} : { skip: "runs in the 
 
   it("sets search_path and statement_timeout on every pooled connection, and opens at most pool_size", async () => {
     const schema = uniqueSchema();
-    const store = await openStore({ url: Secret.url(PG_TEST_URL), poolSize: 2, statementTimeout: 300, schema }, { create: true });
+    const store = await openStore({ url: Secret.url(PG_TEST_URL), poolSize: 2, statementTimeout: 300, preparedStatements: true, schema }, { create: true });
     try {
       const results = await Promise.all(
         Array.from({ length: 6 }, () =>
@@ -64,7 +64,7 @@ describe("PostgreSQL store", TEST_DB === "postgres" ? {} : { skip: "runs in the 
 
   it("ends a session left idle inside a transaction, so a frozen holder's locks are released to the others", async () => {
     const schema = uniqueSchema();
-    const config = { url: Secret.url(PG_TEST_URL), poolSize: 1, statementTimeout: 10_000, schema };
+    const config = { url: Secret.url(PG_TEST_URL), poolSize: 1, statementTimeout: 10_000, preparedStatements: true, schema };
     const frozen = await openStore(config, { create: true, idleInTransactionTimeoutMs: 300 });
     const peer = await openStore(config);
     try {
@@ -96,9 +96,53 @@ describe("PostgreSQL store", TEST_DB === "postgres" ? {} : { skip: "runs in the 
     }
   });
 
+  it("runs statements with parameters as prepared statements unless prepared_statements is off, and keeps a transaction whole when its begin travels with its first statement", async () => {
+    const schema = uniqueSchema();
+    const base = { url: Secret.url(PG_TEST_URL), poolSize: 1, statementTimeout: 10_000, schema };
+    const prepared = await openStore({ ...base, preparedStatements: true }, { create: true });
+    const unprepared = await openStore({ ...base, preparedStatements: false });
+    // One connection each (pool_size 1): pg_prepared_statements is what that session prepared.
+    const count = async (db: typeof prepared.db) => {
+      await sql`select ${1}::int as one`.execute(db);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements where statement like 'select $1::int as one%'`.execute(db);
+      return rows[0]!.n;
+    };
+    try {
+      assert.equal(await count(prepared.db), 1);
+      assert.equal(await count(unprepared.db), 0);
+      await sql`create table ${sql.id(schema, "t")} (x int)`.execute(prepared.db);
+      // The first statement has no parameters, so BEGIN is sent with it: what follows is still one transaction.
+      await assert.rejects(
+        prepared.db.transaction().execute(async (trx) => {
+          await sql`select pg_advisory_xact_lock(4243)`.execute(trx);
+          await sql`insert into ${sql.id(schema, "t")} values (${1})`.execute(trx);
+          throw new Error("rolled back");
+        }),
+        /rolled back/,
+      );
+      await prepared.db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(4243)`.execute(trx);
+        await sql`insert into ${sql.id(schema, "t")} values (${2})`.execute(trx);
+      });
+      // A transaction that runs nothing, then one whose first statement has parameters.
+      await prepared.db.transaction().execute(async () => undefined);
+      await prepared.db.transaction().execute(async (trx) => void (await sql`insert into ${sql.id(schema, "t")} values (${3})`.execute(trx)));
+      assert.deepEqual(await pgAdmin(`select x from ${schema}.t order by x`), [{ x: 2 }, { x: 3 }]);
+      // No transaction is left open on the connection.
+      const { rows } = await sql<{ state: string }>`select state from pg_stat_activity where pid = pg_backend_pid()`.execute(prepared.db);
+      assert.equal(rows[0]!.state, "active");
+      const inTx = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()`.execute(prepared.db);
+      assert.equal(inTx.rows[0]!.n, 0);
+    } finally {
+      await prepared.close();
+      await unprepared.close();
+      await pgAdmin(`drop schema if exists ${schema} cascade`);
+    }
+  });
+
   it("creates the schema only when asked (db init), never on a plain open", async () => {
     const schema = uniqueSchema();
-    const config = { url: Secret.url(PG_TEST_URL), poolSize: 1, statementTimeout: 0, schema };
+    const config = { url: Secret.url(PG_TEST_URL), poolSize: 1, statementTimeout: 0, preparedStatements: true, schema };
     await assert.rejects(openStore(config), (err: unknown) => err instanceof StoreError && err.code === "STORE_NOT_INITIALIZED" && /schema "sy_test_.*" in .* does not exist; create it with `switchyard db init`/.test(err.message));
     assert.deepEqual(await pgAdmin("select 1 from pg_namespace where nspname = $1", [schema]), []);
     const store = await openStore(config, { create: true });

@@ -46,12 +46,12 @@ export async function openTestStore(opts: { db?: "sqlite" | "postgres"; migrate?
   let dropDatabase: () => Promise<void>;
   if (db === "postgres") {
     const schema = uniqueSchema();
-    config = { url: Secret.url(PG_TEST_URL), poolSize: 3, statementTimeout: 30_000, schema };
+    config = { url: Secret.url(PG_TEST_URL), poolSize: 3, statementTimeout: 30_000, preparedStatements: true, schema };
     await pgAdmin("select 1");
     dropDatabase = async () => void (await pgAdmin(`drop schema if exists ${schema} cascade`));
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-store-"));
-    config = { url: Secret.url(`sqlite:///${path.join(dir, "switchyard.db")}`), poolSize: 1, statementTimeout: 30_000, schema: "public" };
+    config = { url: Secret.url(`sqlite:///${path.join(dir, "switchyard.db")}`), poolSize: 1, statementTimeout: 30_000, preparedStatements: true, schema: "public" };
     dropDatabase = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   const store = await openStore(config, { create: true });

@@ -15,7 +15,8 @@ const SCHEDULING_LOCK_KEY = 727_001;
 export async function acquireSchedulingLock(trx: Transaction<Database>, kind: DialectKind, jobId: number): Promise<void> {
   if (kind === "postgres") {
     // Scoped to the schema: deployments sharing a database (and parallel test runs) do not wait on each other.
-    await sql`select pg_advisory_xact_lock(${SCHEDULING_LOCK_KEY}, hashtext(current_schema()))`.execute(trx);
+    // No parameters: the store sends it in one message with the transaction's begin (postgres-client.ts).
+    await sql`select pg_advisory_xact_lock(${sql.lit(SCHEDULING_LOCK_KEY)}, hashtext(current_schema()))`.execute(trx);
     return;
   }
   await trx.updateTable("job").set((eb) => ({ latest_heartbeat: eb.ref("latest_heartbeat") })).where("id", "=", jobId).execute();
