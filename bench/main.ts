@@ -20,11 +20,12 @@ import { multi } from "./multi.js";
 import { peers } from "./peers.js";
 import { pgScenario } from "./pg.js";
 import { starved } from "./starved.js";
+import { startup } from "./startup.js";
 import { statements } from "./statements.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet, kubernetes, peers };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet, kubernetes, peers, startup };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];
