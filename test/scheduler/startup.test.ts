@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, it } from "node:test";
@@ -8,9 +9,11 @@ import { openStore, type Store } from "../../src/store/connect.js";
 import { Home } from "../support/home.js";
 
 /**
- * A starting scheduler schedules at once, without waiting for its first parse, only when the DAG
- * files are unchanged since the last parse written to its database (sync-stamp.ts). Every other
- * case must say "not current", so that the first pass waits for the parse as before.
+ * A scheduler's start-up (issue 12 item 4). It schedules at once, without waiting for its first
+ * parse, only when the DAG files are unchanged since the last parse written to its database
+ * (sync-stamp.ts): every other case must say "not current", so that the first pass waits for the
+ * parse as before. And it starts its first warm runner before opening the database, so a start that
+ * fails there must not leave that runner behind.
  */
 
 const helper = (value: string) => `export const COMMAND = ${JSON.stringify(value)};\n`;
@@ -25,6 +28,21 @@ const d = dag("simple", { schedule: null });
 d.bash(${JSON.stringify(taskId)}, "true");
 export default d;
 `;
+
+/** Runner processes of `home` still alive (`ps`, then each one's environment). */
+function runnerProcesses(home: Home): string[] {
+  return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line.includes("runner-process"))
+    .map((line) => line.trim().split(/\s+/)[0]!)
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SWITCHYARD_HOME=${home.dir}`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+}
 
 const homes: Home[] = [];
 const stores: Store[] = [];
@@ -97,6 +115,15 @@ describe("a scheduler started on a DAG folder", () => {
     const states = new Map((await home.states("simple", "r1")).map((s) => [s.taskId, s.state]));
     assert.equal(states.get("new_task"), "success");
     assert.notEqual(states.get("old_task"), "success", "the task the file no longer defines did not run");
+  });
+
+  it("that fails to open its database exits with the error and leaves no runner process behind", async () => {
+    const home = new Home({ dags: { "simple.ts": simple("a") } });
+    homes.push(home);
+    const result = await home.run(["scheduler"]); // no db init
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^error: .*(no Switchyard tables|does not exist)/m);
+    assert.deepEqual(runnerProcesses(home), []);
   });
 
   it("on an unchanged, parsed folder runs the waiting run", async () => {
