@@ -98,18 +98,19 @@ export class LocalExecutor extends BaseExecutor {
   /**
    * Start the first warm runner before the scheduler has opened its database: its Node start-up
    * then overlaps the scheduler's instead of following it. Only the first: each runner costs a
-   * Node start-up and the DAG loader's import in CPU time, and until the first pass has sent its
-   * tries, the scheduler needs that CPU itself. The others start at the first heartbeat (sync()).
+   * Node start-up and the DAG loader's import in CPU time, which the scheduler needs for its own
+   * start-up; start() starts the others.
    */
   override warmUp(): void {
     if (this.options.isolation === "warm" && !this.#terminating) this.#pool.fill(1);
   }
 
-  /** Start the first warm runner (unless warmUp did), so the first tries do not wait for process start-up. */
+  /** Start the warm runners now (the first one may be up already: warmUp), so the first tries do not wait for process start-up. */
   override start(): void {
     this.#closing = false;
     this.#terminating = false;
-    if (this.options.isolation === "warm") this.#pool.fill(1);
+    // All of them, not only once the first pass has sent its tries: that pass may wait seconds for a parse.
+    if (this.options.isolation === "warm") this.#pool.fill();
     else this.#wantSpares = true;
     this.#fillSpares();
     clearInterval(this.#heartbeatCheck);
@@ -207,8 +208,6 @@ export class LocalExecutor extends BaseExecutor {
     // Runners push events over IPC as they happen; what this heartbeat started leaves now, one message per runner.
     for (const runner of this.#pool.runners) runner.flush();
     for (const runner of this.#oneShot) runner.flush();
-    // The rest of the warm runners (start() began with one), once this heartbeat's tries have left.
-    if (this.options.isolation === "warm" && !this.#closing && !this.#terminating) this.#pool.fill();
     this.#fillSpares();
   }
 
