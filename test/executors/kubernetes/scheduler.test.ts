@@ -104,6 +104,35 @@ describe(`KubernetesExecutor with a scheduler (${TEST_DB})`, () => {
     assert.deepEqual(fs.readFileSync(markers, "utf8").trim().split("\n"), ["start 1", "end 1"], "it ran once");
   });
 
+  it("a pod list that fails during adoption resets nothing: the orphan waits for the next check and its pod is adopted, not run again", async (t) => {
+    const { env, home } = await setup(t, { dags: {}, scheduler: SHORT_LEASE });
+    const markers = home.file("markers.txt");
+    const gate = home.file("go");
+    const command = `echo "start $SWITCHYARD_TRY_NUMBER" >> ${markers}; while [ ! -e ${gate} ]; do sleep 0.05; done; echo "end $SWITCHYARD_TRY_NUMBER" >> ${markers}`;
+    const dag = dagFile("listfail", `d.bash("slow", ${JSON.stringify(command)});`, '{ defaults: { executor: "KubernetesExecutor" } }');
+    home.writeDag("l.ts", dag);
+    fs.writeFileSync(`${env.podHome}/dags/l.ts`, dag);
+    await home.ok(["dags", "trigger", "listfail", "--run-id", "r1"]);
+    const first = home.spawn(["scheduler"]);
+    const name = podNameFor({ dagId: "listfail", runId: "r1", taskId: "slow", mapIndex: -1, tryNumber: 1 });
+    await eventually("the pod to run the try", async () => fs.existsSync(markers) && env.fake.pods().some((p) => p.metadata?.name === name && p.status?.phase === "Running"), 60_000);
+    first.child.kill("SIGKILL");
+    await once(first.child, "exit");
+
+    // Enough failed lists for the watcher's retries (200 ms, doubling) and the first adoption checks alike.
+    env.fake.inject({ kind: "status", verb: "list", code: 500, times: 8 });
+    const second = home.spawn(["scheduler", "--exit-when-idle"]);
+    await eventually("the next scheduler to adopt the pod", async () => (await home.json<AuditRow[]>(["dags", "audit-log", "listfail"])).find((a) => a.event === "adopted"), 60_000);
+    fs.writeFileSync(gate, "");
+    const r = await second.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /could not look for 1 orphaned task instance\(s\) to adopt; they are left as they are until the next check: could not list pods for adoption/);
+    const [ti] = await home.states("listfail", "r1");
+    assert.deepEqual([ti?.state, ti?.tryNumber], ["success", 1]);
+    assert.equal(env.fake.requestCounts()["create pods"], 1, "the running pod was adopted, not created again");
+    assert.deepEqual(fs.readFileSync(markers, "utf8").trim().split("\n"), ["start 1", "end 1"], "it ran once");
+  });
+
   it("generate-pod prints a pod the API server accepts; bad arguments fail with a clear error", async (t) => {
     const { env, home } = await setup(t);
     const json = await home.ok(["kubernetes", "generate-pod", "kube", "heavy", "-o", "json"]);
