@@ -91,13 +91,13 @@ describe("listConfig", () => {
       [...new Set(rows.map((r) => r.section))],
       ["core", "database", "scheduler", "logging", "executors.fleet"],
     );
-    assert.equal(rows.length, 12 + 4 + 11 + 3 + 3);
+    assert.equal(rows.length, 12 + 5 + 11 + 3 + 3);
   });
 
   it("reports every key as default when there is no file and no variable", () => {
     const rows = listConfig(loadConfig({ home: makeHome(), env: {} }));
     assert.ok(rows.every((r) => r.source === "default"));
-    assert.equal(rows.length, 12 + 4 + 11 + 3);
+    assert.equal(rows.length, 12 + 5 + 11 + 3);
   });
 
   it("refuses a config that loadConfig did not return", () => {

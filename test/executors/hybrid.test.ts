@@ -13,7 +13,7 @@ import { HybridExecutor, hybridExecutorClass } from "../../src/executors/hybrid/
 import { LocalExecutor } from "../../src/executors/local.js";
 import { partsOf } from "../../src/executors/scheduler-executor.js";
 import { Home } from "../support/home.js";
-import { assertRedisAnswers, deletePrefix, executorSection, REDIS_URL, testPrefix } from "./bullmq/support.js";
+import { assertRedisAnswers, deletePrefix, executorSection, REDIS_URL, startWorker, testPrefix } from "./bullmq/support.js";
 import { executorConformance, refOf, started } from "./conformance.js";
 import { context, tempDir, workload, type TestWorkload } from "./helpers.js";
 
@@ -29,12 +29,15 @@ after(async () => {
   }
 });
 
-/** A worker serving the stand-in side's queue on `prefix`, with the filesystem root as its folders (as the suite's workloads expect). */
-function spawnWorker(prefix: string, queue: string): void {
+/**
+ * A worker serving the stand-in side's queue on `prefix`, with the filesystem root as its folders (as
+ * the suite's workloads expect); resolves once it is registered, so the executor's worker_timeout
+ * does not count its start-up.
+ */
+async function spawnWorker(prefix: string, queue: string): Promise<void> {
   const toml = `[core]\nexecutor = "BullMQExecutor"\ndags_folder = "/"\n[logging]\nbase_log_folder = "/"\n${executorSection("BullMQExecutor", prefix)}`;
-  const home = new Home({ toml });
-  const { child, done } = home.spawn(["worker", "--name", `hybrid-${queue}`, "-q", queue, "-c", "4"]);
-  workers.push({ home, prefix, kill: () => child.kill("SIGKILL"), done });
+  const w = await startWorker({ toml, prefix, name: `hybrid-${queue}`, queues: queue, concurrency: 4 });
+  workers.push({ home: w.home, prefix, kill: () => w.child.kill("SIGKILL"), done: w.done });
 }
 
 const TestHybrid = hybridExecutorClass({
@@ -76,7 +79,7 @@ describe("HybridExecutor", () => {
   it("routes by queue: kubernetes_queue to the Kubernetes side, any other queue to the other side", async (t) => {
     const dir = await tempDir(t);
     const prefix = testPrefix();
-    spawnWorker(prefix, "kubernetes");
+    await spawnWorker(prefix, "kubernetes");
     const executor = hybrid(prefix);
     const driver = await started(t, executor);
     const onLocal = workload(dir, { taskId: "ok", runId: "local" });
@@ -123,7 +126,7 @@ describe("HybridExecutor", () => {
   it("merges both sides' events, passing the DAG filter on", async (t) => {
     const dir = await tempDir(t);
     const prefix = testPrefix();
-    spawnWorker(prefix, "kubernetes");
+    await spawnWorker(prefix, "kubernetes");
     const executor = hybrid(prefix);
     await executor.start();
     t.after(() => executor.terminate());
@@ -172,7 +175,7 @@ describe("HybridExecutor", () => {
   it("adoption is split by queue: the Kubernetes side adopts its running try, the Local side's died with the scheduler; logs come from the side that ran the try", async (t) => {
     const dir = await tempDir(t);
     const prefix = testPrefix();
-    spawnWorker(prefix, "kubernetes");
+    await spawnWorker(prefix, "kubernetes");
     const first = hybrid(prefix);
     const driver = await started(t, first);
     const pod = withQueue(workload(dir, { taskId: "mark", runId: "adopt", conf: { markerFile: `${dir}/marks`, ms: 2000 } }), "kubernetes");
