@@ -199,10 +199,9 @@ export class DetachedExecutor extends BaseExecutor {
 
   /** Stops every try now; each records that it was killed, which the next scheduler reports when it adopts it. */
   override async terminate(): Promise<void> {
-    await super.terminate();
     clearInterval(this.#poller);
     for (const t of this.#followed.values()) stop(t.dir);
-    this.#followed.clear();
+    await super.terminate(); // then releases them, as end() does
   }
 
   override debugDump(): Record<string, unknown> {
