@@ -26,6 +26,8 @@ const VANISHED_GRACE_MS = 3_000;
 
 /** How long getTaskLog waits for a Redis it connects to just for the log. */
 const LOG_CONNECT_TIMEOUT_MS = 5_000;
+/** How long adoption waits for Redis before leaving its orphans to the scheduler's next check. */
+const ADOPTION_LOOKUP_WAIT_MS = 5_000;
 
 const unreadable = (why: string): TaskLog => ({ messages: [why], lines: [], error: why });
 
@@ -441,17 +443,31 @@ export class BullMQExecutor extends BaseExecutor {
    */
   override async tryAdoptTaskInstances(tis: TaskInstanceRef[]): Promise<TaskInstanceRef[]> {
     if (this.#redis === null) await this.start();
+    const jobIds = tis.map((ti) => ti.externalExecutorId ?? jobIdFor(ti.key));
+    // Every lookup comes back before any try is tracked: a lookup that fails part-way through
+    // must leave the whole batch to a later check, not half of it adopted and half offered again.
+    let looked: [data: string | null, processedOn: string | null][];
+    try {
+      // Commands on this client wait through outages; the scheduler runs this inside a pass, which
+      // must not wait for Redis while its other executors' tasks are due.
+      const notReady = await notReadyWithin(this.#redis!, this.options, ADOPTION_LOOKUP_WAIT_MS);
+      if (notReady !== null) throw new Error(notReady);
+      const pipeline = this.#redis!.pipeline();
+      tis.forEach((ti, i) => pipeline.hmget(this.#jobKey(ti.queue, jobIds[i]!), "data", "processedOn"));
+      const replies = (await pipeline.exec()) ?? [];
+      looked = tis.map((_, i) => {
+        const [error, value] = replies[i] ?? [new Error("no reply"), null];
+        if (error !== null) throw error;
+        return value as [string | null, string | null];
+      });
+    } catch (error) {
+      // Not knowing whether the jobs still run is no reason to run them again: the scheduler retries later.
+      throw new Error(`could not look up ${tis.length} job(s) for adoption: ${redisErrorLine(error, this.options)}`);
+    }
     const notAdopted: TaskInstanceRef[] = [];
-    for (const ti of tis) {
-      const jobId = ti.externalExecutorId ?? jobIdFor(ti.key);
-      let data: string | null;
-      let processedOn: string | null;
-      try {
-        [data, processedOn] = await this.#redis!.hmget(this.#jobKey(ti.queue, jobId), "data", "processedOn");
-      } catch (error) {
-        // Not knowing whether the job still runs is no reason to run it again: the scheduler retries later.
-        throw new Error(`could not look up job ${jobId} for adoption: ${redisErrorLine(error, this.options)}`);
-      }
+    for (const [i, ti] of tis.entries()) {
+      const jobId = jobIds[i]!;
+      const [data, processedOn] = looked[i]!;
       const workload = data === null ? null : parseWorkload(data);
       if (workload === null || keyString(workload.key) !== keyString(ti.key)) {
         notAdopted.push(ti);
