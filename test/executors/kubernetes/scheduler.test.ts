@@ -71,66 +71,62 @@ describe(`KubernetesExecutor with a scheduler (${TEST_DB})`, () => {
     assert.match(log, /kube\.fail run=r1 try=1 failed: bash exited with code 3/);
   });
 
-  it("a scheduler SIGKILLed while a pod runs: the next one adopts the pod by label and name (not created again), and it finishes as try 1", async (t) => {
+  /**
+   * A gated bash try running in its pod under a scheduler that is then SIGKILLed: the orphan the
+   * next scheduler must adopt. `open()` lets the try end; `ranOnce()` checks it ran once, as try 1.
+   */
+  async function orphanedPod(t: TestContext, dagId: string) {
     const { env, home } = await setup(t, { dags: {}, scheduler: SHORT_LEASE });
     const markers = home.file("markers.txt");
     const gate = home.file("go");
     const command = `echo "start $SWITCHYARD_TRY_NUMBER" >> ${markers}; while [ ! -e ${gate} ]; do sleep 0.05; done; echo "end $SWITCHYARD_TRY_NUMBER" >> ${markers}`;
-    const dag = dagFile("outlive", `d.bash("slow", ${JSON.stringify(command)});`, '{ defaults: { executor: "KubernetesExecutor" } }');
-    home.writeDag("o.ts", dag);
-    fs.writeFileSync(`${env.podHome}/dags/o.ts`, dag);
-    await home.ok(["dags", "trigger", "outlive", "--run-id", "r1"]);
+    const dag = dagFile(dagId, `d.bash("slow", ${JSON.stringify(command)});`, '{ defaults: { executor: "KubernetesExecutor" } }');
+    home.writeDag(`${dagId}.ts`, dag);
+    fs.writeFileSync(`${env.podHome}/dags/${dagId}.ts`, dag);
+    await home.ok(["dags", "trigger", dagId, "--run-id", "r1"]);
     const first = home.spawn(["scheduler"]);
-    const name = podNameFor({ dagId: "outlive", runId: "r1", taskId: "slow", mapIndex: -1, tryNumber: 1 });
+    const name = podNameFor({ dagId, runId: "r1", taskId: "slow", mapIndex: -1, tryNumber: 1 });
     await eventually("the pod to run the try", async () => fs.existsSync(markers) && env.fake.pods().some((p) => p.metadata?.name === name && p.status?.phase === "Running"), 60_000);
-    assert.equal(home.query<{ external_executor_id: string }>("select external_executor_id from task_instance where dag_id = 'outlive'")[0]?.external_executor_id, name, "the pod name is on the TI");
+    assert.equal(home.query<{ external_executor_id: string }>(`select external_executor_id from task_instance where dag_id = '${dagId}'`)[0]?.external_executor_id, name, "the pod name is on the TI");
     const firstJob = env.fake.pods().find((p) => p.metadata?.name === name)!.metadata!.labels!["switchyard-scheduler-job"];
     first.child.kill("SIGKILL");
     await once(first.child, "exit");
+    const adopted = () => eventually("the next scheduler to adopt the pod", async () => (await home.json<AuditRow[]>(["dags", "audit-log", dagId])).find((a) => a.event === "adopted"), 60_000);
+    const open = () => fs.writeFileSync(gate, "");
+    const ranOnce = async () => {
+      const [ti] = await home.states(dagId, "r1");
+      assert.deepEqual([ti?.state, ti?.tryNumber], ["success", 1]);
+      assert.equal(env.fake.requestCounts()["create pods"], 1, "the running pod was adopted, not created again");
+      assert.deepEqual(fs.readFileSync(markers, "utf8").trim().split("\n"), ["start 1", "end 1"], "it ran once");
+    };
+    return { env, home, name, firstJob, adopted, open, ranOnce };
+  }
 
+  it("a scheduler SIGKILLed while a pod runs: the next one adopts the pod by label and name (not created again), and it finishes as try 1", async (t) => {
+    const { env, home, name, firstJob, adopted, open, ranOnce } = await orphanedPod(t, "outlive");
     const second = home.spawn(["scheduler", "--exit-when-idle"]);
-    const adopted = await eventually("the next scheduler to adopt the pod", async () => (await home.json<AuditRow[]>(["dags", "audit-log", "outlive"])).find((a) => a.event === "adopted"), 60_000);
-    assert.equal(adopted.tryNumber, 1);
+    assert.equal((await adopted()).tryNumber, 1);
     await eventually("the pod to be re-labelled with the new scheduler job", async () => {
       const job = env.fake.pods().find((p) => p.metadata?.name === name)?.metadata?.labels?.["switchyard-scheduler-job"];
       return job !== undefined && job !== firstJob;
     }, 30_000);
-    fs.writeFileSync(gate, "");
+    open();
     const r = await second.done;
     assert.equal(r.code, 0, r.stderr);
-    const [ti] = await home.states("outlive", "r1");
-    assert.deepEqual([ti?.state, ti?.tryNumber], ["success", 1]);
-    assert.equal(env.fake.requestCounts()["create pods"], 1, "the running pod was adopted, not created again");
-    assert.deepEqual(fs.readFileSync(markers, "utf8").trim().split("\n"), ["start 1", "end 1"], "it ran once");
+    await ranOnce();
   });
 
   it("a pod list that fails during adoption resets nothing: the orphan waits for the next check and its pod is adopted, not run again", async (t) => {
-    const { env, home } = await setup(t, { dags: {}, scheduler: SHORT_LEASE });
-    const markers = home.file("markers.txt");
-    const gate = home.file("go");
-    const command = `echo "start $SWITCHYARD_TRY_NUMBER" >> ${markers}; while [ ! -e ${gate} ]; do sleep 0.05; done; echo "end $SWITCHYARD_TRY_NUMBER" >> ${markers}`;
-    const dag = dagFile("listfail", `d.bash("slow", ${JSON.stringify(command)});`, '{ defaults: { executor: "KubernetesExecutor" } }');
-    home.writeDag("l.ts", dag);
-    fs.writeFileSync(`${env.podHome}/dags/l.ts`, dag);
-    await home.ok(["dags", "trigger", "listfail", "--run-id", "r1"]);
-    const first = home.spawn(["scheduler"]);
-    const name = podNameFor({ dagId: "listfail", runId: "r1", taskId: "slow", mapIndex: -1, tryNumber: 1 });
-    await eventually("the pod to run the try", async () => fs.existsSync(markers) && env.fake.pods().some((p) => p.metadata?.name === name && p.status?.phase === "Running"), 60_000);
-    first.child.kill("SIGKILL");
-    await once(first.child, "exit");
-
+    const { env, home, adopted, open, ranOnce } = await orphanedPod(t, "listfail");
     // Enough failed lists for the watcher's retries (200 ms, doubling) and the first adoption checks alike.
     env.fake.inject({ kind: "status", verb: "list", code: 500, times: 8 });
     const second = home.spawn(["scheduler", "--exit-when-idle"]);
-    await eventually("the next scheduler to adopt the pod", async () => (await home.json<AuditRow[]>(["dags", "audit-log", "listfail"])).find((a) => a.event === "adopted"), 60_000);
-    fs.writeFileSync(gate, "");
+    await adopted();
+    open();
     const r = await second.done;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /could not look for 1 orphaned task instance\(s\) to adopt; they are left as they are until the next check: could not list pods for adoption/);
-    const [ti] = await home.states("listfail", "r1");
-    assert.deepEqual([ti?.state, ti?.tryNumber], ["success", 1]);
-    assert.equal(env.fake.requestCounts()["create pods"], 1, "the running pod was adopted, not created again");
-    assert.deepEqual(fs.readFileSync(markers, "utf8").trim().split("\n"), ["start 1", "end 1"], "it ran once");
+    await ranOnce();
   });
 
   it("generate-pod prints a pod the API server accepts; bad arguments fail with a clear error", async (t) => {
