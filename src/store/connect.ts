@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect, type SqliteDatabase } from "kysely";
+import { Kysely, type SqliteDatabase } from "kysely";
 import type { DatabaseConfig } from "../config/types.js";
 import { sqliteCommitWatcher, type CommitWatcher } from "./commit-watch.js";
 import { mkdirPrivate, PRIVATE_FILE_MODE } from "../common/private-files.js";
 import { DialectKind } from "./dialect.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
+import { ImmediateSqliteDialect } from "./sqlite-immediate.js";
 import type { Database } from "./schema.js";
 
 
@@ -135,7 +136,7 @@ function openSqlite(url: string, options: OpenStoreOptions): Store {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 10000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
   const dataVersion = () => Number(sqlite.pragma("data_version", { simple: true }));
   return {
     db,
