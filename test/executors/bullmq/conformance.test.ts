@@ -34,7 +34,10 @@ function spawnWorker(prefix: string): void {
 const prefixes = new WeakMap<object, string>();
 
 function executorOn(prefix: string, parallelism: number): BullMQExecutor {
-  const executor = new BullMQExecutor(context("BullMQExecutor", { redis_url: REDIS_URL, prefix, parallelism, worker_timeout: 5 }));
+  // The worker is spawned, not awaited, as each test starts: on a loaded machine its start-up can
+  // outlast a 5 s worker_timeout, and the executor would rightly fail the first try as "no live
+  // worker serves queue". No test here is about worker loss (test/worker/ has those).
+  const executor = new BullMQExecutor(context("BullMQExecutor", { redis_url: REDIS_URL, prefix, parallelism, worker_timeout: 30 }));
   prefixes.set(executor, prefix);
   return executor;
 }
