@@ -95,10 +95,21 @@ export class LocalExecutor extends BaseExecutor {
     this.#pool = new RunnerPool(options.runners, () => this.#spawnRunner());
   }
 
-  /** Start the warm runners now, so the first tries do not wait for process start-up. */
+  /**
+   * Start the first warm runner before the scheduler has opened its database: its Node start-up
+   * then overlaps the scheduler's instead of following it. Only the first: each runner costs a
+   * Node start-up and the DAG loader's import in CPU time, which the scheduler needs for its own
+   * start-up; start() starts the others.
+   */
+  override warmUp(): void {
+    if (this.options.isolation === "warm" && !this.#terminating) this.#pool.fill(1);
+  }
+
+  /** Start the warm runners now (the first one may be up already: warmUp), so the first tries do not wait for process start-up. */
   override start(): void {
     this.#closing = false;
     this.#terminating = false;
+    // All of them, not only once the first pass has sent its tries: that pass may wait seconds for a parse.
     if (this.options.isolation === "warm") this.#pool.fill();
     else this.#wantSpares = true;
     this.#fillSpares();

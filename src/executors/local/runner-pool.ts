@@ -2,7 +2,7 @@ import type { RunnerHandle } from "./runner-handle.js";
 
 /**
  * The warm runners of a LocalExecutor. Tries go to the least-loaded live runner; runners are
- * started lazily up to `size` (or all at once by `fill()`), and a dead one leaves the pool so a
+ * started lazily up to `size` (or ahead of need by `fill()`), and a dead one leaves the pool so a
  * replacement can take its place.
  */
 export class RunnerPool {
@@ -17,9 +17,9 @@ export class RunnerPool {
     return [...this.#runners];
   }
 
-  /** Start runners until there are `size` of them. */
-  fill(): void {
-    while (this.#runners.size < this.size) this.#runners.add(this.spawn());
+  /** Start runners until there are `upTo` of them (at most `size`). */
+  fill(upTo = this.size): void {
+    while (this.#runners.size < Math.min(upTo, this.size)) this.#runners.add(this.spawn());
   }
 
   /** An idle runner if there is one, else a new one while below `size`, else the least loaded. */
