@@ -32,7 +32,8 @@ const DEFAULT_DAG_IMPORT_TIMEOUT = 30;
 
 interface Try {
   readonly workload: Workload;
-  readonly runner: RunnerHandle;
+  /** Changes only before the try has reached it: see #onRunnerReady. */
+  runner: RunnerHandle;
   /** The pid from the running event: the bash child (its own process group) or the runner itself. */
   pid?: number;
   watchdog?: NodeJS.Timeout;
@@ -245,6 +246,7 @@ export class LocalExecutor extends BaseExecutor {
         onEvent: (runner, event) => this.#onRunnerEvent(runner, event),
         onExit: (runner, exit, orphans) => this.#onRunnerExit(runner, exit, orphans),
         warn: (message) => this.logger.warn(message),
+        onReady: (runner) => this.#onRunnerReady(runner),
       },
       this.folders,
     );
@@ -275,6 +277,23 @@ export class LocalExecutor extends BaseExecutor {
     if (this.#closing || this.#terminating) return;
     if (this.options.isolation === "warm") this.#pool.fill();
     this.#fillSpares();
+  }
+
+  /**
+   * A warm runner is up: the tries that went to runners still starting (none was up when they
+   * were sent) come to runners that are up instead, so none of them waits for another Node
+   * start-up while this runner could run it (see RunnerPool.pick).
+   */
+  #onRunnerReady(ready: RunnerHandle): void {
+    if (!this.#pool.runners.includes(ready)) return;
+    for (const starting of this.#pool.runners) {
+      for (const workload of starting.takeBackUnsent()) {
+        const entry = this.#tries.get(keyString(workload.key));
+        if (entry === undefined || entry.runner !== starting) continue;
+        entry.runner = this.#pool.pick();
+        entry.runner.run(workload);
+      }
+    }
   }
 
   #onRunnerEvent(runner: RunnerHandle, event: TaskEvent): void {
@@ -437,6 +456,7 @@ export class LocalExecutor extends BaseExecutor {
       options: this.options,
       runners: this.#pool.runners.map((r) => ({
         pid: r.pid,
+        up: r.everReady,
         load: r.load,
         fnSlices: Object.fromEntries([...r.inflight.values()].flatMap((w) => {
           const phase = r.fnSlices.get(keyString(w.key));
