@@ -21,11 +21,12 @@ import { peers } from "./peers.js";
 import { trybash } from "./trybash.js";
 import { pgScenario } from "./pg.js";
 import { starved } from "./starved.js";
+import { startup } from "./startup.js";
 import { statements } from "./statements.js";
 import { benchTarget, setBenchTarget } from "./lib/home.js";
 import { wide } from "./wide.js";
 
-const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet, kubernetes, peers, trybash };
+const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = { executor, hop, fanout, multi, wide, pg: pgScenario, starved, statements, cli, fleet, kubernetes, peers, trybash, startup };
 
 async function main(argv: readonly string[]): Promise<void> {
   const names: string[] = [];

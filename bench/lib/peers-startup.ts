@@ -11,6 +11,8 @@ import { createHome, type HomeConfig } from "./home.js";
 import { SchedulerProcess, sleep } from "./scheduler.js";
 
 const WAIT_MS = 120_000;
+/** How often the probe looks at the database (and samples the scheduler's CPU time). */
+const POLL_MS = 10;
 
 /** A one-task DAG for the probe runs. */
 export function probeDag(dagId: string): string {
@@ -21,12 +23,19 @@ export default d;
 `;
 }
 
+/** One round: spawn to the try's start, and the scheduler's CPU time when the start was first seen. */
+export interface StartupRound {
+  readonly ms: number;
+  /** CPU seconds (user + system) of the scheduler process, read at the first poll that saw the try started. */
+  readonly schedulerCpuS: number;
+}
+
 /**
  * Milliseconds from the scheduler's spawn to the start of run `probe` of `dagId`'s first try, once
  * per round. `dags` must hold `dagId` (see probeDag); the rest are the folder's other DAG files.
  * On SQLite (one scheduler at a time: the runs are triggered with none up).
  */
-export async function firstTaskAfterStart(config: HomeConfig, dags: Readonly<Record<string, string>>, dagId: string, rounds: number): Promise<number[]> {
+export async function firstTaskAfterStart(config: HomeConfig, dags: Readonly<Record<string, string>>, dagId: string, rounds: number): Promise<StartupRound[]> {
   const home = await createHome("peers-startup", config, dags);
   try {
     const parse = new SchedulerProcess(home, 0);
@@ -36,7 +45,7 @@ export async function firstTaskAfterStart(config: HomeConfig, dags: Readonly<Rec
       await parse.stop();
     }
     const db = new BenchDb(home.dbFile);
-    const out: number[] = [];
+    const out: StartupRound[] = [];
     try {
       for (let r = 1; r <= rounds; r++) {
         const runId = `probe_${r}`;
@@ -45,16 +54,21 @@ export async function firstTaskAfterStart(config: HomeConfig, dags: Readonly<Rec
         const scheduler = new SchedulerProcess(home, r);
         try {
           const deadline = spawned + WAIT_MS;
+          let cpuAtStart: number | null = null;
           for (;;) {
             const run = await db.run(dagId, runId);
+            if (cpuAtStart === null && run !== undefined) {
+              const [ti] = await db.taskTimes(run.id);
+              if (ti?.start_date != null) cpuAtStart = scheduler.cpuSeconds();
+            }
             if (run?.state === "success") {
               const [ti] = await db.taskTimes(run.id);
-              out.push((ti?.start_date ?? Number.NaN) - spawned);
+              out.push({ ms: (ti?.start_date ?? Number.NaN) - spawned, schedulerCpuS: cpuAtStart ?? scheduler.cpuSeconds() });
               break;
             }
             if (run?.state === "failed") throw new Error(`start-up probe: run ${runId} failed\n${scheduler.logTail()}`);
             if (Date.now() > deadline) throw new Error(`start-up probe: run ${runId} did not finish within ${WAIT_MS / 1000}s of the scheduler's start\n${scheduler.logTail()}`);
-            await sleep(20);
+            await sleep(POLL_MS);
           }
         } finally {
           await scheduler.stop();

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { z } from "zod";
+import { z } from "../common/zod.js";
 import { DATABASE_URL_FORMS, SCHEMA_NAME_PATTERN, resolveDatabaseUrl } from "./database-url.js";
 import { Secret } from "./secret.js";
 import type { CoreConfig, DatabaseConfig, LoggingConfig, SchedulerConfig } from "./types.js";

@@ -75,11 +75,8 @@ function killGroup(pgid: number): void {
  */
 export async function parseDagBagIsolated(opts: ParseDagBagIsolatedOptions): Promise<DagBagResult> {
   parseExecutorNames(opts.executorEntries, opts.home);
-  const { files, missingFolders } = await listDagFiles([opts.folder, ...(opts.extraFolders ?? [])]);
-  const cache =
-    opts.cacheDir === undefined
-      ? null
-      : new DagParseCache({ dir: opts.cacheDir, context: { executorEntries: opts.executorEntries, home: opts.home, defaultQueue: opts.defaultQueue ?? null } });
+  const { files, missingFolders } = await listDagFiles(dagFolders(opts));
+  const cache = parseCacheOf(opts);
   // Collected per file and merged in file order at the end, so cached and parsed files rank the same way
   // when two of them define one DAG id.
   const results = new Map<string, DagFileResult>();
@@ -121,7 +118,22 @@ export async function parseDagBagIsolated(opts: ParseDagBagIsolatedOptions): Pro
     if (result !== undefined) bag.add(result);
   }
   for (const failure of failures) bag.addError(failure);
-  return bag.result();
+  const result = bag.result();
+  // What the result was made from, when every file's is known: a record of it tells a later process
+  // that the result still holds without parsing (see scheduler/sync-stamp.ts).
+  const inputs = result.errors.length === 0 ? cache?.inputsOf(files) : undefined;
+  return inputs === undefined ? result : { ...result, inputs };
+}
+
+/** Every folder a parse with `opts` covers, in order. */
+export function dagFolders(opts: Pick<ParseDagBagIsolatedOptions, "folder" | "extraFolders">): string[] {
+  return [opts.folder, ...(opts.extraFolders ?? [])];
+}
+
+/** The parse cache a parse with `opts` uses (null: none), its context made of the options that shape a result. */
+export function parseCacheOf(opts: ParseDagBagIsolatedOptions): DagParseCache | null {
+  if (opts.cacheDir === undefined) return null;
+  return new DagParseCache({ dir: opts.cacheDir, context: { executorEntries: opts.executorEntries, home: opts.home, defaultQueue: opts.defaultQueue ?? null } });
 }
 
 function parseInChild(

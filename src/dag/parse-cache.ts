@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DagFileResult } from "./dagbag.js";
 import { fromStoredFileResult, isStoredDag, toStoredFileResult, type StoredDagFileResult } from "./stored-form.js";
+import type { ParseInput } from "./types.js";
 
 /**
  * Parse results of DAG files, kept on disk between processes so that an unchanged file is not imported again
@@ -33,7 +34,7 @@ interface Entry {
   readonly file: string;
   readonly context: string;
   /** The DAG file first, then its local imports, with their content hashes. */
-  readonly inputs: ReadonlyArray<{ readonly path: string; readonly sha256: string }>;
+  readonly inputs: readonly ParseInput[];
   /** Its DAGs in stored form (stored-form.ts): a fraction of the size of the full form. */
   readonly result: StoredDagFileResult;
 }
@@ -45,10 +46,17 @@ let writes = 0;
 export class DagParseCache {
   readonly #dir: string;
   readonly #context: string;
+  /** The inputs of each file whose entry this instance found valid or stored. */
+  readonly #inputs = new Map<string, readonly ParseInput[]>();
 
   constructor(opts: ParseCacheOptions) {
     this.#dir = opts.dir;
     this.#context = sha256(JSON.stringify({ ...opts.context, code: codeIdentity() }));
+  }
+
+  /** What entries are made under: the parse context and this code. A record made under another key is stale. */
+  get contextKey(): string {
+    return this.#context;
   }
 
   /** The stored result of `file`, if it and everything it imported are as they were when it was stored. */
@@ -57,11 +65,24 @@ export class DagParseCache {
     if (entry === undefined || entry.context !== this.#context || entry.file !== file || !Array.isArray(entry.inputs) || entry.inputs[0]?.path !== file) return undefined;
     // An entry of an older form (DAGs written out in full) is a miss: the next parse stores this one's.
     if (!Array.isArray(entry.result?.dags) || !entry.result.dags.every(isStoredDag)) return undefined;
-    for (const input of entry.inputs) {
-      const content = await readFile(input.path).catch(() => null);
-      if (content === null || sha256(content) !== input.sha256) return undefined;
-    }
+    if (!(await inputsUnchanged(entry.inputs))) return undefined;
+    this.#inputs.set(file, entry.inputs);
     return fromStoredFileResult(entry.result);
+  }
+
+  /**
+   * Every input of `files` (each file and its local imports, by content), when this instance found a
+   * valid entry for each of them or stored one; undefined when any has none (an import error, a file
+   * changed during its parse, an entry that could not be written).
+   */
+  inputsOf(files: readonly string[]): ParseInput[] | undefined {
+    const all = new Map<string, ParseInput>();
+    for (const file of files) {
+      const inputs = this.#inputs.get(file);
+      if (inputs === undefined) return undefined;
+      for (const input of inputs) all.set(input.path, input);
+    }
+    return [...all.values()];
   }
 
   /**
@@ -102,6 +123,7 @@ export class DagParseCache {
     } finally {
       await rm(temporary, { force: true });
     }
+    this.#inputs.set(result.file, inputs);
   }
 
   async #read(file: string): Promise<Entry | undefined> {
@@ -117,6 +139,15 @@ export class DagParseCache {
   #entryPath(file: string): string {
     return join(this.#dir, entryName(file));
   }
+}
+
+/** Whether each input still has the content it was recorded with. */
+export async function inputsUnchanged(inputs: readonly ParseInput[]): Promise<boolean> {
+  for (const input of inputs) {
+    const content = await readFile(input.path).catch(() => null);
+    if (content === null || sha256(content) !== input.sha256) return false;
+  }
+  return true;
 }
 
 function entryName(file: string): string {

@@ -182,4 +182,15 @@ export interface DagBagResult {
   files: string[];
   /** Folders that were asked for but do not exist (not an error: the caller may warn). */
   missingFolders?: string[];
+  /**
+   * Everything the result was made from (each DAG file and its local imports, by content hash), when
+   * the parse cache knows it for every file and there is no import error; absent otherwise.
+   */
+  inputs?: ParseInput[];
+}
+
+/** A file a parse result was made from, by content (see dag/parse-cache.ts). */
+export interface ParseInput {
+  readonly path: string;
+  readonly sha256: string;
 }

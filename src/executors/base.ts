@@ -261,6 +261,13 @@ export abstract class BaseExecutor implements SchedulerExecutor {
   /** Collect state from the engine into the event buffer (a no-op for executors that push events). */
   abstract sync(): Promise<void> | void;
 
+  /**
+   * Begin what is slow to start and needs neither the database nor a job id (processes to boot),
+   * so that it overlaps the scheduler's own start-up; `start()` is still called and finishes the job.
+   * Must be safe to skip, and must leave nothing behind that `terminate()` does not stop.
+   */
+  warmUp(): void {}
+
   start(): Promise<void> | void {}
 
   /**

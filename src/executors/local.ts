@@ -32,7 +32,8 @@ const DEFAULT_DAG_IMPORT_TIMEOUT = 30;
 
 interface Try {
   readonly workload: Workload;
-  readonly runner: RunnerHandle;
+  /** Changes only before the try has reached it: see #onRunnerReady. */
+  runner: RunnerHandle;
   /** The pid from the running event: the bash child (its own process group) or the runner itself. */
   pid?: number;
   watchdog?: NodeJS.Timeout;
@@ -95,10 +96,21 @@ export class LocalExecutor extends BaseExecutor {
     this.#pool = new RunnerPool(options.runners, () => this.#spawnRunner());
   }
 
-  /** Start the warm runners now, so the first tries do not wait for process start-up. */
+  /**
+   * Start the first warm runner before the scheduler has opened its database: its Node start-up
+   * then overlaps the scheduler's instead of following it. Only the first: each runner costs a
+   * Node start-up and the DAG loader's import in CPU time, which the scheduler needs for its own
+   * start-up; start() starts the others.
+   */
+  override warmUp(): void {
+    if (this.options.isolation === "warm" && !this.#terminating) this.#pool.fill(1);
+  }
+
+  /** Start the warm runners now (the first one may be up already: warmUp), so the first tries do not wait for process start-up. */
   override start(): void {
     this.#closing = false;
     this.#terminating = false;
+    // All of them, not only once the first pass has sent its tries: that pass may wait seconds for a parse.
     if (this.options.isolation === "warm") this.#pool.fill();
     else this.#wantSpares = true;
     this.#fillSpares();
@@ -234,6 +246,7 @@ export class LocalExecutor extends BaseExecutor {
         onEvent: (runner, event) => this.#onRunnerEvent(runner, event),
         onExit: (runner, exit, orphans) => this.#onRunnerExit(runner, exit, orphans),
         warn: (message) => this.logger.warn(message),
+        onReady: (runner) => this.#onRunnerReady(runner),
       },
       this.folders,
     );
@@ -264,6 +277,23 @@ export class LocalExecutor extends BaseExecutor {
     if (this.#closing || this.#terminating) return;
     if (this.options.isolation === "warm") this.#pool.fill();
     this.#fillSpares();
+  }
+
+  /**
+   * A warm runner is up: the tries that went to runners still starting (none was up when they
+   * were sent) come to runners that are up instead, so none of them waits for another Node
+   * start-up while this runner could run it (see RunnerPool.pick).
+   */
+  #onRunnerReady(ready: RunnerHandle): void {
+    if (!this.#pool.runners.includes(ready)) return;
+    for (const starting of this.#pool.runners) {
+      for (const workload of starting.takeBackUnsent()) {
+        const entry = this.#tries.get(keyString(workload.key));
+        if (entry === undefined || entry.runner !== starting) continue;
+        entry.runner = this.#pool.pick();
+        entry.runner.run(workload);
+      }
+    }
   }
 
   #onRunnerEvent(runner: RunnerHandle, event: TaskEvent): void {
@@ -426,6 +456,7 @@ export class LocalExecutor extends BaseExecutor {
       options: this.options,
       runners: this.#pool.runners.map((r) => ({
         pid: r.pid,
+        up: r.everReady,
         load: r.load,
         fnSlices: Object.fromEntries([...r.inflight.values()].flatMap((w) => {
           const phase = r.fnSlices.get(keyString(w.key));

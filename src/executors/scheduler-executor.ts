@@ -36,6 +36,8 @@ export interface SchedulerExecutor {
   getEventBuffer(dagIds?: ReadonlySet<string>): TaskEvent[];
   onEvent(listener: () => void): () => void;
   onTriesLost(listener: (keys: readonly TaskInstanceKey[], reason: string) => void): () => void;
+  /** Optional (executors built against an older contract lack it): see BaseExecutor.warmUp. */
+  warmUp?(): void;
   start(): Promise<void> | void;
   end(): Promise<void>;
   terminate(): Promise<void> | void;

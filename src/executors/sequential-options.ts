@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../common/zod.js";
 import { compileExecutorSection, intSetting } from "./options.js";
 
 /** `[executors.SequentialExecutor]` settings. */

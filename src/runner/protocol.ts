@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../common/zod.js";
 import type { TaskInstanceKey } from "../common/keys.js";
 import type { TaskEvent, Workload } from "../common/workload.js";
 import type { FnSlicePhase } from "./types.js";

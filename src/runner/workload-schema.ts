@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../common/zod.js";
 import type { TaskInstanceKey } from "../common/keys.js";
 import type { EventInfo, TaskEvent, Workload } from "../common/workload.js";
 

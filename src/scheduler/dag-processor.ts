@@ -4,7 +4,7 @@ import type { Logger } from "../common/logger.js";
 import type { SwitchyardConfig } from "../config/types.js";
 import type { DagBagResult } from "../dag/types.js";
 import type { Store } from "../store/connect.js";
-import { syncDagsFolder } from "./dag-sync.js";
+import { dagsInDatabaseAreCurrent, syncDagsFolder } from "./dag-sync.js";
 
 export interface DagProcessorOptions {
   logger: Logger;
@@ -36,16 +36,32 @@ export class DagProcessor {
   private firstRoundEnded: () => void = () => undefined;
   /** Resolves when the first parse round has ended (written, failed, or stopped). */
   readonly firstRound: Promise<void> = new Promise((resolve) => (this.firstRoundEnded = resolve));
+  /**
+   * Resolves once the database holds what the DAG files say now: when the first round has ended, or
+   * sooner when the files are unchanged since the last parse written to it (a scheduler starting on
+   * a parsed folder then schedules at once, while its first round runs beside).
+   */
+  readonly current: Promise<void>;
+  private readonly markCurrent: () => void;
 
   constructor(
     private readonly store: Store,
     private readonly config: SwitchyardConfig,
     private readonly options: DagProcessorOptions,
-  ) {}
+  ) {
+    let markCurrent: () => void = () => undefined;
+    this.current = Promise.race([this.firstRound, new Promise<void>((resolve) => (markCurrent = resolve))]);
+    this.markCurrent = markCurrent;
+  }
 
   /** Parses at once, then on every change in the DAG folder until stop(). */
   start(): void {
     if (this.options.watch !== false) this.unwatch = this.watchFolder();
+    // Checked after the watch has begun: a change from here on is parsed by a later round as well.
+    void dagsInDatabaseAreCurrent(this.store, this.config).then(
+      (current) => current && this.markCurrent(),
+      () => undefined, // then the first round decides
+    );
     this.requestParse();
   }
 

@@ -246,9 +246,10 @@ export class Scheduler {
     const leaseTimer = setInterval(() => void this.fenceIfLeaseExpired(), Math.max(50, Math.min(1000, this.leaseMs / 4)));
     let finalState: JobState = JobState.SUCCESS;
     try {
-      // The first pass schedules what the DAG files say now, so it waits for the first parse (the
-      // heartbeat's own timer keeps the lease meanwhile); no later pass waits on a parse.
-      if (this.processor !== null) await Promise.race([this.processor.firstRound, this.stopRequested]);
+      // The first pass schedules what the DAG files say now, so it waits until the database holds
+      // that: at once when the files are unchanged since their last parse, else for the first parse
+      // (the heartbeat's own timer keeps the lease meanwhile); no later pass waits on a parse.
+      if (this.processor !== null) await Promise.race([this.processor.current, this.stopRequested]);
       // Inside the loop a database failure is retried, not fatal.
       return await this.loop();
     } catch (err) {

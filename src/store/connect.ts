@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, type SqliteDatabase } from "kysely";
+import type { SqliteDatabase } from "kysely";
+import { Kysely } from "./kysely.js";
 import type { DatabaseConfig } from "../config/types.js";
 import { sqliteCommitWatcher, type CommitWatcher } from "./commit-watch.js";
 import { mkdirPrivate, PRIVATE_FILE_MODE } from "../common/private-files.js";

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from "kysely";
-import { Migrator, type MigrationResult } from "kysely";
+import type { Kysely, MigrationResult } from "kysely";
+import { Migrator, sql } from "./kysely.js";
 import { DialectKind } from "./dialect.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import { KNOWN_MIGRATIONS, MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationsFor } from "./migrations/index.js";

@@ -1,4 +1,4 @@
-import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
+import { CompiledQuery, Kysely, PostgresDialect } from "./kysely.js";
 import pg from "pg";
 import type { DatabaseConfig } from "../config/types.js";
 import { coerceError } from "../common/errors.js";

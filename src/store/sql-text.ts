@@ -1,5 +1,5 @@
-import { CompiledQuery, PostgresAdapter, sql, type Kysely, type QueryResult } from "kysely";
-import type { DialectAdapter } from "kysely";
+import type { DialectAdapter, Kysely, QueryResult } from "kysely";
+import { CompiledQuery, PostgresAdapter, sql } from "./kysely.js";
 import { DialectKind } from "./dialect.js";
 
 /**

@@ -1,4 +1,5 @@
-import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from "kysely";
+import type { DatabaseConnection, Driver, SqliteDialectConfig } from "kysely";
+import { CompiledQuery, SqliteDialect, SqliteDriver } from "./kysely.js";
 
 /**
  * SQLite transactions that take the write lock when they begin (`BEGIN IMMEDIATE`).

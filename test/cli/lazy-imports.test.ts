@@ -13,6 +13,9 @@ import { CLI, Home, ROOT } from "../support/home.js";
 
 const TRACER = path.join(ROOT, "test", "fixtures", "cli", "trace-loads.mjs");
 
+/** The package each vendor module of dist holds. */
+const VENDORED: Readonly<Record<string, string>> = { "store/kysely.js": "kysely", "common/zod.js": "zod" };
+
 /** Names of what a command loaded: `kysely`, `zod`… for packages, `store/connect.js`… for our own modules. */
 function loadedBy(home: Home, args: string[]): Set<string> {
   const trace = home.file(`loads-${Math.random().toString(36).slice(2)}.txt`);
@@ -25,6 +28,9 @@ function loadedBy(home: Home, args: string[]): Set<string> {
     if (pkg) names.add(pkg[1]!);
     const own = /\/dist\/(.+?)(?:\?.*)?$/.exec(url);
     if (own && !pkg) names.add(own[1]!);
+    // The build bundles these packages into their one vendor module each (scripts/bundle-vendor.mjs).
+    const vendored = own && !pkg ? VENDORED[own[1]!] : undefined;
+    if (vendored !== undefined) names.add(vendored);
   }
   return names;
 }

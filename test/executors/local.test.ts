@@ -59,7 +59,8 @@ describe("LocalExecutor", () => {
     const dir = await tempDir(t);
     const executor = local({ runners: 2 }, 4);
     const driver = await started(t, executor);
-    await waitUntil(() => executor.debugDump()["runners"] !== undefined, "runners");
+    // Both up: while one is still starting, both tries would go to the one that is up.
+    await waitUntil(() => (executor.debugDump()["runners"] as Array<{ up: boolean }>).filter((r) => r.up).length === 2, "both runners to be up");
     const exit = workload(dir, { taskId: "crash" });
     const bystander = workload(dir, { taskId: "mark", conf: { markerFile: `${dir}/m`, ms: 500 } });
     executor.queueWorkload(exit);
@@ -228,6 +229,39 @@ describe("LocalExecutor", () => {
       assert.equal(lines.length, 15);
       assert.ok(lines.every((l) => l.includes(` ${w.key.runId} `)), lines.join("\n"));
     }
+  });
+
+  // The scheduler's start-up: warmUp() starts the first runner, start() the others, and the first
+  // pass may send tries before all of them (or any) are up. A try must not wait for a runner's Node
+  // start-up while another runner could run it now: the scheduler counts it as active meanwhile.
+  it("sends tries to a runner that is up rather than to an idle one still starting", async (t) => {
+    const dir = await tempDir(t);
+    const executor = local({ runners: 2 }, 4);
+    t.after(() => executor.terminate());
+    const driver = new Driver(executor);
+    t.after(() => driver.close());
+    executor.warmUp();
+    const first = workload(dir, { taskId: "ret", runId: "first" });
+    executor.queueWorkload(first);
+    const up = (await driver.terminal(first)).info.pid;
+    await executor.start(); // the second runner starts now
+    const ws = ["a", "b"].map((runId) => workload(dir, { taskId: "ret", runId }));
+    for (const w of ws) executor.queueWorkload(w);
+    await driver.until(() => ws.every((w) => driver.terminalOf(w)?.state === "success"), "both tries");
+    assert.deepEqual(ws.map((w) => driver.terminalOf(w)!.info.pid), [up, up], "both in the runner that was up");
+  });
+
+  it("runs the tries sent while no runner was up in the first runner that comes up", async (t) => {
+    const dir = await tempDir(t);
+    const executor = local({ runners: 2 }, 4);
+    const driver = await started(t, executor); // both runners are starting
+    const ws = ["a", "b"].map((runId) => workload(dir, { taskId: "ret", runId }));
+    for (const w of ws) executor.queueWorkload(w);
+    await driver.heartbeat(); // one try to each runner, neither of them up yet
+    await driver.until(() => ws.every((w) => driver.terminalOf(w)?.state === "success"), "both tries");
+    const [a, b] = ws.map((w) => driver.terminalOf(w)!.info.pid);
+    assert.equal(a, b, "the runner that came up first took the other's try");
+    assert.equal((executor.debugDump()["runners"] as unknown[]).length, 2, "the other runner stays in the pool");
   });
 
   it("fails the tries of a runner that is SIGKILLed, kills their bash groups, and replaces it", async (t) => {

@@ -17,49 +17,56 @@ export const EXIT_WHEN_IDLE_HELP =
 export async function runScheduler(config: SwitchyardConfig, opts: { exitWhenIdle?: boolean; initDb?: boolean }): Promise<SchedulerOutcome> {
   const { createLogger } = await import("../../common/logger.js");
   const { loadExecutors } = await import("../../executors/loader.js");
-  const { Scheduler, schedulerLeaseMs } = await import("../../scheduler/scheduler.js");
-  const { openStore } = await import("../../store/connect.js");
-  const { assertSchemaCurrent, migrateStore } = await import("../../store/migrate.js");
   const logger = createLogger("scheduler", config.logging.level);
-  const store = await openStore(config.database, { create: opts.initDb === true, idleInTransactionTimeoutMs: schedulerLeaseMs(config) });
+  const executors = await loadExecutors(config, {
+    logger: (name) => {
+      const l = createLogger(`executor.${name.name}`, config.logging.level);
+      return { debug: (m) => l.debug(m), info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) };
+    },
+  });
+  // Warm runners take a Node start-up each: begun now, it overlaps the imports and the database
+  // work below instead of following them, and the first try finds its runner ready. (An executor
+  // class from another copy of Switchyard may predate the hook.)
+  for (const ex of executors.all) ex.warmUp?.();
   try {
-    if (opts.initDb) await migrateStore(store);
-    else await assertSchemaCurrent(store);
-    const executors = await loadExecutors(config, {
-      logger: (name) => {
-        const l = createLogger(`executor.${name.name}`, config.logging.level);
-        return { debug: (m) => l.debug(m), info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) };
-      },
-    });
-    const scheduler = new Scheduler(store, config, executors.all, { exitWhenIdle: opts.exitWhenIdle === true, logger });
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals === 1) {
-        logger.info(`${signal}: finishing running tries, then exiting (send it again to kill them now)`);
-        scheduler.stop();
-      } else {
-        logger.warn(`${signal} again: killing running tries`);
-        for (const ex of executors.all) void ex.terminate();
-        process.exit(1);
-      }
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
+    const { Scheduler, schedulerLeaseMs } = await import("../../scheduler/scheduler.js");
+    const { openStore } = await import("../../store/connect.js");
+    const { assertSchemaCurrent, migrateStore } = await import("../../store/migrate.js");
+    const store = await openStore(config.database, { create: opts.initDb === true, idleInTransactionTimeoutMs: schedulerLeaseMs(config) });
     try {
-      const outcome = await scheduler.run();
-      if (outcome.waiting.length > 0) process.exitCode = EXIT_WAITING_ON_OUTSIDE_ACTION;
-      return outcome;
-    } catch (err) {
-      // Leave no runner behind (it would keep this process alive and its tries running unowned).
-      for (const ex of executors.all) await Promise.resolve(ex.terminate()).catch(() => undefined);
-      throw err;
+      if (opts.initDb) await migrateStore(store);
+      else await assertSchemaCurrent(store);
+      const scheduler = new Scheduler(store, config, executors.all, { exitWhenIdle: opts.exitWhenIdle === true, logger });
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals === 1) {
+          logger.info(`${signal}: finishing running tries, then exiting (send it again to kill them now)`);
+          scheduler.stop();
+        } else {
+          logger.warn(`${signal} again: killing running tries`);
+          for (const ex of executors.all) void ex.terminate();
+          process.exit(1);
+        }
+      };
+      process.on("SIGTERM", onSignal);
+      process.on("SIGINT", onSignal);
+      try {
+        const outcome = await scheduler.run();
+        if (outcome.waiting.length > 0) process.exitCode = EXIT_WAITING_ON_OUTSIDE_ACTION;
+        return outcome;
+      } finally {
+        process.off("SIGTERM", onSignal);
+        process.off("SIGINT", onSignal);
+      }
     } finally {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
+      await store.close();
     }
-  } finally {
-    await store.close();
+  } catch (err) {
+    // Leave no runner behind (it would keep this process alive and its tries running unowned):
+    // the warm-up may have started some before the database turned out to be unusable.
+    for (const ex of executors.all) await Promise.resolve(ex.terminate()).catch(() => undefined);
+    throw err;
   }
 }
 

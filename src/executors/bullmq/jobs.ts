@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../../common/zod.js";
 import type { TaskInstanceKey } from "../../common/keys.js";
 import type { EventInfo } from "../../common/workload.js";
 import { eventInfoSchema } from "../../runner/workload-schema.js";

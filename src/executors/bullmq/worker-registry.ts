@@ -13,7 +13,7 @@
  *   data is the Workload JSON, its progress a TryProgress, its return value a TryResult.
  */
 import type { Redis } from "ioredis";
-import { z } from "zod";
+import { z } from "../../common/zod.js";
 
 export const WorkerState = {
   RUNNING: "running",

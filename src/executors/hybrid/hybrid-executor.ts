@@ -140,6 +140,10 @@ export class HybridExecutor extends BaseExecutor {
     return () => offs.forEach((off) => off());
   }
 
+  override warmUp(): void {
+    for (const side of this.parts) side.warmUp?.();
+  }
+
   /** Both sides, the other first; a Kubernetes side that fails to start stops the other again, so nothing is left half started. */
   override async start(): Promise<void> {
     await this.other.start();

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../../common/zod.js";
 import { queueNameProblem } from "../../common/fleet-names.js";
 import { isTable } from "../../config/text.js";
 import { compileExecutorSection } from "../options.js";

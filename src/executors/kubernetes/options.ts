@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { z } from "zod";
+import { z } from "../../common/zod.js";
 import { compileExecutorSection, intSetting } from "../options.js";
 
 /** `[executors.<name>]` settings of a KubernetesExecutor. */

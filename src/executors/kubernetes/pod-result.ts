@@ -1,6 +1,6 @@
 import { eventInfoSchema } from "../../runner/workload-schema.js";
 import type { EventInfo } from "../../common/workload.js";
-import { z } from "zod";
+import { z } from "../../common/zod.js";
 
 /** The line a pod's `switchyard tasks run` writes near the end of its log: how the try ended, as JSON. */
 export const RESULT_PREFIX = "switchyard-result: ";

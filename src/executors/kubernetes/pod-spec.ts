@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../../common/zod.js";
 
 /**
  * The parts of a pod that the executor reads or that users commonly get wrong, checked before

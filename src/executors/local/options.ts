@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { z } from "zod";
+import { z } from "../../common/zod.js";
 import { compileExecutorSection, intSetting } from "../options.js";
 
 export const Isolation = {

@@ -20,6 +20,8 @@ export interface RunnerHandleHooks {
   onExit(handle: RunnerHandle, exit: RunnerExit, orphans: Workload[]): void;
   /** Something the operator should see (a malformed message, a failed send). */
   warn(message: string): void;
+  /** The runner is up for the first time: it takes messages now (those held back have been sent). */
+  onReady?(handle: RunnerHandle): void;
 }
 
 /**
@@ -121,6 +123,22 @@ export class RunnerHandle {
     this.#send({ type: "lease", until });
   }
 
+  /**
+   * The tries of a runner that has never been ready, taken back so that a runner that is up can
+   * start them: none of them has reached it (messages wait until it is ready), so they leave
+   * without a trace. Empty once it has been ready, or when it is dead.
+   */
+  takeBackUnsent(): Workload[] {
+    if (this.#everReady || !this.#alive) return [];
+    const workloads = [...this.inflight.values()];
+    this.inflight.clear();
+    this.fnSlices.clear();
+    this.#outbox = [];
+    // A held-back kill is of one of these tries (or of one already taken back): it goes with them.
+    this.#pending = this.#pending.filter((m) => m.type !== "run" && m.type !== "runs" && m.type !== "kill");
+    return workloads;
+  }
+
   /** Let the runner finish its tries and exit. */
   shutdown(): void {
     this.flush();
@@ -159,6 +177,7 @@ export class RunnerHandle {
       const pending = this.#pending;
       this.#pending = [];
       for (const m of pending) this.#send(m);
+      this.hooks.onReady?.(this);
       return;
     }
     if (message.type === "fn") {

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
+import { sql } from "../kysely.js";
 import { columnTypes, type DialectKind } from "../dialect.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations are written against the schema as it was, not the current types */

@@ -1,4 +1,5 @@
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
+import { sql } from "../kysely.js";
 import type { DialectKind } from "../dialect.js";
 import type { Database } from "../schema.js";
 

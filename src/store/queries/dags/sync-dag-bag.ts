@@ -32,10 +32,27 @@ export async function syncDagBag(
   const serialized = new Map(input.dags.map(({ dag }) => [dag.dagId, storedDagText(dag)]));
   await db.transaction().execute(async (trx) => {
     const existing = new Map(
-      (await trx.selectFrom("dag").select(["dag_id", "schedule", "start_date", "fileloc"]).execute()).map((r) => [r.dag_id, r]),
+      (await trx.selectFrom("dag").select(["dag_id", "schedule", "start_date", "fileloc", "serialized", "is_active", "description"]).execute()).map((r) => [r.dag_id, r]),
     );
+    /** Active DAGs whose serialized form is what the database holds: only their parse time is written. */
+    const unchanged: string[] = [];
     for (const { dag, pausedIfNew, nextDagrunAt } of input.dags) {
       const old = existing.get(dag.dagId);
+      // An unchanged folder is the common case (every scheduler start, every CLI parse): rewriting a
+      // big DAG's serialized form each time would cost a write of its size for nothing. (The other
+      // columns are compared too: a column added by a migration starts out NULL beside an unchanged form.)
+      if (
+        old !== undefined &&
+        old.is_active === 1 &&
+        old.serialized === serialized.get(dag.dagId) &&
+        old.fileloc === dag.fileloc &&
+        old.schedule === dag.schedule &&
+        old.start_date === dag.startDate &&
+        old.description === dag.description
+      ) {
+        unchanged.push(dag.dagId);
+        continue;
+      }
       if (!old) {
         await trx
           .insertInto("dag")
@@ -70,6 +87,9 @@ export async function syncDagBag(
         })
         .where("dag_id", "=", dag.dagId)
         .execute();
+    }
+    if (unchanged.length > 0) {
+      await trx.updateTable("dag").set({ last_parsed_at: input.now }).where("dag_id", "in", unchanged).execute();
     }
     const defined = new Set(input.dags.map((d) => d.dag.dagId));
     const covered = (file: string) => input.folders.some((f) => file === f || file.startsWith(f.endsWith(path.sep) ? f : f + path.sep));

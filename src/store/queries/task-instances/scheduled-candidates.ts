@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
+import type { Kysely, RawBuilder, SqlBool } from "kysely";
+import { sql } from "../../kysely.js";
 import { DagRunState, TaskState } from "../../../common/states.js";
 import type { Database } from "../../schema.js";
 
