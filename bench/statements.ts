@@ -45,15 +45,21 @@ function shapeOf(sql: string): string {
  */
 class StatementCounter {
   readonly byShape = new Map<string, number>();
+  /** Time inside the driver call per shape (ns): the database's own work, as the scheduler waits for it. */
+  readonly nsByShape = new Map<string, number>();
+  /** The process's CPU inside the driver call per shape (µs): what the database's work costs the scheduler's process. */
+  readonly cpuUsByShape = new Map<string, number>();
   total = 0;
   transactions = 0;
   readonly #restore: Array<() => void> = [];
 
-  record(sql: string): void {
+  record(sql: string, ns: number, cpuUs: number): void {
     this.total++;
     if (/^\s*begin\b/i.test(sql)) this.transactions++;
     const shape = shapeOf(sql);
     this.byShape.set(shape, (this.byShape.get(shape) ?? 0) + 1);
+    this.nsByShape.set(shape, (this.nsByShape.get(shape) ?? 0) + ns);
+    this.cpuUsByShape.set(shape, (this.cpuUsByShape.get(shape) ?? 0) + cpuUs);
   }
 
   async install(): Promise<void> {
@@ -75,10 +81,16 @@ class StatementCounter {
 
   #wrap(proto: Record<string, unknown>, method: string, sqlOf: (self: unknown, args: unknown[]) => string): void {
     const original = proto[method] as (...args: unknown[]) => unknown;
-    const record = (sql: string) => this.record(sql);
+    const record = (sql: string, ns: number, cpuUs: number) => this.record(sql, ns, cpuUs);
     proto[method] = function (this: unknown, ...args: unknown[]) {
-      record(sqlOf(this, args));
-      return original.apply(this, args);
+      const cpu0 = process.cpuUsage();
+      const started = process.hrtime.bigint();
+      const result = original.apply(this, args);
+      // pg's query returns a promise: its time is a round trip, not CPU, so only the call is timed.
+      const ns = Number(process.hrtime.bigint() - started);
+      const cpu = process.cpuUsage(cpu0);
+      record(sqlOf(this, args), ns, cpu.user + cpu.system);
+      return result;
     };
     this.#restore.push(() => (proto[method] = original));
   }
@@ -90,6 +102,8 @@ interface Counted {
   readonly transactions: number;
   readonly cpuSeconds: number;
   readonly byShape: ReadonlyMap<string, number>;
+  readonly nsByShape: ReadonlyMap<string, number>;
+  readonly cpuUsByShape: ReadonlyMap<string, number>;
 }
 
 async function countRun(label: string, dagSource: string, tis: number): Promise<Counted> {
@@ -120,7 +134,7 @@ async function countRun(label: string, dagSource: string, tis: number): Promise<
       const cpu = process.cpuUsage(cpu0);
       const done = await store.db.selectFrom("task_instance").select((eb) => eb.fn.countAll<number>().as("n")).where("state", "=", "success").executeTakeFirstOrThrow();
       if (Number(done.n) !== tis) throw new Error(`statements ${label}: ${done.n} of ${tis} task instances succeeded`);
-      return { tis, statements: counter.total, transactions: counter.transactions, cpuSeconds: (cpu.user + cpu.system) / 1e6, byShape: counter.byShape };
+      return { tis, statements: counter.total, transactions: counter.transactions, cpuSeconds: (cpu.user + cpu.system) / 1e6, byShape: counter.byShape, nsByShape: counter.nsByShape, cpuUsByShape: counter.cpuUsByShape };
     } finally {
       await store.close();
     }
@@ -139,7 +153,14 @@ function figures(label: string, c: Counted): Figure[] {
 
 function shapeNotes(label: string, c: Counted): string[] {
   const rows = [...c.byShape].sort((a, b) => b[1] - a[1]).slice(0, 30);
-  return [`${label}, statements per TI by shape (top 30):`, ...rows.map(([shape, n]) => `  ${(n / c.tis).toFixed(3)}  ${shape}`)];
+  const per = (us: number) => (us / c.tis).toFixed(1).padStart(6);
+  const wall = (shape: string) => per((c.nsByShape.get(shape) ?? 0) / 1e3);
+  const cpu = (shape: string) => per(c.cpuUsByShape.get(shape) ?? 0);
+  const cpuTotal = [...c.cpuUsByShape.values()].reduce((a, b) => a + b, 0);
+  return [
+    `${label}, statements per TI by shape (top 30), with µs per TI of wall time and of the process's CPU inside the driver call (SQLite: the database's work; PostgreSQL: sending only); in all ${per(cpuTotal)} µs of CPU per TI:`,
+    ...rows.map(([shape, n]) => `  ${(n / c.tis).toFixed(3)} ${wall(shape)} µs ${cpu(shape)} µs cpu  ${shape}`),
+  ];
 }
 
 export async function statements(): Promise<ScenarioResult> {

@@ -46,14 +46,19 @@ export async function evaluateDirtyRuns(ctx: DependencyContext, dirty: DirtyRuns
   return result;
 }
 
-async function evaluateMarked(ctx: DependencyContext, marked: Map<number, Set<string> | "all">, result: DependencyResult): Promise<void> {
+async function evaluateMarked(ctx: DependencyContext, marked: Map<number, Map<string, boolean> | "all">, result: DependencyResult): Promise<void> {
   const runs = await runsByIdInStates(ctx.db, [...marked.keys()], [DagRunState.RUNNING]);
   for (const run of runs) {
     const cached = await ctx.dags.get(run.dag_id);
     if (!cached) continue;
+    const marks = marked.get(Number(run.id))!;
+    // Tries that ended with nothing downstream (a fan-out's): all there is to learn is whether the
+    // run is done, and while TIs are left (the common answer) that read needs no transaction. Once
+    // none is, the transaction below reads again before it finishes the run.
+    if (!hasCandidates(cached, marks) && (await hasUnfinished(ctx.db, Number(run.id)))) continue;
     const { changed, finished } = await ctx.db.transaction().execute(async (trx) => {
       const tctx = { ...ctx, db: trx };
-      const evaluated = await evaluateRun(tctx, cached, run, marked.get(Number(run.id))!);
+      const evaluated = await evaluateRun(tctx, cached, run, marks);
       // A TI this transaction scheduled is unfinished at its commit (its row is ours till then): no need to look.
       return { changed: evaluated.changed, finished: evaluated.scheduled ? null : await finishRunIfDone(tctx, cached, run) };
     });
@@ -63,8 +68,15 @@ async function evaluateMarked(ctx: DependencyContext, marked: Map<number, Set<st
   }
 }
 
+/** Whether evaluating these marks may move a TI: a task marked as a candidate itself, or one with downstream tasks. */
+function hasCandidates(cached: CachedDag, marks: ReadonlyMap<string, boolean> | "all"): boolean {
+  if (marks === "all") return true;
+  for (const [id, self] of marks) if (self || (cached.tasks.get(id)?.downstream.length ?? 0) > 0) return true;
+  return false;
+}
+
 /** Moves the run's TIs along; `scheduled`: whether one of them was scheduled (so the run cannot be finished). */
-async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRunRow, changedTasks: Set<string> | "all"): Promise<{ changed: number; scheduled: boolean }> {
+async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRunRow, changedTasks: ReadonlyMap<string, boolean> | "all"): Promise<{ changed: number; scheduled: boolean }> {
   const dagRunId = Number(run.id);
   const states = new Map<string, StateRow>();
   const load = async (ids: Iterable<string> | "all") => {
@@ -92,8 +104,8 @@ async function evaluateRun(ctx: DependencyContext, cached: CachedDag, run: DagRu
     candidates = new Set(cached.tasks.keys());
   } else {
     candidates = new Set<string>();
-    for (const id of changedTasks) {
-      candidates.add(id); // a due retry is itself the candidate
+    for (const [id, self] of changedTasks) {
+      if (self) candidates.add(id); // a due retry is itself the candidate
       for (const d of cached.tasks.get(id)?.downstream ?? []) candidates.add(d);
     }
   }

@@ -1,19 +1,24 @@
 /**
  * Which runs need their dependencies evaluated, and where: "all" for a run that just started, or
- * the tasks whose state changed (their downstream tasks are what may now move).
+ * the tasks whose state changed (their downstream tasks are what may now move). A changed task is
+ * itself evaluated too unless the mark says only its downstream can move (a try that ended in
+ * success or failed: only a TI up for retry, or one of unknown state, can itself be scheduled),
+ * which spares the look-up of tasks that have no downstream, such as a fan-out's.
  */
 export class DirtyRuns {
-  private readonly runs = new Map<number, Set<string> | "all">();
+  /** Per run: "all", or the changed tasks, each with whether it is a candidate itself. */
+  private readonly runs = new Map<number, Map<string, boolean> | "all">();
 
   markAll(dagRunId: number): void {
     this.runs.set(dagRunId, "all");
   }
 
-  markChanged(dagRunId: number, taskId: string): void {
+  /** `self`: the task itself may move (a due retry, a state set elsewhere); false: only its downstream. */
+  markChanged(dagRunId: number, taskId: string, self = true): void {
     const current = this.runs.get(dagRunId);
     if (current === "all") return;
-    if (current) current.add(taskId);
-    else this.runs.set(dagRunId, new Set([taskId]));
+    if (current) current.set(taskId, self || (current.get(taskId) ?? false));
+    else this.runs.set(dagRunId, new Map([[taskId, self]]));
   }
 
   get size(): number {
@@ -21,15 +26,15 @@ export class DirtyRuns {
   }
 
   /** Puts back marks taken by drain() whose work did not complete (the database failed). */
-  restore(marks: ReadonlyMap<number, Set<string> | "all">): void {
+  restore(marks: ReadonlyMap<number, ReadonlyMap<string, boolean> | "all">): void {
     for (const [run, tasks] of marks) {
       if (tasks === "all") this.markAll(run);
-      else for (const t of tasks) this.markChanged(run, t);
+      else for (const [t, self] of tasks) this.markChanged(run, t, self);
     }
   }
 
   /** Returns everything marked and starts afresh. */
-  drain(): Map<number, Set<string> | "all"> {
+  drain(): Map<number, Map<string, boolean> | "all"> {
     const out = new Map(this.runs);
     this.runs.clear();
     return out;

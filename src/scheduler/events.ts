@@ -146,7 +146,8 @@ export async function applyTaskEvents(ctx: ApplyEventsContext, events: readonly 
         rejections.push(auditRow(ctx, event, `report '${event.state}' for ${formatKey(k)} rejected: no such task instance`));
         continue;
       }
-      const task = (await ctx.dags.get(ti.dag_id, trx))?.tasks.get(ti.task_id);
+      // Only a failure needs the task (its retry delay): a success is decided on the row alone.
+      const task = event.state === EventState.FAILED ? (await ctx.dags.get(ti.dag_id, trx))?.tasks.get(ti.task_id) : undefined;
       const decision = decideEvent(ti, event, task, ctx.now, ctx.source);
       if ("rejection" in decision) rejections.push(auditRow(ctx, event, decision.rejection));
       else if ("transition" in decision) {
@@ -164,7 +165,8 @@ export async function applyTaskEvents(ctx: ApplyEventsContext, events: readonly 
       n++;
       const x = transitions[i]!;
       const finishes = x.event.state === EventState.SUCCESS || x.event.state === EventState.FAILED;
-      if (finishes) ctx.dirty?.markChanged(x.dagRunId, x.t.id.taskId);
+      // A try that ended in success or failed moves only its downstream; one up for retry may itself be due.
+      if (finishes) ctx.dirty?.markChanged(x.dagRunId, x.t.id.taskId, x.t.set.state === TaskState.UP_FOR_RETRY);
       if (x.event.state === EventState.FAILED) failures.push({ event: x.event, retryAt: x.t.set.state === TaskState.UP_FOR_RETRY ? (x.t.set.next_retry_at ?? null) : null });
     });
     return n;

@@ -8,6 +8,11 @@ export class Waker {
   private pending = false;
   private release: (() => void) | null = null;
 
+  /** Whether a wake came since the last wait: the next wait returns at once. */
+  get woken(): boolean {
+    return this.pending;
+  }
+
   wake = (): void => {
     this.pending = true;
     this.release?.();

@@ -2,6 +2,7 @@ import type { Transaction } from "kysely";
 import { sql } from "../kysely.js";
 import type { DialectKind } from "../dialect.js";
 import type { Database } from "../schema.js";
+import { runStatement, statementText } from "../sql-text.js";
 
 /** Any fixed number: the key of the advisory lock all Switchyard schedulers share. */
 const SCHEDULING_LOCK_KEY = 727_001;
@@ -20,5 +21,6 @@ export async function acquireSchedulingLock(trx: Transaction<Database>, kind: Di
     await sql`select pg_advisory_xact_lock(${sql.lit(SCHEDULING_LOCK_KEY)}, hashtext(current_schema()))`.execute(trx);
     return;
   }
-  await trx.updateTable("job").set((eb) => ({ latest_heartbeat: eb.ref("latest_heartbeat") })).where("id", "=", jobId).execute();
+  // Written once, not built per call: every critical section takes it.
+  await runStatement<never, Database>(trx, statementText<Database>(trx, "scheduling-lock-sqlite", () => "update job set latest_heartbeat = latest_heartbeat where id = ?"), [jobId]);
 }

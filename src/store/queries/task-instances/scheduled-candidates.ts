@@ -1,7 +1,7 @@
-import type { Kysely, RawBuilder, SqlBool } from "kysely";
-import { sql } from "../../kysely.js";
+import type { Kysely } from "kysely";
 import { DagRunState, TaskState } from "../../../common/states.js";
 import type { Database } from "../../schema.js";
+import { runStatement, statementText } from "../../sql-text.js";
 
 export interface CandidateFilters {
   starvedPools: ReadonlySet<string>;
@@ -46,27 +46,37 @@ const PER_RUN_CLAIM_MAX_RUNS = 16;
  * ti_run_claim_idx index, which holds them in claim order) and merges them: the overall first
  * `limit` are among them, in the same order as the single query gives. The single query reads and
  * sorts every scheduled TI on every pass, which cost a 10,000-task fan-out most of its CPU.
+ *
+ * Every critical section runs these, so their texts are written once per shape (which filters,
+ * how many values in each) and cached (sql-text.ts) rather than built through Kysely per call.
  */
 export async function scheduledCandidates(db: Kysely<Database>, filters: CandidateFilters, limit: number): Promise<Candidate[]> {
-  let runsQuery = db
-    .selectFrom("dag_run as r")
-    .innerJoin("dag as d", "d.dag_id", "r.dag_id")
-    .select(["r.id", "r.logical_date", "r.conf", "d.fileloc"])
-    .where("r.state", "=", DagRunState.RUNNING)
-    .where("d.is_paused", "=", 0)
-    .where("d.is_active", "=", 1);
-  if (filters.starvedRuns.size) runsQuery = runsQuery.where("r.id", "not in", [...filters.starvedRuns]);
-  const runs = await runsQuery.limit(PER_RUN_CLAIM_MAX_RUNS + 1).execute();
+  const starvedRuns = [...filters.starvedRuns];
+  const runsText = statementText(
+    db,
+    `claim-runs|${starvedRuns.length}`,
+    () => `select r.id, r.logical_date, r.conf, d.fileloc from dag_run as r inner join dag as d on d.dag_id = r.dag_id
+      where r.state = ? and d.is_paused = ? and d.is_active = ?${starvedRuns.length ? ` and r.id not in (${placeholders(starvedRuns.length)})` : ""} limit ?`,
+  );
+  const { rows: runs } = await runStatement<{ id: number | string; logical_date: number | string; conf: string; fileloc: string }, Database>(db, runsText, [
+    DagRunState.RUNNING,
+    0,
+    1,
+    ...starvedRuns,
+    PER_RUN_CLAIM_MAX_RUNS + 1,
+  ]);
   if (runs.length > PER_RUN_CLAIM_MAX_RUNS) return candidatesAcrossRuns(db, filters, limit);
+  const where = candidateFilters(filters);
+  const text = statementText(
+    db,
+    `claim-run|${where.shape}`,
+    () => `select ${CANDIDATE_TI_COLUMNS} from task_instance as ti
+      where ti.dag_run_id = ? and ti.state = ?${where.text}
+      order by ti.priority_weight desc, ti.map_index asc, ti.task_id asc limit ?`,
+  );
   const out: Candidate[] = [];
   for (const run of runs) {
-    let q = db
-      .selectFrom("task_instance as ti")
-      .select(CANDIDATE_TI_COLUMNS)
-      .where("ti.dag_run_id", "=", run.id)
-      .where("ti.state", "=", TaskState.SCHEDULED);
-    for (const f of candidateFilters(filters)) q = q.where(f);
-    const rows = await q.orderBy("ti.priority_weight", "desc").orderBy("ti.map_index", "asc").orderBy("ti.task_id", "asc").limit(limit).execute();
+    const { rows } = await runStatement<CandidateRow, Database>(db, text, [run.id, TaskState.SCHEDULED, ...where.parameters, limit]);
     const logicalDate = Number(run.logical_date);
     for (const r of rows) out.push({ ...r, dag_run_id: Number(r.dag_run_id), logical_date: logicalDate, conf: run.conf, fileloc: run.fileloc });
   }
@@ -85,57 +95,69 @@ export async function scheduledCandidates(db: Kysely<Database>, filters: Candida
 
 /** The task_instance columns both forms of the claim query read. */
 const CANDIDATE_TI_COLUMNS = [
-  "ti.dag_id",
-  "ti.run_id",
-  "ti.task_id",
-  "ti.map_index",
-  "ti.dag_run_id",
-  "ti.try_number",
-  "ti.executor",
-  "ti.queue",
-  "ti.pool",
-  "ti.pool_slots",
-  "ti.priority_weight",
-  "ti.pending_reason",
-] as const;
+  "dag_id",
+  "run_id",
+  "task_id",
+  "map_index",
+  "dag_run_id",
+  "try_number",
+  "executor",
+  "queue",
+  "pool",
+  "pool_slots",
+  "priority_weight",
+  "pending_reason",
+]
+  .map((c) => `ti.${c}`)
+  .join(", ");
 
-/** The filters both forms of the claim query apply to task_instance (aliased ti), as conditions to AND. */
-function candidateFilters(filters: CandidateFilters): Array<RawBuilder<SqlBool>> {
-  const out: Array<RawBuilder<SqlBool>> = [];
-  const notIn = (column: RawBuilder<unknown>, values: readonly unknown[]) => sql<SqlBool>`${column} not in (${sql.join([...values])})`;
-  if (filters.starvedPools.size) out.push(notIn(sql`ti.pool`, [...filters.starvedPools]));
-  if (filters.starvedExecutors.size) out.push(notIn(sql`ti.executor`, [...filters.starvedExecutors]));
-  if (filters.starvedRuns.size) out.push(notIn(sql`ti.dag_run_id`, [...filters.starvedRuns]));
-  // PostgreSQL text cannot hold NUL: compare against the keys rejoined with "/", which no id contains.
-  if (filters.starvedTasks.size) out.push(notIn(sql`ti.dag_id || '/' || ti.task_id`, rejoin(filters.starvedTasks)));
-  if (filters.starvedRunTasks.size) out.push(notIn(sql`cast(ti.dag_run_id as varchar(30)) || '/' || ti.task_id`, rejoin(filters.starvedRunTasks)));
-  return out;
+type CandidateRow = Omit<Candidate, "dag_run_id" | "logical_date" | "conf" | "fileloc"> & { dag_run_id: number | string };
+
+function placeholders(n: number): string {
+  return Array.from({ length: n }, () => "?").join(", ");
+}
+
+/**
+ * The filters both forms of the claim query apply to task_instance (aliased ti): conditions to
+ * AND (each starting with " and "), their parameters, and a shape key naming the text.
+ */
+function candidateFilters(filters: CandidateFilters): { text: string; parameters: unknown[]; shape: string } {
+  // PostgreSQL text cannot hold NUL: task keys are compared rejoined with "/", which no id contains.
+  const lists: Array<[string, readonly unknown[]]> = [
+    ["ti.pool", [...filters.starvedPools]],
+    ["ti.executor", [...filters.starvedExecutors]],
+    ["ti.dag_run_id", [...filters.starvedRuns]],
+    ["ti.dag_id || '/' || ti.task_id", rejoin(filters.starvedTasks)],
+    ["cast(ti.dag_run_id as varchar(30)) || '/' || ti.task_id", rejoin(filters.starvedRunTasks)],
+  ];
+  let text = "";
+  const parameters: unknown[] = [];
+  for (const [column, values] of lists) {
+    if (values.length === 0) continue;
+    text += ` and ${column} not in (${placeholders(values.length)})`;
+    parameters.push(...values);
+  }
+  return { text, parameters, shape: lists.map(([, values]) => values.length).join(",") };
 }
 
 /** The claim query as one statement across every running run (many runs at once). */
 async function candidatesAcrossRuns(db: Kysely<Database>, filters: CandidateFilters, limit: number): Promise<Candidate[]> {
-  let q = db
-    .selectFrom("task_instance as ti")
-    .innerJoin("dag_run as r", "r.id", "ti.dag_run_id")
-    .innerJoin("dag as d", "d.dag_id", "ti.dag_id")
-    .select([
-      ...CANDIDATE_TI_COLUMNS,
-      "r.logical_date",
-      "r.conf",
-      "d.fileloc",
-    ])
-    .where("ti.state", "=", TaskState.SCHEDULED)
-    .where("r.state", "=", DagRunState.RUNNING)
-    .where("d.is_paused", "=", 0)
-    .where("d.is_active", "=", 1);
-  for (const f of candidateFilters(filters)) q = q.where(f);
-  const rows = await q
-    .orderBy("ti.priority_weight", "desc")
-    .orderBy("r.logical_date", "asc")
-    .orderBy("ti.map_index", "asc")
-    .orderBy("ti.dag_run_id", "asc")
-    .orderBy("ti.task_id", "asc")
-    .limit(limit)
-    .execute();
+  const where = candidateFilters(filters);
+  const text = statementText(
+    db,
+    `claim-across-runs|${where.shape}`,
+    () => `select ${CANDIDATE_TI_COLUMNS}, r.logical_date, r.conf, d.fileloc
+      from task_instance as ti inner join dag_run as r on r.id = ti.dag_run_id inner join dag as d on d.dag_id = ti.dag_id
+      where ti.state = ? and r.state = ? and d.is_paused = ? and d.is_active = ?${where.text}
+      order by ti.priority_weight desc, r.logical_date asc, ti.map_index asc, ti.dag_run_id asc, ti.task_id asc limit ?`,
+  );
+  const { rows } = await runStatement<CandidateRow & { logical_date: number; conf: string; fileloc: string }, Database>(db, text, [
+    TaskState.SCHEDULED,
+    DagRunState.RUNNING,
+    0,
+    1,
+    ...where.parameters,
+    limit,
+  ]);
   return rows.map((r) => ({ ...r, dag_run_id: Number(r.dag_run_id) }));
 }
