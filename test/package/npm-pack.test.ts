@@ -124,7 +124,10 @@ describe("npm pack, then npm install <tarball> in an empty project", { timeout: 
     assert.match(pkg.scripts.prepack ?? pkg.scripts.prepare ?? "", /npm run build|tsc/);
   });
 
-  it("gives the project the switchyard command, and runs a .ts and a .js DAG that import @switchyard/core", async () => {
+  it("gives the project the switchyard command, and runs a .ts and a .js DAG that import @switchyard/core", async (t) => {
+    // Not an assertion (a compile is a correct install too): a CI log line for when the install compiled, and took minutes.
+    const compiled = fs.existsSync(path.join(project, "node_modules", "better-sqlite3", "build", "Release", "obj.target"));
+    t.diagnostic(`better-sqlite3 in the project: ${compiled ? "compiled from source (it resolved another version than the repository's?)" : "the repository's binary, unpacked as a prebuild"}`);
     const switchyard = (...args: string[]) => sh("npx", ["--no-install", "switchyard", ...args], project);
     assert.match(await switchyard("--version"), /^\d+\.\d+\.\d+/);
     await switchyard("db", "init");
