@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { keyString } from "../../src/common/keys.js";
@@ -81,6 +81,19 @@ export async function maxOverlap(markerFile: string): Promise<number> {
     max = Math.max(max, current);
   }
   return max;
+}
+
+/** `promise`, or a failure naming `what` once `ms` have passed (a hang says less than a failed assertion). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function executorConformance(label: string, target: ConformanceTarget): void {
@@ -167,7 +180,9 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       const parallelism = parallel ? 3 : 1;
       const driver = await start(t, target.make(parallelism));
       // Long enough to overlap even where a try takes a process start (and the machine is busy).
-      const ws = Array.from({ length: 8 }, (_, i) => workload(dir, { taskId: "mark", runId: `r${i}`, conf: { markerFile, ms: 600 } }));
+      // One at a time, any length shows an overlap: 8 tries of 600 ms would only wait.
+      const ms = parallel ? 600 : 100;
+      const ws = Array.from({ length: 8 }, (_, i) => workload(dir, { taskId: "mark", runId: `r${i}`, conf: { markerFile, ms } }));
       for (const w of ws) driver.executor.queueWorkload(w);
       await driver.heartbeat();
       assert.equal(driver.executor.heldTries().length, 8);
@@ -248,18 +263,21 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       it("end() waits for no try: it releases them, running, for the next scheduler to adopt", async (t) => {
         const dir = await tempDir(t);
         const markerFile = join(dir, "markers");
+        const gateFile = join(dir, "gate");
         const first = target.make(2);
         const driver = await start(t, first);
-        const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 3_000 } });
+        // The try runs until the gate opens, after end(): an end() that waited for it would not return.
+        const w = workload(dir, { taskId: "gated", conf: { markerFile, gateFile } });
         first.queueWorkload(w);
         await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
         const before = Date.now();
-        await first.end();
-        assert.ok(Date.now() - before < 2_000, `end() returned after ${Date.now() - before} ms, before the try's end`);
+        await within(first.end(), 2_000, "end() returning while its try runs");
+        assert.ok(Date.now() - before < 2_000, `end() returned after ${Date.now() - before} ms`);
         assert.deepEqual(first.heldTries(), []);
         const second = await start(t, restarted(first));
         const ref = refOf(w, driver.of(w)[0]!.info.pid ?? null, first.externalIdFor(w) ?? driver.of(w)[0]!.info.externalExecutorId ?? null);
         assert.deepEqual(await second.executor.tryAdoptTaskInstances([ref]), [], "the released try is adopted");
+        await writeFile(gateFile, "");
         assert.equal((await second.terminal(w)).state, "success");
       });
     }
@@ -322,9 +340,11 @@ export function executorConformance(label: string, target: ConformanceTarget): v
       it("adoption after a scheduler restart: releaseAll() leaves the try running, a restarted executor adopts it by external id and reports its end", async (t) => {
         const dir = await tempDir(t);
         const markerFile = join(dir, "markers");
+        const gateFile = join(dir, "gate");
         const first = target.make(2);
         const driver = await start(t, first);
-        const w = workload(dir, { taskId: "mark", conf: { markerFile, ms: 1_500 } });
+        // Still running when adopted, however slow the machine: it ends when the gate opens, after the adoption.
+        const w = workload(dir, { taskId: "gated", conf: { markerFile, gateFile } });
         const externalId = first.externalIdFor(w);
         first.queueWorkload(w);
         await driver.until(() => driver.of(w).some((e) => e.state === "running"), "the try to run");
@@ -339,6 +359,7 @@ export function executorConformance(label: string, target: ConformanceTarget): v
         const notAdopted = await second.executor.tryAdoptTaskInstances([ref, unknown]);
         assert.deepEqual(notAdopted, [unknown], "adopts the running try, not one it never received");
         assert.equal(second.executor.hasTask(w.key), true);
+        await writeFile(gateFile, "");
         const end = await second.terminal(w);
         assert.equal(end.state, "success", JSON.stringify(end.info));
         assert.equal(end.token, w.token, "an adopted try's events carry its token too");

@@ -7,6 +7,7 @@
  * reached by making kubernetes_queue the suite's queue, "default".
  */
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { parseExecutorNames } from "../../src/config/executor-names.js";
 import type { ExecutorClass } from "../../src/executors/brand.js";
@@ -113,10 +114,11 @@ describe("the built-in hybrids", () => {
   it("LocalKubernetesExecutor: a pod only for kubernetes_queue; a lost lease stops the Local try and releases the pod, which a restarted executor adopts (the Local TI it hands back)", async (t) => {
     const dir = await tempDir(t);
     const ns = namespace();
-    // The pod runs longer than the test takes to look at it; finished pods are kept.
+    // The pod runs until its gate opens, after the adoption; finished pods are kept.
     const first = localKubernetes(2, ns, { kubernetes: kubeOptions(env, { namespace: ns, parallelism: 2, delete_pods: "never" }) });
     const driver = await started(t, first);
-    const onPod = { ...workload(dir, { taskId: "mark", runId: "pod", conf: { markerFile: `${dir}/marks`, ms: 6000 } }), queue: "kubernetes" };
+    const gateFile = `${dir}/gate`;
+    const onPod = { ...workload(dir, { taskId: "gated", runId: "pod", conf: { markerFile: `${dir}/marks`, gateFile } }), queue: "kubernetes" };
     const onLocal = workload(dir, { taskId: "sleep", runId: "local" });
     first.queueWorkload(onPod);
     first.queueWorkload(onLocal);
@@ -139,6 +141,7 @@ describe("the built-in hybrids", () => {
     const driver2 = await started(t, second);
     const notAdopted = await second.tryAdoptTaskInstances([refOf(onPod, null, podName), refOf(onLocal)]);
     assert.deepEqual(notAdopted.map((r) => r.key.runId), ["local"]);
+    await writeFile(gateFile, "");
     const end = await driver2.terminal(onPod, 30_000);
     assert.equal(end.state, "success");
     const log = await second.getTaskLog(refOf(onPod), 1);

@@ -5,6 +5,7 @@
  * are tested in hybrid-kubernetes.test.ts.
  */
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import type { BaseExecutor } from "../../src/executors/base.js";
 import { BullMQExecutor } from "../../src/executors/bullmq/executor.js";
@@ -178,7 +179,9 @@ describe("HybridExecutor", () => {
     await spawnWorker(prefix, "kubernetes");
     const first = hybrid(prefix);
     const driver = await started(t, first);
-    const pod = withQueue(workload(dir, { taskId: "mark", runId: "adopt", conf: { markerFile: `${dir}/marks`, ms: 2000 } }), "kubernetes");
+    // Still running when adopted, however slow the machine: it ends when the gate opens, after the adoption.
+    const gateFile = `${dir}/gate`;
+    const pod = withQueue(workload(dir, { taskId: "gated", runId: "adopt", conf: { markerFile: `${dir}/marks`, gateFile } }), "kubernetes");
     const local = workload(dir, { taskId: "sleep", runId: "local" });
     first.queueWorkload(pod);
     first.queueWorkload(local);
@@ -196,6 +199,7 @@ describe("HybridExecutor", () => {
     const notAdopted = await second.tryAdoptTaskInstances(refs);
     assert.deepEqual(notAdopted.map((r) => r.key.runId), ["local"]);
     assert.equal(second.kubernetes.hasTask(pod.key), true);
+    await writeFile(gateFile, "");
     assert.equal((await driver2.terminal(pod, 30_000)).state, "success");
 
     const podLog = await second.getTaskLog(refOf(pod), 1);

@@ -14,7 +14,9 @@ describe("a scheduler that loses its lease", () => {
   it("stopped (SIGSTOP) for longer than its lease, then continued: its tries run again as new tries, not counted against retries", async () => {
     home = new Home({ toml: `[core]\nexecutor = "LocalExecutor"\n[logging]\nbase_log_folder = "${LOGS}"\n${SCALED_DOWN_LEASE}` });
     const markers = home.file("markers.txt");
-    const marked = `echo "start $SWITCHYARD_TASK_ID#$SWITCHYARD_TRY_NUMBER" >> ${markers}; sleep 8; echo "end $SWITCHYARD_TASK_ID#$SWITCHYARD_TRY_NUMBER" >> ${markers}`;
+    // Try 1 outlasts the lease, so its runner must stop it; the tries that replace it need not wait.
+    const pause = 'if [ "$SWITCHYARD_TRY_NUMBER" = 1 ]; then sleep 8; else sleep 0.2; fi';
+    const marked = `echo "start $SWITCHYARD_TASK_ID#$SWITCHYARD_TRY_NUMBER" >> ${markers}; ${pause}; echo "end $SWITCHYARD_TASK_ID#$SWITCHYARD_TRY_NUMBER" >> ${markers}`;
     const tasks = ["a", "b", "c", "d"];
     home.writeDag(
       "p.ts",
