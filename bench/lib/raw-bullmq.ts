@@ -121,10 +121,18 @@ export function rawBullmqHop(n: number, options: { readonly job?: RawJob; readon
     const children = await startWorkers(name, prefix, 1, 1, options.job ?? "noop");
     const events = new QueueEvents(name, { connection: { url: BENCH_REDIS_URL }, prefix });
     await events.waitUntilReady();
+    // Listened for before each add: job.waitUntilFinished looks the job up after subscribing, and
+    // with removeOnComplete a fast job can be gone by then ("Missing key for job").
+    const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+    events.on("completed", ({ jobId }) => waiting.get(jobId)?.resolve());
+    events.on("failed", ({ jobId, failedReason }) => waiting.get(jobId)?.reject(new Error(`raw BullMQ hop job ${jobId} failed: ${failedReason}`)));
     try {
       for (let i = 0; i < n; i++) {
-        const job = await queue.add("job", { i }, options.removeOnComplete ? { removeOnComplete: true } : {});
-        await job.waitUntilFinished(events);
+        const jobId = `hop-${i}`;
+        const finished = new Promise<void>((resolve, reject) => waiting.set(jobId, { resolve, reject }));
+        await queue.add("job", { i }, { jobId, ...(options.removeOnComplete ? { removeOnComplete: true } : {}) });
+        await finished;
+        waiting.delete(jobId);
       }
     } finally {
       await events.close();
