@@ -30,6 +30,15 @@ async function runner(t: TestContext) {
   };
 }
 
+/** A runner with the fixture's `tree` try running (a bash process tree); `pid` is its guard's, the try's process group id. */
+async function runnerWithTree(t: TestContext) {
+  const dir = await tempDir(t);
+  const r = await runner(t);
+  r.send({ type: "run", workload: workload(dir, { taskId: "tree" }) });
+  await waitUntil(() => r.events().some((e) => e.state === "running"), "running");
+  return { r, pid: r.events()[0]!.info.pid! };
+}
+
 describe("runner process", () => {
   it("resolves its own module with the caller's extension and keeps loader flags only", () => {
     assert.match(runnerProcessPath(), /runner-process\.ts$/);
@@ -92,11 +101,7 @@ describe("runner process", () => {
   });
 
   it("kills its bash process groups and exits when the parent goes away", async (t) => {
-    const dir = await tempDir(t);
-    const r = await runner(t);
-    r.send({ type: "run", workload: workload(dir, { taskId: "tree" }) });
-    await waitUntil(() => r.events().some((e) => e.state === "running"), "running");
-    const bashPid = r.events()[0]!.info.pid!;
+    const { r, pid: bashPid } = await runnerWithTree(t);
     const exited = once(r.child, "exit");
     r.child.disconnect(); // what the runner sees when the scheduler is SIGKILLed
     await exited;
@@ -105,11 +110,7 @@ describe("runner process", () => {
   });
 
   it("leaves no bash try running when it is SIGKILLed: the try's guard kills its group", async (t) => {
-    const dir = await tempDir(t);
-    const r = await runner(t);
-    r.send({ type: "run", workload: workload(dir, { taskId: "tree" }) });
-    await waitUntil(() => r.events().some((e) => e.state === "running"), "running");
-    const pgid = r.events()[0]!.info.pid!;
+    const { r, pid: pgid } = await runnerWithTree(t);
     assert.ok(groupAlive(pgid));
     const exited = once(r.child, "exit");
     r.child.kill("SIGKILL"); // nothing of the runner runs after this: only the guard can clean up
