@@ -113,6 +113,9 @@ test("a running pod deleted gets SIGTERM, shows deletionTimestamp, then goes; on
 
   await c.api.createNamespacedPod({ namespace: "default", body: pod("stubborn", ["sh", "-c", 'trap "" TERM; echo up; while true; do sleep 0.02; done']) });
   await waitForPod(c, "stubborn", phaseIs("Running"));
+  // Running means the process started, not that its shell has set the trap yet: wait for its word.
+  const stubbornLog = await textStream(`${c.kube.url}/api/v1/namespaces/default/pods/stubborn/log?follow=true`);
+  await stubbornLog.waitFor("up\n");
   const started = Date.now();
   await c.api.deleteNamespacedPod({ name: "stubborn", namespace: "default", gracePeriodSeconds: 1 });
   const killed = await waitForPod(c, "stubborn", (p) => terminated(p) !== undefined);
