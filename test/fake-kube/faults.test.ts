@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { apiError, phaseIs, pod, startCluster, waitForPod, type WatchedPod } from "./helpers.js";
+import { apiError, phaseIs, pod, startCluster, textStream, waitForPod, type WatchedPod } from "./helpers.js";
 
 const waiting = (p: WatchedPod) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
 
@@ -65,10 +65,12 @@ test("evict: the pod's process is killed, phase Failed, reason Evicted, Disrupti
 test("preempt: DisruptionTarget with reason PreemptionByScheduler, then the pod is deleted", async (t) => {
   const c = await startCluster(t);
   // Ignores SIGTERM, so it lives through its 1 s grace period and the test can see it marked.
-  const body = pod("low", ["sh", "-c", 'trap "" TERM; while true; do sleep 0.02; done']);
+  const body = pod("low", ["sh", "-c", 'trap "" TERM; echo up; while true; do sleep 0.02; done']);
   body.spec!.terminationGracePeriodSeconds = 1;
   await c.api.createNamespacedPod({ namespace: "default", body });
   await waitForPod(c, "low", phaseIs("Running"));
+  // Running means the process started, not that its shell has set the trap yet: wait for its word.
+  await (await textStream(`${c.kube.url}/api/v1/namespaces/default/pods/low/log?follow=true`)).waitFor("up\n");
   c.kube.inject({ kind: "preempt", pod: "low" });
   const marked = await waitForPod(c, "low", (p) => p.status?.conditions?.some((cond) => cond.type === "DisruptionTarget") ?? false);
   assert.ok(marked !== "deleted");
